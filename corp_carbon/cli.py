@@ -1,0 +1,226 @@
+"""The ``corp-carbon`` command: a Flask CLI group whose commands parse options and call services."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from corp_carbon.config import ConfigError, load_settings
+from corp_carbon.db import migrate
+from corp_carbon.domain.errors import DomainError
+from corp_carbon.domain.people import Actor
+from corp_carbon.domain.vocabulary import Role
+from corp_carbon.services import health
+from corp_carbon.web.state import EXTENSION_KEY, CarbonState
+
+
+def _create_app() -> Flask:
+    from corp_carbon.app import create_app
+
+    return create_app()
+
+
+def _state() -> CarbonState:
+    """The app's state, after checking that the database schema is current."""
+    state: CarbonState = current_app.extensions[EXTENSION_KEY]
+    result = health.check(state.engine)
+    if not result.ok:
+        raise click.ClickException(
+            f"database {result.database}, schema {result.schema}: run 'corp-carbon db upgrade'"
+        )
+    return state
+
+
+def _cli_actor() -> Actor:
+    return Actor(label=f"cli:{getpass.getuser()}")
+
+
+class CarbonGroup(FlaskGroup):
+    """Flask's CLI group minus what confuses operators: --app, --env-file, loading on --help."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            create_app=_create_app, add_version_option=False, load_dotenv=False, **kwargs
+        )
+        self.params = [p for p in self.params if p.name not in ("app", "env_file")]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return click.Group.get_command(self, ctx, name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return click.Group.list_commands(self, ctx)
+
+
+@click.group(cls=CarbonGroup)
+@click.version_option(package_name="corp-carbon", prog_name="corp-carbon")
+def cli() -> None:
+    """corp-carbon: employee carbon accounts for commuting and business travel.
+
+    Configuration comes from the TOML file named by CORP_CARBON_CONFIG and from
+    CORP_CARBON_<SECTION>_<KEY> environment variables (see config.example.toml).
+    """
+
+
+# --- database -------------------------------------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """Database schema migrations (Alembic)."""
+
+
+def _database_url() -> str:
+    return load_settings().database_url
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    migrate.upgrade(_database_url(), revision)
+    click.echo(f"database at revision {migrate.current_revision(_database_url())}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION (e.g. -1, or base for an empty database)."""
+    migrate.downgrade(_database_url(), revision)
+    click.echo(f"database at revision {migrate.current_revision(_database_url()) or 'base'}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the database's revision and the code's head."""
+    url = _database_url()
+    current, head = migrate.current_revision(url), migrate.head_revision(url)
+    state = "up to date" if current == head else "migrations pending: run 'corp-carbon db upgrade'"
+    click.echo(f"current: {current or 'base'}  head: {head}  ({state})")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration changes.")
+@click.option("--autogenerate/--empty", default=True, show_default=True)
+def db_revision(message: str, autogenerate: bool) -> None:
+    """Create a migration; with --autogenerate it diffs the models against the database."""
+    migrate.revision(_database_url(), message, autogenerate=autogenerate)
+
+
+# --- employees ------------------------------------------------------------------------------
+
+
+@cli.group()
+def employees() -> None:
+    """Employees (SSO and SCIM create them too)."""
+
+
+@employees.command("add")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--employee-number", default=None)
+@click.option("--department", default=None)
+@click.option("--office", default=None)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Extra role; repeat for several. Everyone has 'employee'.",
+)
+@with_appcontext
+def employees_add(
+    email: str,
+    name: str,
+    employee_number: str | None,
+    department: str | None,
+    office: str | None,
+    roles: tuple[str, ...],
+) -> None:
+    """Create an employee, e.g. the first administrator before SSO is configured."""
+    from corp_carbon.services.employees import add_employee
+
+    try:
+        profile = add_employee(
+            _state().uow(),
+            _cli_actor(),
+            email=email,
+            name=name,
+            employee_number=employee_number,
+            department=department,
+            office=office,
+            roles=roles,
+        )
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(
+        f"created employee {profile.id}: {profile.name} <{profile.email}> "
+        f"roles: {', '.join(r.value for r in profile.roles)}"
+    )
+
+
+@employees.command("list")
+@click.option("--search", default="", help="Part of a name, email or department.")
+@click.option("--limit", default=50, show_default=True)
+@with_appcontext
+def employees_list(search: str, limit: int) -> None:
+    """List active employees."""
+    from corp_carbon.db.queries import list_profiles
+
+    with _state().uow() as uow:
+        people = list_profiles(uow.session, search=search, limit=limit)
+    for p in people:
+        roles = ",".join(r.value for r in p.roles)
+        click.echo(f"{p.id:>6}  {p.email:<40} {p.name:<30} {p.department or '-':<16} {roles}")
+    if not people:
+        click.echo("no employees found")
+
+
+# --- demo -----------------------------------------------------------------------------------
+
+
+@cli.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--database",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("instance/demo.sqlite"),
+    show_default=True,
+    help="SQLite file to (re)create.",
+)
+@click.option("--employees", "employee_count", default=200, show_default=True, type=int)
+@click.option("--seed", default=2026, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Create the database and exit.")
+def demo(
+    host: str, port: int, database: Path, employee_count: int, seed: int, no_serve: bool
+) -> None:
+    """Create a fresh SQLite demo database with a year of data; serve it with a dev login."""
+    from corp_carbon.demo.setup import build_demo_database, demo_settings, describe
+
+    settings = demo_settings(database)
+    summary = build_demo_database(settings, seed=seed, employees=employee_count)
+    click.echo(describe(summary, database))
+    if no_serve:
+        return
+    from corp_carbon.app import create_app
+
+    app = create_app(settings)
+    click.echo(
+        f"\n  corp-carbon demo: http://{host}:{port}/  (pick a user on the development login)\n"
+    )
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: configuration problems end in one line on stderr, never a traceback."""
+    try:
+        return cli.main(args=argv, prog_name="corp-carbon")
+    except ConfigError as exc:
+        click.echo(f"corp-carbon: configuration error: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,244 @@
+"""Settings: one declared default per key, read from TOML, overridable from the environment.
+
+The file is named by ``CORP_CARBON_CONFIG``; any key can be overridden by
+``CORP_CARBON_<SECTION>_<KEY>``. Unknown keys and wrong types are errors, reported as
+one line that names the key and where it came from (file or environment variable).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+ENV_PREFIX = "CORP_CARBON_"
+CONFIG_ENV = "CORP_CARBON_CONFIG"
+DEFAULT_SOURCE = "<defaults>"
+
+
+class ConfigError(Exception):
+    """A configuration problem, with a message fit to print as one line."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class AppSection(_Section):
+    #: production requires a secret key; development and demo generate one per process.
+    mode: Literal["production", "development", "demo"] = "production"
+    secret_key: str = ""
+    #: where corp-carbon's pages and API are mounted; "" = at the root.
+    url_prefix: str = ""
+    #: folder for the default SQLite database and other local files; relative to the CWD.
+    instance_path: str = "instance"
+    company_name: str = "Example Corp"
+
+
+class DatabaseSection(_Section):
+    #: SQLAlchemy URL; empty = SQLite file ``corp-carbon.sqlite`` in the instance folder.
+    url: str = ""
+    echo: bool = False
+    pool_size: int = Field(default=5, ge=1, le=200)
+    #: seconds to wait for the database at start before giving up.
+    connect_timeout: int = Field(default=5, ge=1, le=120)
+
+
+class SessionSection(_Section):
+    cookie_secure: bool = True
+    lifetime_minutes: int = Field(default=480, ge=5, le=60 * 24 * 30)
+
+
+class DevLoginSection(_Section):
+    #: a page to pick any employee and role without SSO; never enable in production.
+    enabled: bool = False
+
+
+class LoggingSection(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: json = one JSON object per line (for log shippers); text = human-readable.
+    format: Literal["json", "text"] = "json"
+
+
+class PrivacySection(_Section):
+    #: aggregates over fewer people than this are shown as suppressed (k-anonymity).
+    min_group_size: int = Field(default=5, ge=1, le=1000)
+
+
+class Settings(_Section):
+    app: AppSection = AppSection()
+    database: DatabaseSection = DatabaseSection()
+    session: SessionSection = SessionSection()
+    dev_login: DevLoginSection = DevLoginSection()
+    logging: LoggingSection = LoggingSection()
+    privacy: PrivacySection = PrivacySection()
+    #: where the settings came from, for messages; not a config key.
+    source: str = Field(default=DEFAULT_SOURCE, exclude=True)
+    #: keys set by environment variables, as "section.key" -> variable name.
+    env_overrides: dict[str, str] = Field(default_factory=dict, exclude=True)
+
+    def origin_of(self, section: str, key: str) -> str:
+        """Where a key's value came from, for error messages."""
+        var = self.env_overrides.get(f"{section}.{key}")
+        return f"environment variable {var}" if var else self.source
+
+    @property
+    def instance_dir(self) -> Path:
+        return Path(self.app.instance_path).expanduser().resolve()
+
+    @property
+    def database_url(self) -> str:
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{self.instance_dir / 'corp-carbon.sqlite'}"
+
+    @property
+    def is_production(self) -> bool:
+        return self.app.mode == "production"
+
+
+SECTION_KEYS = [name for name, f in Settings.model_fields.items() if not f.exclude]
+
+
+def load_settings(
+    source: str | os.PathLike[str] | Mapping[str, Any] | Settings | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build Settings from a TOML file, a mapping or the file named by CORP_CARBON_CONFIG.
+
+    Environment overrides apply to every source except a ready Settings object.
+    """
+    if isinstance(source, Settings):
+        return source
+    env = os.environ if environ is None else environ
+    if source is None and env.get(CONFIG_ENV):
+        source = env[CONFIG_ENV]
+    if source is None:
+        data: dict[str, Any] = {}
+        origin = DEFAULT_SOURCE
+    elif isinstance(source, Mapping):
+        data = _deep_copy(source)
+        origin = "<mapping>"
+    else:
+        origin = str(Path(source).resolve())
+        data = _read_toml(Path(source))
+    env_keys = _apply_environment(data, env, Settings, [])
+    try:
+        overrides = {".".join(path): var for path, var in env_keys.items()}
+        return Settings.model_validate({**data, "source": origin, "env_overrides": overrides})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, origin, env_keys)) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} not found (named by {CONFIG_ENV})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def _deep_copy(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, Mapping) else v for k, v in data.items()}
+
+
+def _apply_environment(
+    data: dict[str, Any], env: Mapping[str, str], model: type[BaseModel], path: list[str]
+) -> dict[tuple[str, ...], str]:
+    """Overlay CORP_CARBON_<SECTION>_<KEY> values; returns which keys came from where."""
+    used: dict[tuple[str, ...], str] = {}
+    for name, field in model.model_fields.items():
+        if field.exclude:
+            continue
+        key_path = [*path, name]
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            sub = data.get(name)
+            sub_dict: dict[str, Any] = sub if isinstance(sub, dict) else {}
+            sub_used = _apply_environment(sub_dict, env, annotation, key_path)
+            if sub_used:
+                data[name] = sub_dict
+                used.update(sub_used)
+            continue
+        var = ENV_PREFIX + "_".join(key_path).upper()
+        if var in env:
+            data[name] = _parse_env_value(env[var], annotation)
+            used[tuple(key_path)] = var
+    return used
+
+
+def _parse_env_value(raw: str, annotation: Any) -> Any:
+    """Strings stay strings; other types are read as a TOML value (true, 5, ["a", "b"])."""
+    if _accepts_plain_string(annotation):
+        return raw
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _accepts_plain_string(annotation: Any) -> bool:
+    if annotation is str:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is Literal:
+        return all(isinstance(arg, str) for arg in typing.get_args(annotation))
+    if origin in (typing.Union, types.UnionType):
+        return any(_accepts_plain_string(arg) for arg in typing.get_args(annotation))
+    return False
+
+
+def _describe(exc: ValidationError, origin: str, env_keys: Mapping[tuple[str, ...], str]) -> str:
+    err = exc.errors()[0]
+    loc = tuple(str(part) for part in err["loc"])
+    key = _format_key(loc)
+    if err["type"] == "extra_forbidden":
+        parent = loc[:-1]
+        known = _known_keys(parent)
+        reason = f"unknown key (known keys here: {', '.join(known)})"
+    else:
+        reason = err["msg"]
+        if "input" in err and not isinstance(err["input"], dict):
+            reason += f", got {err['input']!r}"
+    where = f"environment variable {env_keys[loc]}" if loc in env_keys else origin
+    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return f"{key}: {reason} (in {where}){more}"
+
+
+def _format_key(loc: tuple[str, ...]) -> str:
+    if len(loc) == 1:
+        return f"[{loc[0]}]" if loc[0] in SECTION_KEYS else loc[0]
+    return f"[{'.'.join(loc[:-1])}] {loc[-1]}"
+
+
+def _known_keys(parent: tuple[str, ...]) -> list[str]:
+    model: type[BaseModel] = Settings
+    for part in parent:
+        annotation = model.model_fields[part].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return [n for n, f in model.model_fields.items() if not f.exclude]
+
+
+def check_startup(settings: Settings) -> None:
+    """Checks that need the whole picture, run when an app starts."""
+    if settings.is_production and not settings.app.secret_key:
+        raise ConfigError(
+            "[app] secret_key: required when [app] mode is 'production' "
+            f"(in {settings.origin_of('app', 'mode')}); "
+            "set it in the file or in CORP_CARBON_APP_SECRET_KEY"
+        )
+    if settings.is_production and settings.dev_login.enabled:
+        raise ConfigError(
+            f"[dev_login] enabled: the development login cannot be enabled in production mode "
+            f"(in {settings.source})"
+        )

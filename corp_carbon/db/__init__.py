@@ -1,0 +1,1 @@
+"""Persistence: typed SQLAlchemy 2 tables, sessions and read queries. Never imports flask."""

@@ -1,0 +1,41 @@
+"""All tables; importing this module registers them on ``Base.metadata``."""
+
+from corp_carbon.db.models.audit import AuditEvent
+from corp_carbon.db.models.imports import ImportRowProblem, ImportRun, ImportSource, PendingRecord
+from corp_carbon.db.models.ledger import (
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Redemption,
+    Reward,
+)
+from corp_carbon.db.models.people import ApiToken, CommuteProfile, Employee, EmployeeRole
+from corp_carbon.db.models.travel import (
+    Activity,
+    Assessment,
+    FactorSetRecord,
+    Journey,
+    MethodologyVersion,
+)
+
+__all__ = [
+    "Activity",
+    "ApiToken",
+    "Assessment",
+    "AuditEvent",
+    "CommuteProfile",
+    "Employee",
+    "EmployeeRole",
+    "FactorSetRecord",
+    "ImportRowProblem",
+    "ImportRun",
+    "ImportSource",
+    "Journey",
+    "LedgerAccount",
+    "LedgerEntry",
+    "LedgerTransaction",
+    "MethodologyVersion",
+    "PendingRecord",
+    "Redemption",
+    "Reward",
+]

@@ -1,0 +1,150 @@
+"""Double-entry, append-only points ledger; rewards and redemptions.
+
+Entries are never updated or deleted (database triggers enforce it, see the migrations);
+a correction is a reversing transaction that references the original.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from corp_carbon.db.base import Base
+from corp_carbon.db.models._columns import created_at, employee_fk, updated_at
+from corp_carbon.db.types import UTCDateTime, enum_type
+from corp_carbon.domain.vocabulary import (
+    AccountKind,
+    RedemptionStatus,
+    RewardKind,
+    TransactionKind,
+)
+
+
+class LedgerAccount(Base):
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(kind = 'employee') = (employee_id IS NOT NULL)", name="employee_account_has_owner"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: "employee:<id>" or "system:<kind>"; one account per code.
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    kind: Mapped[AccountKind] = mapped_column(enum_type(AccountKind, "account_kind"))
+    employee_id: Mapped[int | None] = employee_fk(nullable=True, unique=True)
+    created_at: Mapped[datetime] = created_at()
+
+
+class LedgerTransaction(Base):
+    __tablename__ = "ledger_transactions"
+    __table_args__ = (
+        # An activity earns at most once, whatever the code above tries.
+        sa.Index(
+            "uq_ledger_transactions_earn_per_activity",
+            "activity_id",
+            unique=True,
+            postgresql_where=sa.text("kind = 'earn'"),
+            sqlite_where=sa.text("kind = 'earn'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[TransactionKind] = mapped_column(enum_type(TransactionKind, "transaction_kind"))
+    #: posting the same key twice returns the first result and writes nothing.
+    idempotency_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    #: SHA-256 of the request behind the key, to refuse a key reused for another request.
+    request_hash: Mapped[str] = mapped_column(sa.String(64))
+    #: why: e.g. "activity_assessed", "ticket_exchanged", "hr_goodwill", "fifo_expiry".
+    reason_code: Mapped[str] = mapped_column(sa.String(40))
+    memo: Mapped[str] = mapped_column(sa.String(500), default="")
+    activity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activities.id"), index=True)
+    assessment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessments.id"))
+    #: the transaction this one reverses; a transaction is reversed at most once.
+    reverses_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ledger_transactions.id"), unique=True
+    )
+    actor_id: Mapped[int | None] = employee_fk(nullable=True)
+    created_at: Mapped[datetime] = created_at()
+
+    entries: Mapped[list[LedgerEntry]] = relationship(back_populates="transaction")
+
+
+class LedgerEntry(Base):
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        sa.CheckConstraint("amount <> 0", name="amount_not_zero"),
+        sa.Index("ix_ledger_entries_account_id_id", "account_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_transactions.id"), index=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_accounts.id"))
+    #: whole points; positive credits the account, negative debits it.
+    amount: Mapped[int] = mapped_column(sa.BigInteger)
+    created_at: Mapped[datetime] = created_at()
+
+    transaction: Mapped[LedgerTransaction] = relationship(back_populates="entries")
+
+
+class Reward(Base):
+    __tablename__ = "rewards"
+    __table_args__ = (
+        sa.CheckConstraint("cost_points > 0", name="cost_positive"),
+        sa.CheckConstraint("stock IS NULL OR stock >= 0", name="stock_not_negative"),
+        sa.CheckConstraint(
+            "per_person_limit IS NULL OR per_person_limit > 0", name="limit_positive"
+        ),
+        sa.CheckConstraint(
+            "limit_period IN ('month', 'quarter', 'year', 'ever')", name="limit_period_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    kind: Mapped[RewardKind] = mapped_column(enum_type(RewardKind, "reward_kind"))
+    #: for donations: the named climate project the points fund.
+    project_name: Mapped[str | None] = mapped_column(sa.String(200))
+    cost_points: Mapped[int] = mapped_column(sa.BigInteger)
+    #: None = unlimited.
+    stock: Mapped[int | None]
+    per_person_limit: Mapped[int | None]
+    limit_period: Mapped[str] = mapped_column(sa.String(16), default="year")
+    auto_approve: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    active_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    active_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    image_url: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class Redemption(Base):
+    __tablename__ = "redemptions"
+    __table_args__ = (sa.CheckConstraint("cost_points > 0", name="cost_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = employee_fk(index=True)
+    reward_id: Mapped[int] = mapped_column(sa.ForeignKey("rewards.id"))
+    status: Mapped[RedemptionStatus] = mapped_column(
+        enum_type(RedemptionStatus, "redemption_status")
+    )
+    #: the client's Idempotency-Key: one redemption per key.
+    request_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    #: price at request time, so later catalogue changes cannot alter a pending redemption.
+    cost_points: Mapped[int] = mapped_column(sa.BigInteger)
+    hold_transaction_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("ledger_transactions.id"), unique=True
+    )
+    refund_transaction_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ledger_transactions.id"), unique=True
+    )
+    voucher_code: Mapped[str | None] = mapped_column(sa.String(200))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    decided_by_id: Mapped[int | None] = employee_fk(nullable=True)
+    requested_at: Mapped[datetime] = created_at()
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,125 @@
+"""Employees, their roles, commute profiles and API tokens."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from corp_carbon.db.base import Base
+from corp_carbon.db.models._columns import created_at, employee_fk, updated_at
+from corp_carbon.db.types import ScaledDecimal, UTCDateTime, enum_type
+from corp_carbon.domain.vocabulary import DistanceSource, Fuel, Mode, Role
+
+
+def new_public_id() -> str:
+    """A random, stable pseudonymous key for exports (never derived from personal data)."""
+    return "emp_" + secrets.token_hex(8)
+
+
+class Employee(Base):
+    __tablename__ = "employees"
+    __table_args__ = (
+        sa.CheckConstraint("email = lower(email)", name="email_lower_case"),
+        sa.CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: pseudonymous key used in exports and reports instead of names or emails.
+    public_id: Mapped[str] = mapped_column(sa.String(32), unique=True, default=new_public_id)
+    #: the OpenID Connect ``sub`` of the company IdP; set at first login.
+    sso_subject: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    employee_number: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    #: stored lower-case, so matching by email is case-insensitive on every database.
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    department: Mapped[str | None] = mapped_column(sa.String(120), index=True)
+    cost_centre: Mapped[str | None] = mapped_column(sa.String(64))
+    office: Mapped[str | None] = mapped_column(sa.String(120), index=True)
+    #: ISO 3166-1 alpha-2 country of the office.
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employees.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    leaderboard_opt_in: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: personal fields were erased at this time; the row stays so ledger totals still add up.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    roles: Mapped[list[EmployeeRole]] = relationship(
+        back_populates="employee", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def role_names(self) -> list[str]:
+        """Every employee has the employee role; the table holds only the extra ones."""
+        held = {r.role for r in self.roles} | {Role.EMPLOYEE}
+        return [role.value for role in Role if role in held]
+
+
+class EmployeeRole(Base):
+    __tablename__ = "employee_roles"
+
+    employee_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"), primary_key=True)
+    granted_at: Mapped[datetime] = created_at()
+
+    employee: Mapped[Employee] = relationship(back_populates="roles")
+
+
+class CommuteProfile(Base):
+    """How an employee usually commutes, from a survey or their own statement; versioned by date."""
+
+    __tablename__ = "commute_profiles"
+    __table_args__ = (
+        sa.UniqueConstraint("employee_id", "valid_from"),
+        sa.CheckConstraint("office_days_per_week BETWEEN 0 AND 7", name="office_days_range"),
+        sa.CheckConstraint("remote_days_per_week BETWEEN 0 AND 7", name="remote_days_range"),
+        sa.CheckConstraint("one_way_km >= 0", name="distance_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = employee_fk()
+    valid_from: Mapped[date]
+    usual_mode: Mapped[Mode] = mapped_column(enum_type(Mode, "usual_mode"))
+    secondary_mode: Mapped[Mode | None] = mapped_column(enum_type(Mode, "secondary_mode"))
+    #: percentage of the one-way distance covered by the usual mode (rest: secondary mode).
+    usual_mode_share_pct: Mapped[int] = mapped_column(default=100)
+    one_way_km: Mapped[Decimal] = mapped_column(ScaledDecimal(3))
+    distance_source: Mapped[DistanceSource] = mapped_column(
+        enum_type(DistanceSource, "distance_source"), default=DistanceSource.DECLARED
+    )
+    office_days_per_week: Mapped[int]
+    remote_days_per_week: Mapped[int] = mapped_column(default=0)
+    weeks_per_year: Mapped[int] = mapped_column(default=46)
+    car_fuel: Mapped[Fuel | None] = mapped_column(enum_type(Fuel, "car_fuel"))
+    car_occupants: Mapped[int | None]
+    #: the mode the employee declared as their usual one at enrolment (personal baseline).
+    baseline_mode: Mapped[Mode | None] = mapped_column(enum_type(Mode, "baseline_mode"))
+    source: Mapped[str] = mapped_column(sa.String(32), default="self")
+    import_run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_runs.id"))
+    created_at: Mapped[datetime] = created_at()
+
+
+class ApiToken(Base):
+    """A bearer token for travel systems and scripts; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = employee_fk()
+    name: Mapped[str] = mapped_column(sa.String(120))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role, "token_role"))
+    #: space-separated scopes, e.g. "import scim".
+    scopes: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = created_at()
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

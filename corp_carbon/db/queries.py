@@ -1,0 +1,153 @@
+"""Read functions: ORM rows in, domain values out. Nothing here writes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from corp_carbon.db.models import Activity, Employee
+from corp_carbon.domain.activities import ActivityView, DepartmentTotal, ModeTotal
+from corp_carbon.domain.people import EmployeeProfile
+from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Role
+
+COUNTABLE = (ActivityStatus.CONFIRMED,)
+
+
+def to_profile(employee: Employee) -> EmployeeProfile:
+    return EmployeeProfile(
+        id=employee.id,
+        public_id=employee.public_id,
+        email=employee.email,
+        name=employee.name,
+        employee_number=employee.employee_number,
+        department=employee.department,
+        office=employee.office,
+        roles=tuple(Role(name) for name in employee.role_names),
+        active=employee.active,
+    )
+
+
+def profile_by_id(session: Session, employee_id: int) -> EmployeeProfile | None:
+    employee = session.get(Employee, employee_id)
+    return to_profile(employee) if employee is not None else None
+
+
+def profile_by_email(session: Session, email: str) -> EmployeeProfile | None:
+    employee = session.scalars(sa.select(Employee).where(Employee.email == email.lower())).first()
+    return to_profile(employee) if employee is not None else None
+
+
+def list_profiles(
+    session: Session, *, search: str = "", active_only: bool = True, limit: int = 50
+) -> list[EmployeeProfile]:
+    query = sa.select(Employee).order_by(Employee.name, Employee.id).limit(limit)
+    if active_only:
+        query = query.where(Employee.active.is_(True), Employee.erased_at.is_(None))
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Employee.name).like(pattern),
+                Employee.email.like(pattern),
+                sa.func.lower(sa.func.coalesce(Employee.department, "")).like(pattern),
+            )
+        )
+    return [to_profile(e) for e in session.scalars(query)]
+
+
+def activities_for(
+    session: Session, employee_id: int, *, limit: int = 100, offset: int = 0
+) -> list[ActivityView]:
+    rows = session.scalars(
+        sa.select(Activity)
+        .where(Activity.employee_id == employee_id)
+        .order_by(Activity.travel_date.desc(), Activity.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        ActivityView(
+            id=a.id,
+            travel_date=a.travel_date,
+            kind=a.kind,
+            mode=a.mode,
+            origin=a.origin,
+            destination=a.destination,
+            cabin=a.cabin,
+            distance_km=a.distance_km,
+            distance_source=a.distance_source,
+            status=a.status,
+            carrier=a.carrier,
+            service_number=a.service_number,
+            nights=a.nights,
+        )
+        for a in rows
+    ]
+
+
+def count_activities(session: Session, employee_id: int) -> int:
+    return (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Activity)
+            .where(Activity.employee_id == employee_id)
+        )
+        or 0
+    )
+
+
+def mode_totals(session: Session, employee_id: int | None = None) -> list[ModeTotal]:
+    """Confirmed trips and distance per mode, for one employee or everyone."""
+    query = (
+        sa.select(Activity.mode, sa.func.count(), sa.func.sum(Activity.distance_km))
+        .where(Activity.status.in_(COUNTABLE))
+        .group_by(Activity.mode)
+        .order_by(Activity.mode)
+    )
+    if employee_id is not None:
+        query = query.where(Activity.employee_id == employee_id)
+    return [
+        ModeTotal(mode=mode, trips=int(trips), distance_km=km or Decimal("0.000"))
+        for mode, trips, km in session.execute(query)
+    ]
+
+
+def department_totals(session: Session, *, min_group_size: int) -> list[DepartmentTotal]:
+    """Per-department trips and distance; departments under ``min_group_size`` are suppressed."""
+    headcount = dict(
+        session.execute(
+            sa.select(Employee.department, sa.func.count())
+            .where(Employee.erased_at.is_(None))
+            .group_by(Employee.department)
+        ).all()
+    )
+    trips = session.execute(
+        sa.select(
+            Employee.department,
+            sa.func.count().filter(Activity.kind == ActivityKind.BUSINESS_TRAVEL),
+            sa.func.count().filter(Activity.kind == ActivityKind.COMMUTE),
+            sa.func.sum(Activity.distance_km),
+        )
+        .join(Activity, Activity.employee_id == Employee.id)
+        .where(Activity.status.in_(COUNTABLE))
+        .group_by(Employee.department)
+    ).all()
+    by_department = {row[0]: row[1:] for row in trips}
+    totals = []
+    for department, people in sorted(headcount.items(), key=lambda item: str(item[0])):
+        name = department or "(no department)"
+        business, commute, km = by_department.get(department, (0, 0, None))
+        small = people < min_group_size
+        totals.append(
+            DepartmentTotal(
+                department=name,
+                employees=people,
+                business_trips=None if small else int(business),
+                commute_trips=None if small else int(commute),
+                distance_km=None if small else (km or Decimal("0.000")),
+                suppressed=small,
+            )
+        )
+    return totals

@@ -1,0 +1,1 @@
+"""Pure domain core: values and functions. Imports nothing from flask, sqlalchemy or openpyxl."""

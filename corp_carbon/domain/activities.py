@@ -1,0 +1,45 @@
+"""Read-only views of activities and aggregates, as pages and exports show them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Cabin, DistanceSource, Mode
+
+
+@dataclass(frozen=True)
+class ActivityView:
+    id: int
+    travel_date: date
+    kind: ActivityKind
+    mode: Mode
+    origin: str | None
+    destination: str | None
+    cabin: Cabin | None
+    distance_km: Decimal | None
+    distance_source: DistanceSource | None
+    status: ActivityStatus
+    carrier: str | None
+    service_number: str | None
+    nights: int | None
+
+
+@dataclass(frozen=True)
+class ModeTotal:
+    mode: Mode
+    trips: int
+    distance_km: Decimal
+
+
+@dataclass(frozen=True)
+class DepartmentTotal:
+    """Aggregate for one department; figures are None when the group is too small to show."""
+
+    department: str
+    employees: int
+    business_trips: int | None
+    commute_trips: int | None
+    distance_km: Decimal | None
+    suppressed: bool

@@ -1,0 +1,136 @@
+"""The product's controlled vocabulary, shared by connectors, engine, database and pages.
+
+Each enum's values are what is stored in the database and shown in exports, so they are
+stable identifiers: add members, never rename them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    EMPLOYEE = "employee"
+    HR = "hr"
+    SUSTAINABILITY = "sustainability"
+    ADMIN = "admin"
+
+
+class ActivityKind(StrEnum):
+    BUSINESS_TRAVEL = "business_travel"  # GHG Protocol Scope 3 category 6
+    COMMUTE = "commute"  # GHG Protocol Scope 3 category 7
+
+
+class Mode(StrEnum):
+    AIR = "air"
+    RAIL = "rail"
+    SUBWAY = "subway"
+    TRAM = "tram"
+    BUS = "bus"
+    COACH = "coach"
+    TAXI = "taxi"
+    CAR = "car"
+    MOTORBIKE = "motorbike"
+    BIKE = "bike"
+    EBIKE = "ebike"
+    WALK = "walk"
+    FERRY = "ferry"
+    HOTEL = "hotel"  # room-nights on a trip; not transport, but reported under category 6
+
+
+class Cabin(StrEnum):
+    ECONOMY = "economy"
+    PREMIUM_ECONOMY = "premium_economy"
+    BUSINESS = "business"
+    FIRST = "first"
+
+
+class Fuel(StrEnum):
+    PETROL = "petrol"
+    DIESEL = "diesel"
+    HYBRID = "hybrid"
+    PHEV = "phev"
+    BEV = "bev"
+    UNKNOWN = "unknown"
+
+
+class VehicleSize(StrEnum):
+    SMALL = "small"
+    MEDIUM = "medium"
+    LARGE = "large"
+    AVERAGE = "average"
+
+
+class ActivityStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    REPLACED = "replaced"  # a ticket exchange replaced it with a newer activity
+    DUPLICATE = "duplicate"  # the same trip already came from another source; never scores
+
+
+class DistanceSource(StrEnum):
+    GIVEN = "given"  # stated by the source
+    COMPUTED = "computed"  # great-circle between known coordinates
+    ESTIMATED = "estimated"  # great-circle times a detour factor
+    DECLARED = "declared"  # the employee's own statement (commute profile)
+
+
+class Verification(StrEnum):
+    IMPORTED = "imported"
+    SELF_REPORTED = "self_reported"
+    EVIDENCE_ATTACHED = "evidence_attached"
+    APPROVED = "approved"
+
+
+class CalculationMethod(StrEnum):
+    DISTANCE = "distance"  # activity data x distance-based factor
+    SPEND = "spend"  # GHG Protocol spend-based fallback
+
+
+class AccountKind(StrEnum):
+    EMPLOYEE = "employee"
+    ISSUANCE = "issuance"
+    REDEMPTION = "redemption"
+    EXPIRY = "expiry"
+    ADJUSTMENT = "adjustment"
+
+
+class TransactionKind(StrEnum):
+    EARN = "earn"
+    REVERSAL = "reversal"
+    REDEEM = "redeem"
+    REFUND = "refund"
+    EXPIRE = "expire"
+    ADJUST = "adjust"
+
+
+class RedemptionStatus(StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    FULFILLED = "fulfilled"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class RewardKind(StrEnum):
+    VOUCHER = "voucher"
+    PERK = "perk"
+    DONATION = "donation"
+
+
+class ImportTrigger(StrEnum):
+    CLI = "cli"
+    UPLOAD = "upload"
+    API = "api"
+    SCHEDULE = "schedule"
+
+
+class ImportRunStatus(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    COMPLETED_WITH_ERRORS = "completed_with_errors"
+    FAILED = "failed"
+
+
+AIR_MODES = frozenset({Mode.AIR})
+ACTIVE_MODES = frozenset({Mode.BIKE, Mode.EBIKE, Mode.WALK})

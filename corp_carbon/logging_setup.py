@@ -1,0 +1,44 @@
+"""Structured logs: one JSON object per line (or plain text), with request fields attached."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from pythonjsonlogger.json import JsonFormatter
+
+from corp_carbon.config import Settings
+
+LOGGER_NAME = "corp_carbon"
+_HANDLER_MARK = "_corp_carbon_handler"
+
+
+def configure_logging(settings: Settings, *, own_root: bool) -> logging.Logger:
+    """Give the corp_carbon logger a handler; in standalone mode also the root logger.
+
+    In plugin mode the host owns the root logger, so only corp-carbon's logger is touched.
+    """
+    target = logging.getLogger() if own_root else logging.getLogger(LOGGER_NAME)
+    for handler in list(target.handlers):
+        if getattr(handler, _HANDLER_MARK, False):
+            target.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    setattr(handler, _HANDLER_MARK, True)
+    if settings.logging.format == "json":
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            )
+        )
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    target.addHandler(handler)
+    target.setLevel(settings.logging.level)
+    # Alembic announces its context at INFO on every health check; keep its warnings only.
+    logging.getLogger("alembic").setLevel(
+        max(logging.WARNING, logging.getLevelName(settings.logging.level))
+    )
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.setLevel(settings.logging.level)
+    return logger

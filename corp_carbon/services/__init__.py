@@ -1,0 +1,1 @@
+"""Use cases. Each public function owns exactly one transaction through a UnitOfWork."""

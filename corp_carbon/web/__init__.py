@@ -1,0 +1,1 @@
+"""Flask layer: thin views over services and queries. Never imports db.models."""

@@ -1,0 +1,48 @@
+"""Assembles corp-carbon's routes into one blueprint, mountable at any URL prefix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from corp_carbon.domain.vocabulary import Role
+from corp_carbon.resources import static_dir, templates_dir
+from corp_carbon.web import (
+    csrf,
+    errors,
+    request_log,
+    views_auth,
+    views_dev_login,
+    views_health,
+    views_pages,
+)
+from corp_carbon.web.access import current_employee
+from corp_carbon.web.state import carbon
+
+
+def build_blueprint() -> Blueprint:
+    bp = Blueprint(
+        "carbon",
+        __name__,
+        static_folder=str(static_dir()),
+        static_url_path="/static/carbon",
+        template_folder=str(templates_dir()),
+    )
+    bp.app_context_processor(_page_context)
+    request_log.register(bp)
+    csrf.register(bp)
+    errors.register(bp)
+    for module in (views_health, views_auth, views_dev_login, views_pages):
+        module.register(bp)
+    return bp
+
+
+def _page_context() -> dict[str, Any]:
+    state = carbon()
+    return {
+        "carbon_settings": state.settings,
+        "dev_login_enabled": state.settings.dev_login.enabled,
+        "current_employee": current_employee,
+        "Role": Role,
+    }

@@ -1,0 +1,63 @@
+"""Errors as HTML pages for people and JSON for API clients, in one place."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from corp_carbon.domain.errors import DomainError
+
+log = logging.getLogger("corp_carbon.web")
+
+_TITLES = {
+    400: "Something in the request was not right",
+    401: "Please sign in",
+    403: "You do not have access to this page",
+    404: "Page not found",
+    405: "That action is not allowed here",
+    409: "That conflicts with the current state",
+    413: "The upload is too large",
+    500: "Something went wrong on our side",
+}
+
+
+def register(target: Blueprint | Flask) -> None:
+    """On a Blueprint (plugin mode) only corp-carbon's own routes are affected."""
+    if isinstance(target, Flask):
+        target.register_error_handler(HTTPException, _http_error)
+        target.register_error_handler(DomainError, _domain_error)
+        target.register_error_handler(Exception, _unexpected)
+    else:
+        target.register_error_handler(HTTPException, _http_error)
+        target.register_error_handler(DomainError, _domain_error)
+
+
+def _wants_json() -> bool:
+    return "/api/" in request.path or request.accept_mimetypes.best == "application/json"
+
+
+def _render(status: int, code: str, message: str) -> tuple[Response | str, int]:
+    if _wants_json():
+        return jsonify(error={"code": code, "message": message}), status
+    title = _TITLES.get(status, "Error")
+    return render_template("carbon/error.html", status=status, title=title, message=message), status
+
+
+def _http_error(exc: HTTPException) -> tuple[Response | str, int] | HTTPException:
+    status = exc.code or 500
+    if status < 400:
+        return exc
+    code = (exc.name or "error").lower().replace(" ", "_")
+    return _render(status, code, exc.description or "")
+
+
+def _domain_error(exc: DomainError) -> tuple[Response | str, int]:
+    return _render(exc.http_status, exc.code, exc.message)
+
+
+def _unexpected(exc: Exception) -> tuple[Response | str, int]:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return _render(500, "internal_error", "The error was logged; please try again later.")

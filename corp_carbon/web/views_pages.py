@@ -1,0 +1,56 @@
+"""Employee and administrator pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from corp_carbon.db.queries import activities_for, count_activities, department_totals, mode_totals
+from corp_carbon.domain.vocabulary import Role
+from corp_carbon.web.access import current_employee, login_required, roles_required
+from corp_carbon.web.state import carbon
+
+PAGE_SIZE = 50
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/", view_func=home, endpoint="home")
+    bp.add_url_rule("/admin", view_func=admin_overview, endpoint="admin_overview")
+
+
+@login_required
+def home() -> str:
+    """200: the employee's own trips, newest first, with totals by mode."""
+    employee = current_employee()
+    assert employee is not None
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    with carbon().uow() as uow:
+        trips = activities_for(
+            uow.session, employee.id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        )
+        total = count_activities(uow.session, employee.id)
+        by_mode = mode_totals(uow.session, employee.id)
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render_template(
+        "carbon/home.html",
+        employee=employee,
+        trips=trips,
+        by_mode=by_mode,
+        page=page,
+        pages=pages,
+        total=total,
+    )
+
+
+@roles_required(Role.HR, Role.SUSTAINABILITY, Role.ADMIN)
+def admin_overview() -> str:
+    """200: company-wide trips by mode and by department, small departments suppressed."""
+    settings = carbon().settings
+    with carbon().uow() as uow:
+        by_mode = mode_totals(uow.session)
+        departments = department_totals(uow.session, min_group_size=settings.privacy.min_group_size)
+    return render_template(
+        "carbon/admin_overview.html",
+        by_mode=by_mode,
+        departments=departments,
+        min_group_size=settings.privacy.min_group_size,
+    )

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs and starts the system components corp-carbon's tests use. Idempotent: what is
+# already there is left alone, so a second run takes about a second.
+#
+#   PostgreSQL  the production database; tests run every database test on it and on SQLite
+#
+# Run as root (or with sudo) on Debian/Ubuntu. Tests whose component is missing are skipped
+# with a reason naming this script; CI (CORP_CARBON_REQUIRE_SYSTEM=1) fails them instead.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+APT_UPDATED=0
+
+apt_install() {
+  if [ "$APT_UPDATED" -eq 0 ]; then
+    $SUDO apt-get update -qq
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@"
+}
+
+have_package() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+# --- PostgreSQL -------------------------------------------------------------------------
+if ! have_package postgresql && ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+  echo "installing PostgreSQL"
+  apt_install postgresql
+fi
+
+pg_ready() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
+
+if ! pg_ready; then
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    version=$(ls /etc/postgresql | sort -V | tail -1)
+    echo "starting PostgreSQL $version"
+    $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  fi
+  for _ in $(seq 1 30); do pg_ready && break; sleep 0.5; done
+fi
+
+if pg_ready; then
+  if ! psql -h 127.0.0.1 -U postgres -d postgres -Atqc "SELECT 1" >/dev/null 2>&1; then
+    if [ "${CI:-}" = "true" ] && [ -d /etc/postgresql ]; then
+      # A CI machine's throwaway cluster: let local TCP connections in without a password.
+      version=$(ls /etc/postgresql | sort -V | tail -1)
+      hba=/etc/postgresql/$version/main/pg_hba.conf
+      $SUDO sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+      $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+    else
+      echo "PostgreSQL runs but user postgres cannot connect over 127.0.0.1 without a password;"
+      echo "point CORP_CARBON_TEST_PG at a server the tests may use, e.g."
+      echo "  CORP_CARBON_TEST_PG=postgresql+psycopg://user:password@127.0.0.1:5432"
+    fi
+  fi
+  echo "PostgreSQL: ready on 127.0.0.1:5432"
+else
+  echo "PostgreSQL: NOT running; database tests will be skipped (or fail in CI)" >&2
+fi

@@ -1,0 +1,176 @@
+"""Shared fixtures: settings, app, client, per-test databases on SQLite and PostgreSQL.
+
+Every test that asks for ``db_url`` (directly or through ``app``/``uow``) runs twice: on a
+fresh SQLite file and on a fresh PostgreSQL database cloned from a migrated template.
+PostgreSQL is the real server on this machine (CORP_CARBON_TEST_PG, default
+127.0.0.1:5432 as user postgres). Missing system parts skip with a reason naming
+scripts/install-system-deps.sh; with CORP_CARBON_REQUIRE_SYSTEM=1 (CI) they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from corp_carbon import create_app
+from corp_carbon.config import Settings, load_settings
+from corp_carbon.db import migrate
+from corp_carbon.db.session import UnitOfWork
+from corp_carbon.web.access import SESSION_EMPLOYEE, SESSION_LOGIN_METHOD, SESSION_ROLES
+from corp_carbon.web.state import EXTENSION_KEY, CarbonState
+from tests.support import need
+
+PG_SERVER = os.environ.get("CORP_CARBON_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[sa.Engine]:
+    engine = sa.create_engine(
+        f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        need("PostgreSQL", False, f"not reachable at {PG_SERVER}: {exc.orig}")
+    yield engine
+    engine.dispose()
+
+
+def _create_database(admin: sa.Engine, name: str, template: str | None = None) -> None:
+    clause = f' TEMPLATE "{template}"' if template else ""
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"{clause}'))
+
+
+def _drop_database(admin: sa.Engine, name: str) -> None:
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin: sa.Engine) -> Iterator[str]:
+    """A database migrated once per test session; each test gets a copy of it."""
+    name = f"cc_template_{WORKER}"
+    _create_database(pg_admin, name)
+    migrate.upgrade(f"{PG_SERVER}/{name}")
+    yield name
+    _drop_database(pg_admin, name)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def pg_database(
+    request: pytest.FixtureRequest, pg_admin: sa.Engine
+) -> Iterator[Callable[..., str]]:
+    """Factory: a fresh empty (or template-cloned) PostgreSQL database, dropped after the test."""
+    created: list[str] = []
+
+    def make(template: str | None = None) -> str:
+        name = f"cc_t_{uuid.uuid4().hex[:12]}"
+        _create_database(pg_admin, name, template)
+        created.append(name)
+        return f"{PG_SERVER}/{name}"
+
+    yield make
+    for name in created:
+        _drop_database(pg_admin, name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def empty_db_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A database with no tables at all, on each backend."""
+    if db_backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    make: Callable[..., str] = request.getfixturevalue("pg_database")
+    return make()
+
+
+@pytest.fixture
+def db_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A migrated database of its own for this test, on each backend."""
+    if db_backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "test.sqlite"
+        shutil.copyfile(template, target)
+        return f"sqlite:///{target}"
+    pg_template_name: str = request.getfixturevalue("pg_template")
+    make: Callable[..., str] = request.getfixturevalue("pg_database")
+    return make(template=pg_template_name)
+
+
+def make_settings(db_url: str, tmp_path: Path, **sections: dict[str, Any]) -> Settings:
+    data: dict[str, dict[str, Any]] = {
+        "app": {"mode": "development", "secret_key": "test-secret", "instance_path": str(tmp_path)},
+        "database": {"url": db_url},
+        "session": {"cookie_secure": False},
+        "logging": {"format": "text", "level": "WARNING"},
+    }
+    for section, values in sections.items():
+        data.setdefault(section, {}).update(values)
+    return load_settings(data, environ={})
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return make_settings(db_url, tmp_path)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    application = create_app(settings)
+    application.config["TESTING"] = True
+    yield application
+    application.extensions[EXTENSION_KEY].engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def state(app: Flask) -> CarbonState:
+    carbon_state: CarbonState = app.extensions[EXTENSION_KEY]
+    return carbon_state
+
+
+@pytest.fixture
+def uow(state: CarbonState) -> UnitOfWork:
+    return state.uow()
+
+
+@pytest.fixture
+def log_in_as() -> Callable[..., None]:
+    """Puts an employee in the test client's session, as a completed login would."""
+
+    def log_in(client: FlaskClient, employee_id: int, *roles: str) -> None:
+        with client.session_transaction() as session:
+            session[SESSION_EMPLOYEE] = employee_id
+            session[SESSION_ROLES] = ["employee", *roles]
+            session[SESSION_LOGIN_METHOD] = "test"
+
+    return log_in
