@@ -10,6 +10,7 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.serving import run_simple
 
 from corp_carbon.config import ConfigError, load_settings
 from corp_carbon.db import migrate
@@ -70,7 +71,7 @@ def cli() -> None:
 # --- database -------------------------------------------------------------------------------
 
 
-@cli.group()
+@cli.group(cls=click.Group)
 def db() -> None:
     """Database schema migrations (Alembic)."""
 
@@ -115,7 +116,7 @@ def db_revision(message: str, autogenerate: bool) -> None:
 # --- employees ------------------------------------------------------------------------------
 
 
-@cli.group()
+@cli.group(cls=click.Group)
 def employees() -> None:
     """Employees (SSO and SCIM create them too)."""
 
@@ -184,7 +185,7 @@ def employees_list(search: str, limit: int) -> None:
 # --- demo -----------------------------------------------------------------------------------
 
 
-@cli.command("demo")
+@cli.command("demo", with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option(
@@ -203,6 +204,7 @@ def demo(
     """Create a fresh SQLite demo database with a year of data; serve it with a dev login."""
     from corp_carbon.demo.setup import build_demo_database, demo_settings, describe
 
+    database = database.resolve()
     settings = demo_settings(database)
     summary = build_demo_database(settings, seed=seed, employees=employee_count)
     click.echo(describe(summary, database))
@@ -214,7 +216,8 @@ def demo(
     click.echo(
         f"\n  corp-carbon demo: http://{host}:{port}/  (pick a user on the development login)\n"
     )
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    # app.run() refuses to start under the flask CLI; the server it would use is run_simple.
+    run_simple(host, port, app, use_reloader=False, threaded=True)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -7,7 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from corp_carbon.db.models import Activity, Employee
+from corp_carbon.db.models import Activity, Employee, EmployeeRole
 from corp_carbon.domain.activities import ActivityView, DepartmentTotal, ModeTotal
 from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Role
@@ -54,6 +54,20 @@ def list_profiles(
                 sa.func.lower(sa.func.coalesce(Employee.department, "")).like(pattern),
             )
         )
+    return [to_profile(e) for e in session.scalars(query)]
+
+
+def profiles_with_extra_roles(session: Session) -> list[EmployeeProfile]:
+    """Active employees holding any role beyond 'employee' (HR, sustainability, admin)."""
+    query = (
+        sa.select(Employee)
+        .where(
+            Employee.active.is_(True),
+            Employee.erased_at.is_(None),
+            Employee.id.in_(sa.select(EmployeeRole.employee_id)),
+        )
+        .order_by(Employee.name, Employee.id)
+    )
     return [to_profile(e) for e in session.scalars(query)]
 
 

@@ -134,3 +134,24 @@ class ImportRunStatus(StrEnum):
 
 AIR_MODES = frozenset({Mode.AIR})
 ACTIVE_MODES = frozenset({Mode.BIKE, Mode.EBIKE, Mode.WALK})
+
+#: How values read on pages and in reports, where the stored identifier is not plain English.
+LABELS: dict[str, str] = {
+    "air": "Flight",
+    "ebike": "E-bike",
+    "subway": "Metro",
+    "bike": "Bicycle",
+    "hotel": "Hotel stay",
+    "premium_economy": "Premium economy",
+    "phev": "Plug-in hybrid",
+    "bev": "Battery electric",
+    "business_travel": "Business travel",
+    "self_reported": "Self-reported",
+    "evidence_attached": "Evidence attached",
+}
+
+
+def label(value: object) -> str:
+    """A human label for an enum member or identifier: LABELS, else the value capitalised."""
+    raw = str(getattr(value, "value", value))
+    return LABELS.get(raw, raw.replace("_", " ").capitalize())

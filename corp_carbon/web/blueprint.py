@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from corp_carbon.domain.vocabulary import Role
+from corp_carbon.domain.vocabulary import Role, label
 from corp_carbon.resources import static_dir, templates_dir
 from corp_carbon.web import (
     csrf,
@@ -30,6 +30,7 @@ def build_blueprint() -> Blueprint:
         template_folder=str(templates_dir()),
     )
     bp.app_context_processor(_page_context)
+    bp.add_app_template_filter(label, "label")
     request_log.register(bp)
     csrf.register(bp)
     errors.register(bp)

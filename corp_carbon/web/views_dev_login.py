@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from corp_carbon.db.queries import list_profiles, profile_by_id
+from corp_carbon.db.queries import list_profiles, profile_by_id, profiles_with_extra_roles
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.web.access import log_in, public
 from corp_carbon.web.state import carbon
+
+PICKER_SIZE = 50
 
 
 def register(bp: Blueprint) -> None:
@@ -26,10 +28,15 @@ def dev_login() -> Response | str:
         return _log_in_from_form()
     search = request.args.get("q", "").strip()
     with carbon().uow() as uow:
-        people = list_profiles(uow.session, search=search, limit=60)
-    featured = [p for p in people if len(p.roles) > 1] if not search else []
+        people = list_profiles(uow.session, search=search, limit=PICKER_SIZE + 1)
+        featured = [] if search else profiles_with_extra_roles(uow.session)
     return render_template(
-        "carbon/dev_login.html", people=people, featured=featured, search=search, roles=list(Role)
+        "carbon/dev_login.html",
+        people=people[:PICKER_SIZE],
+        more=len(people) > PICKER_SIZE,
+        featured=featured,
+        search=search,
+        roles=list(Role),
     )
 
 

@@ -20,7 +20,13 @@ from corp_carbon.db.models import (
     LedgerTransaction,
 )
 from corp_carbon.db.session import UnitOfWork
-from corp_carbon.domain.vocabulary import AccountKind, ActivityKind, Mode, TransactionKind
+from corp_carbon.domain.vocabulary import (
+    AccountKind,
+    ActivityKind,
+    Mode,
+    TransactionKind,
+    Verification,
+)
 
 
 def _employee(session: Session, email: str = "zoe.mueller@example.com") -> Employee:
@@ -41,6 +47,7 @@ def _activity(
         distance_km=Decimal("597.000"),
         source_id=source.id if source else None,
         source_record_key=key,
+        verification=Verification.IMPORTED if source else Verification.SELF_REPORTED,
     )
     session.add(activity)
     session.flush()

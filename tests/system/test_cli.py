@@ -72,7 +72,9 @@ def test_first_administrator_from_the_command_line(empty_db_url: str, tmp_path: 
     assert "up to date" in run(["db", "current"], env, tmp_path).stdout
 
     args = ["employees", "add", "--email", "Ada.Admin@Example.com", "--name", "Ada Ásgeirsdóttir"]
-    created = run([*args, "--employee-number", "E0001", "--role", "admin", "--role", "hr"], env, tmp_path)
+    created = run(
+        [*args, "--employee-number", "E0001", "--role", "admin", "--role", "hr"], env, tmp_path
+    )
     assert created.returncode == 0, created.stderr
     assert "ada.admin@example.com" in created.stdout
     assert "roles: employee, hr, admin" in created.stdout

@@ -28,7 +28,16 @@ pytestmark = pytest.mark.slow
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(out),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -63,8 +72,8 @@ def test_wheel_contains_templates_migrations_and_static(wheel: Path) -> None:
     assert not any(n.startswith("tests/") for n in names)
 
 
-@pytest.fixture()
-def outside(tmp_path: Path, venv: Path) -> Iterator[dict[str, str]]:
+@pytest.fixture
+def outside(tmp_path: Path, venv: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CORP_CARBON_", "PYTHON"))}
     env.update(
         CORP_CARBON_APP_SECRET_KEY="wheel-test",
@@ -73,7 +82,7 @@ def outside(tmp_path: Path, venv: Path) -> Iterator[dict[str, str]]:
         HOME=str(tmp_path),
         PATH=f"{venv / 'bin'}:{env.get('PATH', '')}",
     )
-    yield env
+    return env
 
 
 def _serve(command: list[str], env: dict[str, str], cwd: Path, port: int) -> Iterator[str]:
@@ -89,17 +98,27 @@ def _serve(command: list[str], env: dict[str, str], cwd: Path, port: int) -> Ite
         log.close()
 
 
-def test_installed_wheel_migrates_and_serves(venv: Path, outside: dict[str, str], tmp_path: Path) -> None:
+def test_installed_wheel_migrates_and_serves(
+    venv: Path, outside: dict[str, str], tmp_path: Path
+) -> None:
     bin_dir = venv / "bin"
     where = subprocess.run(
         [str(bin_dir / "python"), "-c", "import corp_carbon; print(corp_carbon.__file__)"],
-        env=outside, cwd=tmp_path, capture_output=True, text=True, check=True,
+        env=outside,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert str(venv) in where and str(ROOT) not in where
 
     upgrade = subprocess.run(
-        [str(bin_dir / "corp-carbon"), "db", "upgrade"], env=outside, cwd=tmp_path,
-        capture_output=True, text=True, timeout=120,
+        [str(bin_dir / "corp-carbon"), "db", "upgrade"],
+        env=outside,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert upgrade.returncode == 0, upgrade.stderr
     assert "database at revision" in upgrade.stdout

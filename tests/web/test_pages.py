@@ -14,7 +14,7 @@ from corp_carbon import create_app
 from corp_carbon.db import migrate
 from corp_carbon.db.models import Activity, Employee
 from corp_carbon.db.session import UnitOfWork
-from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Cabin, Mode
+from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Cabin, Mode, Verification
 from tests.conftest import make_settings
 
 
@@ -40,6 +40,7 @@ def _people(uow: UnitOfWork, departments: dict[str, int]) -> dict[str, int]:
                         destination=f"X{n:02d}",
                         travel_date=date(2025, 4, 7),
                         distance_km=Decimal("930.5"),
+                        verification=Verification.SELF_REPORTED,
                     )
                 )
                 ids[email] = employee.id

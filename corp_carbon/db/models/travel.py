@@ -87,7 +87,16 @@ class Activity(Base):
     __table_args__ = (
         sa.UniqueConstraint("source_id", "source_record_key"),
         sa.CheckConstraint("distance_km IS NULL OR distance_km >= 0", name="distance_not_negative"),
-        sa.CheckConstraint("passengers >= 1", name="passengers_positive"),
+        sa.CheckConstraint("occupants >= 1", name="occupants_positive"),
+        sa.CheckConstraint(
+            "(status = 'replaced') = (replaced_by_id IS NOT NULL)", name="replaced_has_successor"
+        ),
+        sa.CheckConstraint(
+            "(status = 'duplicate') = (duplicate_of_id IS NOT NULL)", name="duplicate_has_original"
+        ),
+        sa.CheckConstraint(
+            "verification <> 'imported' OR source_id IS NOT NULL", name="imported_has_source"
+        ),
         sa.CheckConstraint(
             "(source_id IS NULL) = (source_record_key IS NULL)", name="source_key_with_source"
         ),
@@ -122,7 +131,9 @@ class Activity(Base):
     )
     #: room-nights, for hotel stays.
     nights: Mapped[int | None]
-    passengers: Mapped[int] = mapped_column(default=1)
+    #: people sharing the vehicle, the traveller included (car-pool); per-vehicle-km factors
+    #: are divided by it.
+    occupants: Mapped[int] = mapped_column(default=1)
     method: Mapped[CalculationMethod] = mapped_column(
         enum_type(CalculationMethod, "method"), default=CalculationMethod.DISTANCE
     )
@@ -132,12 +143,11 @@ class Activity(Base):
         enum_type(ActivityStatus, "status"), default=ActivityStatus.CONFIRMED
     )
     #: the newer activity that replaced this one (ticket exchange).
-    replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activities.id"))
+    replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activities.id"), index=True)
     #: the activity this one duplicates (same trip from another source).
-    duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activities.id"))
-    verification: Mapped[Verification] = mapped_column(
-        enum_type(Verification, "verification"), default=Verification.IMPORTED
-    )
+    duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activities.id"), index=True)
+    #: "imported" requires a source (a check constraint); manual entries say how they are backed.
+    verification: Mapped[Verification] = mapped_column(enum_type(Verification, "verification"))
     source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_sources.id"))
     import_run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_runs.id"))
     #: the source's own identity for the record (unique per source): a re-send updates.
@@ -151,6 +161,12 @@ class Activity(Base):
     updated_at: Mapped[datetime] = updated_at()
 
     journey: Mapped[Journey | None] = relationship(back_populates="activities")
+    replaced_by: Mapped[Activity | None] = relationship(
+        foreign_keys=[replaced_by_id], remote_side=[id]
+    )
+    duplicate_of: Mapped[Activity | None] = relationship(
+        foreign_keys=[duplicate_of_id], remote_side=[id]
+    )
 
 
 class Assessment(Base):
