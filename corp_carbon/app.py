@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from corp_carbon.config import ConfigError, Settings, check_startup, load_settings
 from corp_carbon.db.session import check_connection, make_engine, make_session_factory
 from corp_carbon.logging_setup import configure_logging
+from corp_carbon.services import methodology
 from corp_carbon.web import errors
 from corp_carbon.web.blueprint import build_blueprint
 from corp_carbon.web.state import EXTENSION_KEY, CarbonState
@@ -62,6 +63,7 @@ def init_app(app: Flask, config: ConfigSource = None, *, url_prefix: str | None 
     if not app.extensions.get(LOGGING_CONFIGURED):
         configure_logging(settings, own_root=False)
         app.extensions[LOGGING_CONFIGURED] = True
+    methodology.validate(settings)
     engine = _connect(settings)
     app.extensions[EXTENSION_KEY] = CarbonState(
         settings=settings, engine=engine, session_factory=make_session_factory(engine)

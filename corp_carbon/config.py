@@ -71,6 +71,40 @@ class PrivacySection(_Section):
     min_group_size: int = Field(default=5, ge=1, le=1000)
 
 
+class MethodologySection(_Section):
+    """Defaults of the scoring policy; a change here becomes a new stored methodology version."""
+
+    #: a factor-set id (desnz-2024, desnz-2025, epa-2025, ...) or "by-year": the set of the
+    #: activity's year in ``family``, falling back to the family's newest.
+    factor_set: str = "by-year"
+    family: str = "desnz"
+    #: DESNZ recommends reporting flights with radiative forcing.
+    radiative_forcing: bool = True
+    include_well_to_tank: bool = False
+    #: "avoided_grams" (1 point per gram CO2e avoided) or a rate card: wuhan-2024,
+    #: wuhan-2023, shenzhen-2022.
+    points_rule: str = "avoided_grams"
+    #: "reference": credit against the company's reference baselines; "personal": against
+    #: the employee's declared usual commute (who always cycled earns nothing new for it).
+    additionality: Literal["reference", "personal"] = "reference"
+    #: rail/coach journeys between places this far apart (km) are compared with a flight.
+    rail_vs_flight_band_km: list[int] = Field(default_factory=lambda: [150, 1500])
+    #: hauls where policy allows business class: economy there is credited against business.
+    business_class_hauls: list[str] = Field(default_factory=lambda: ["long_haul"])
+    #: ...and on any flight at least this many km (great circle); 0 = by haul only.
+    business_class_min_km: int = Field(default=3700, ge=0)
+    #: fuel of the reference solo car for commutes: "unknown" = the average car.
+    reference_car_fuel: Literal["unknown", "petrol", "diesel"] = "unknown"
+    #: great-circle distance x factor = estimated ground distance when none is given.
+    detour_rail: float = 1.2
+    detour_road: float = 1.25
+    detour_ferry: float = 1.1
+    commute_trips_per_day: int = Field(default=2, ge=0, le=10)
+    self_reported_per_month: int = Field(default=60, ge=0, le=1000)
+    #: a folder of extra factor-set and rate-card TOML files (besides the packaged ones).
+    extra_data_dir: str = ""
+
+
 class Settings(_Section):
     app: AppSection = AppSection()
     database: DatabaseSection = DatabaseSection()
@@ -78,6 +112,7 @@ class Settings(_Section):
     dev_login: DevLoginSection = DevLoginSection()
     logging: LoggingSection = LoggingSection()
     privacy: PrivacySection = PrivacySection()
+    methodology: MethodologySection = MethodologySection()
     #: where the settings came from, for messages; not a config key.
     source: str = Field(default=DEFAULT_SOURCE, exclude=True)
     #: keys set by environment variables, as "section.key" -> variable name.

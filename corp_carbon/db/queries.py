@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from corp_carbon.db.models import Activity, Employee, EmployeeRole
+from corp_carbon.db.models import Activity, Employee, EmployeeRole, MethodologyVersion
+from corp_carbon.db.models import Assessment as AssessmentRow
 from corp_carbon.domain.activities import ActivityView, DepartmentTotal, ModeTotal
 from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Role
@@ -71,34 +73,62 @@ def profiles_with_extra_roles(session: Session) -> list[EmployeeProfile]:
     return [to_profile(e) for e in session.scalars(query)]
 
 
+def _current_assessment() -> Any:
+    """Join condition: the scoring assessment under the newest methodology version."""
+    newest = sa.select(sa.func.max(MethodologyVersion.id)).scalar_subquery()
+    return sa.and_(
+        AssessmentRow.activity_id == Activity.id,
+        AssessmentRow.comparison.is_(False),
+        AssessmentRow.methodology_version_id == newest,
+    )
+
+
 def activities_for(
-    session: Session, employee_id: int, *, limit: int = 100, offset: int = 0
+    session: Session,
+    employee_id: int,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    activity_id: int | None = None,
 ) -> list[ActivityView]:
-    rows = session.scalars(
-        sa.select(Activity)
+    """The employee's own activities with their current assessment, newest first."""
+    query = (
+        sa.select(Activity, AssessmentRow)
+        .outerjoin(AssessmentRow, _current_assessment())
         .where(Activity.employee_id == employee_id)
         .order_by(Activity.travel_date.desc(), Activity.id.desc())
         .limit(limit)
         .offset(offset)
     )
-    return [
-        ActivityView(
-            id=a.id,
-            travel_date=a.travel_date,
-            kind=a.kind,
-            mode=a.mode,
-            origin=a.origin,
-            destination=a.destination,
-            cabin=a.cabin,
-            distance_km=a.distance_km,
-            distance_source=a.distance_source,
-            status=a.status,
-            carrier=a.carrier,
-            service_number=a.service_number,
-            nights=a.nights,
-        )
-        for a in rows
-    ]
+    if activity_id is not None:
+        query = query.where(Activity.id == activity_id)
+    return [_activity_view(a, s) for a, s in session.execute(query)]
+
+
+def _activity_view(a: Activity, s: AssessmentRow | None) -> ActivityView:
+    steps = tuple(s.explanation) if s is not None else ()
+    plain = next((str(step["text"]) for step in steps if step.get("step") == "summary"), "")
+    return ActivityView(
+        id=a.id,
+        travel_date=a.travel_date,
+        kind=a.kind,
+        mode=a.mode,
+        origin=a.origin,
+        destination=a.destination,
+        cabin=a.cabin,
+        distance_km=a.distance_km,
+        distance_source=a.distance_source,
+        status=a.status,
+        carrier=a.carrier,
+        service_number=a.service_number,
+        nights=a.nights,
+        kg_co2e=s.kg_co2e if s is not None else None,
+        points=s.points if s is not None else None,
+        baseline=s.baseline if s is not None else None,
+        plain=plain,
+        explanation=steps,
+        factor_set=s.factor_set_id if s is not None else None,
+    )
 
 
 def count_activities(session: Session, employee_id: int) -> int:

@@ -8,6 +8,7 @@ from corp_carbon.config import Settings, load_settings
 from corp_carbon.db import migrate
 from corp_carbon.db.session import UnitOfWork, make_engine, make_session_factory
 from corp_carbon.demo.generate import DemoSummary, seed_demo
+from corp_carbon.services.assessments import assess_activities
 
 
 def demo_settings(database: Path) -> Settings:
@@ -36,9 +37,11 @@ def build_demo_database(settings: Settings, *, seed: int, employees: int) -> Dem
     migrate.upgrade(url)
     engine = make_engine(url)
     try:
-        with UnitOfWork(make_session_factory(engine)) as uow:
+        factory = make_session_factory(engine)
+        with UnitOfWork(factory) as uow:
             summary = seed_demo(uow.session, seed=seed, employees=employees)
             uow.commit()
+        assess_activities(UnitOfWork(factory), settings)
     finally:
         engine.dispose()
     return summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Cabin, DistanceSource, Mode
 
@@ -24,6 +25,14 @@ class ActivityView:
     carrier: str | None
     service_number: str | None
     nights: int | None
+    #: the assessment under the current methodology, when there is one.
+    kg_co2e: Decimal | None = None
+    points: int | None = None
+    baseline: str | None = None
+    #: the baseline and points steps of the trail, in words.
+    plain: str = ""
+    explanation: tuple[dict[str, Any], ...] = ()
+    factor_set: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 
 from corp_carbon.db.queries import activities_for, count_activities, department_totals, mode_totals
 from corp_carbon.domain.vocabulary import Role
@@ -14,6 +14,7 @@ PAGE_SIZE = 50
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/", view_func=home, endpoint="home")
+    bp.add_url_rule("/trips/<int:activity_id>", view_func=trip_detail, endpoint="trip_detail")
     bp.add_url_rule("/admin", view_func=admin_overview, endpoint="admin_overview")
 
 
@@ -39,6 +40,18 @@ def home() -> str:
         pages=pages,
         total=total,
     )
+
+
+@login_required
+def trip_detail(activity_id: int) -> str:
+    """200: one of the employee's own trips with its whole calculation; 404 for anyone else's."""
+    employee = current_employee()
+    assert employee is not None
+    with carbon().uow() as uow:
+        found = activities_for(uow.session, employee.id, limit=1, activity_id=activity_id)
+    if not found:
+        abort(404)
+    return render_template("carbon/trip_detail.html", trip=found[0])
 
 
 @roles_required(Role.HR, Role.SUSTAINABILITY, Role.ADMIN)

@@ -2,7 +2,7 @@
 
 Revision ID: ad9c9c57619c
 Revises:
-Create Date: 2026-11-28 11:59:10.973980+00:00
+Create Date: 2026-11-28 12:16:39.629522+00:00
 """
 
 from __future__ import annotations
@@ -768,6 +768,7 @@ def upgrade() -> None:
         sa.Column("methodology_version_id", sa.Integer(), nullable=False),
         sa.Column("factor_set_id", sa.String(length=40), nullable=False),
         sa.Column("radiative_forcing", sa.Boolean(), nullable=False),
+        sa.Column("comparison", sa.Boolean(), nullable=False),
         sa.Column("factor_id", sa.String(length=120), nullable=False),
         sa.Column("kg_co2e", sa.BigInteger(), nullable=False),
         sa.Column("baseline", sa.String(length=64), nullable=True),

