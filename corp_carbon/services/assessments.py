@@ -8,7 +8,7 @@ already issued in the ledger.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -141,27 +141,30 @@ def assess_activities(
         assessed = skipped = points = 0
         kg = Decimal("0.000")
         problems: dict[int, str] = {}
-        for group in _journey_groups(session, activity_ids):
-            trips = []
-            try:
-                trips = [trip_for(a, j, p, methodology) for a, j, p in group]
-                results = scorer.assess_journey(trips, chosen)
-            except DomainError as exc:
-                for activity, _, _ in group:
-                    problems[activity.id] = exc.message
-                skipped += len(group)
-                continue
-            for (activity, _, _), result in zip(group, results, strict=True):
-                _record_set(session, result.factor_set, recorded)
-                own_set = scorer.factor_set_for(result.trip.year).id
-                comparison = result.factor_set.id != own_set
-                pending.append(_row(activity.id, version_id, result, comparison))
-                assessed += 1
-                kg += result.kg_co2e
-                points += result.points
-            if len(pending) >= BATCH:
-                _write(session, pending, existing)
-                pending = []
+        groups = _journey_groups(session, activity_ids)
+        try:
+            for group in groups:
+                try:
+                    trips = [trip_for(a, j, p, methodology) for a, j, p in group]
+                    results = scorer.assess_journey(trips, chosen)
+                except DomainError as exc:
+                    for activity, _, _ in group:
+                        problems[activity.id] = exc.message
+                    skipped += len(group)
+                    continue
+                for (activity, _, _), result in zip(group, results, strict=True):
+                    _record_set(session, result.factor_set, recorded)
+                    own_set = scorer.factor_set_for(result.trip.year).id
+                    comparison = result.factor_set.id != own_set
+                    pending.append(_row(activity.id, version_id, result, comparison))
+                    assessed += 1
+                    kg += result.kg_co2e
+                    points += result.points
+                if len(pending) >= BATCH:
+                    _write(session, pending, existing)
+                    pending = []
+        finally:
+            groups.close()
         _write(session, pending, existing)
         uow.commit()
     log.info("assessed %d activities (%d skipped)", assessed, skipped)
@@ -170,7 +173,7 @@ def assess_activities(
 
 def _journey_groups(
     session: Session, activity_ids: Iterable[int] | None
-) -> Iterator[list[tuple[Activity, Journey | None, CommuteProfile | None]]]:
+) -> Generator[list[tuple[Activity, Journey | None, CommuteProfile | None]], None, None]:
     """Confirmed activities with their journey and the owner's commute profile, journey by
     journey (legs in order), streamed in batches."""
     query = (
@@ -198,13 +201,17 @@ def _journey_groups(
     if activity_ids is not None:
         query = query.where(Activity.id.in_(list(activity_ids)))
     group: list[tuple[Activity, Journey | None, CommuteProfile | None]] = []
-    for activity, journey, profile in session.execute(query.execution_options(yield_per=BATCH)):
-        if group and (journey is None or group[-1][0].journey_id != activity.journey_id):
+    result = session.execute(query.execution_options(yield_per=BATCH))
+    try:
+        for activity, journey, profile in result:
+            if group and (journey is None or group[-1][0].journey_id != activity.journey_id):
+                yield group
+                group = []
+            group.append((activity, journey, profile))
+        if group:
             yield group
-            group = []
-        group.append((activity, journey, profile))
-    if group:
-        yield group
+    finally:
+        result.close()  # a server-side cursor on PostgreSQL, also when the caller stops early
 
 
 def _record_set(session: Session, fs: FactorSet, recorded: set[str]) -> None:

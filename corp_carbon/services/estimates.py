@@ -76,7 +76,7 @@ def build_trip(query: TripQuery, methodology: Methodology) -> Trip:
         if mode is Mode.HOTEL:
             distance, source, note = None, None, ""
         else:
-            raise DomainError("distance: give --from and --to, or --distance-km")
+            raise DomainError("distance: give an origin and a destination, or a distance in km")
     elif mode in FLIGHT_LIKE:
         distance, source = great_circle, DistanceSource.COMPUTED
         note = f"great-circle distance {route}"
@@ -156,14 +156,23 @@ COMPARE_OPTIONS: tuple[tuple[Mode, str | None, str | None], ...] = (
 )
 
 
+#: surface options (rail, coach, car) are offered up to this great-circle distance; beyond it
+#: (an ocean, a continent) only flights are a sensible way to go.
+SURFACE_MAX_KM = Decimal(3000)
+
+
 def compare(
     origin: str, destination: str, methodology: Methodology, catalogue: Catalogue
 ) -> list[Assessment]:
     """Every sensible way to make the trip, lowest emissions first."""
     scorer = Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards)
+    start, end = places.resolve(origin), places.resolve(destination)
+    surface = places.great_circle_km(start, end) <= SURFACE_MAX_KM
     results = []
     seen_air_factors: set[str] = set()
     for mode, cabin, fuel in COMPARE_OPTIONS:
+        if mode is not Mode.AIR and not surface:
+            continue
         query = TripQuery(
             mode=mode.value, origin=origin, destination=destination, cabin=cabin, fuel=fuel
         )

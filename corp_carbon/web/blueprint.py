@@ -11,8 +11,11 @@ from corp_carbon.resources import static_dir, templates_dir
 from corp_carbon.web import (
     csrf,
     errors,
+    openapi,
     request_log,
+    views_api_estimates,
     views_auth,
+    views_compare,
     views_dev_login,
     views_health,
     views_pages,
@@ -34,7 +37,15 @@ def build_blueprint() -> Blueprint:
     request_log.register(bp)
     csrf.register(bp)
     errors.register(bp)
-    for module in (views_health, views_auth, views_dev_login, views_pages):
+    for module in (
+        views_health,
+        views_auth,
+        views_dev_login,
+        views_pages,
+        views_compare,
+        openapi,
+        views_api_estimates,
+    ):
         module.register(bp)
     return bp
 

@@ -122,6 +122,7 @@ D_HOTEL = {
 #: sets whose well-to-tank rows are deliberately not shipped (see scripts/extract_factor_sets.py).
 WTT_NOT_SHIPPED = {"desnz-2025"}
 
+
 def expected_desnz_key(row: dict[str, str]) -> str | None:
     """The key a kg CO2e row belongs under, or None if the scheme does not ship it."""
     if row["ghg_unit"] != "kg CO2e":

@@ -1,0 +1,140 @@
+"""`corp-carbon estimate` and `compare` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CLI = str(Path(sys.executable).with_name("corp-carbon"))
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CORP_CARBON_")}
+    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_estimate_json_has_every_documented_field() -> None:
+    result = run(
+        "estimate",
+        "--mode",
+        "air",
+        "--from",
+        "LHR",
+        "--to",
+        "JFK",
+        "--cabin",
+        "economy",
+        "--factor-set",
+        "desnz-2024",
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    for field in (
+        "kg_co2e",
+        "distance_km",
+        "distance_source",
+        "factor_set",
+        "factor_id",
+        "factor_value",
+        "haul",
+        "baseline",
+        "baseline_kg_co2e",
+        "avoided_kg_co2e",
+        "points",
+        "explanation",
+    ):
+        assert field in data
+    assert abs(data["kg_co2e"] - 1108.577) / 1108.577 < 0.001
+    assert data["factor_id"] == "21_316_3170_11_1"
+    assert data["factor_value"] == 0.20011
+    assert data["haul"] == "long_haul"
+    assert data["distance_source"] == "computed"
+    assert data["baseline"] == "business_class"
+    assert data["points"] == round((data["baseline_kg_co2e"] - data["kg_co2e"]) * 1000)
+    assert isinstance(data["explanation"], list)
+    assert data["explanation"][0]["step"] == "summary"
+
+
+def test_estimate_without_places_and_without_rf() -> None:
+    result = run(
+        "estimate",
+        "--mode",
+        "air",
+        "--distance-km",
+        "1000",
+        "--no-rf",
+        "--factor-set",
+        "desnz-2024",
+        "--json",
+    )
+    data = json.loads(result.stdout)
+    assert data["radiative_forcing"] is False
+    assert data["haul"] == "international"  # airports unknown
+    readable = run(
+        "estimate",
+        "--mode",
+        "car",
+        "--distance-km",
+        "25",
+        "--fuel",
+        "petrol",
+        "--kind",
+        "commute",
+        "--factor-set",
+        "desnz-2024",
+    )
+    assert readable.returncode == 0
+    assert readable.stdout.startswith("4.113 kg CO2e")
+    assert "25_301_3070_4_1" in readable.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--mode", "plane", "--distance-km", "5"], "mode 'plane': accepted: air, rail"),
+        (
+            ["--mode", "air", "--from", "LHR", "--to", "Q9Z"],
+            "place 'Q9Z': not an IATA or ICAO airport code",
+        ),
+        (
+            ["--mode", "air", "--distance-km", "5", "--cabin", "coach"],
+            "cabin 'coach': accepted: economy, premium_economy",
+        ),
+        (
+            ["--mode", "air", "--distance-km", "5", "--factor-set", "ipcc"],
+            "factor set 'ipcc': accepted: desnz-2024",
+        ),
+        (["--mode", "rail"], "distance: give an origin and a destination, or a distance in km"),
+        (["--mode", "car", "--distance-km", "-3"], "must be between 0 and 40,000 km"),
+    ],
+)
+def test_bad_values_exit_non_zero_with_one_line(args: list[str], message: str) -> None:
+    result = run("estimate", *args)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert message in lines[0]
+
+
+def test_compare_lists_every_sensible_mode_lowest_first() -> None:
+    result = run("compare", "--from", "London", "--to", "Paris", "--json")
+    assert result.returncode == 0, result.stderr
+    options = json.loads(result.stdout)["options"]
+    names = [o["option"] for o in options]
+    assert {"Rail", "Coach", "Flight, economy", "Car, petrol", "Car, battery electric"} <= set(
+        names
+    )
+    kgs = [o["kg_co2e"] for o in options]
+    assert kgs == sorted(kgs)
+    rail = next(o for o in options if o["option"] == "Rail")
+    assert rail["baseline"] == "economy_flight"
+    assert rail["points"] > 0
+    table = run("compare", "--from", "London", "--to", "Paris")
+    assert "Rail" in table.stdout
+    assert "an economy flight" in table.stdout

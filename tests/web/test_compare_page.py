@@ -1,0 +1,88 @@
+"""The "compare before you book" page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from flask.testing import FlaskClient
+
+from corp_carbon.db.session import UnitOfWork
+from corp_carbon.domain.people import Actor
+from corp_carbon.services.employees import add_employee
+
+
+@pytest.fixture
+def employee(client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]) -> FlaskClient:
+    profile = add_employee(uow, Actor(label="test"), email="ana@example.com", name="Ana Lima")
+    log_in_as(client, profile.id)
+    return client
+
+
+def _rows(page: str) -> list[str]:
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
+
+
+def test_the_form_alone_and_the_nav_link(employee: FlaskClient) -> None:
+    response = employee.get("/compare")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'placeholder="LHR or London"' in page
+    assert 'name="from"' in page and 'name="to"' in page
+    assert "<table" not in page
+    assert 'href="/compare" class="active">Compare before you book</a>' in page
+
+
+def test_london_to_edinburgh_lists_the_options_lowest_first(employee: FlaskClient) -> None:
+    response = employee.get("/compare?from=London&to=Edinburgh")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "London (GB) → Edinburgh (GB)" in page
+    rows = _rows(page)
+    assert len(rows) >= 5
+    kgs = [
+        float(re.search(r'class="kg-figure">([\d,.]+)<', row).group(1).replace(",", ""))  # type: ignore[union-attr]
+        for row in rows
+    ]
+    assert kgs == sorted(kgs)
+    assert "Rail" in page and "Coach" in page and "Car, petrol" in page
+    widths = [float(w) for w in re.findall(r'style="width: ([\d.]+)%"', page)]
+    assert max(widths) == 100.0
+    assert "An economy flight" in page  # what rail is compared with
+    assert re.search(r"methodology version [1-9]", page)
+    assert "desnz-" in page
+    assert "1 point for each gram of CO2e" in page
+    assert 'value="London"' in page and 'value="Edinburgh"' in page
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("from=London&to=Xyzzyville", "&#39;Xyzzyville&#39;: not an IATA or ICAO airport code"),
+        ("from=London&to=", "Enter both"),
+        ("from=LHR&to=lhr", "the same place"),
+        ("from=London&to=" + "x" * 101, "at most 100 characters"),
+    ],
+)
+def test_problems_are_shown_inline(employee: FlaskClient, query: str, message: str) -> None:
+    response = employee.get(f"/compare?{query}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'class="flash error" role="alert"' in page
+    assert message in page
+    assert "<table" not in page
+    assert 'placeholder="LHR or London"' in page
+
+
+def test_atlantis_is_a_real_town_and_the_page_says_which(employee: FlaskClient) -> None:
+    """GeoNames knows Atlantis, Western Cape; showing the resolved place makes that visible."""
+    page = employee.get("/compare?from=London&to=Atlantis").get_data(as_text=True)
+    assert "London (GB) → Atlantis (ZA)" in page
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client: FlaskClient) -> None:
+    response = client.get("/compare?from=London&to=Edinburgh")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
