@@ -10,12 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corp_carbon import places
+from corp_carbon.bulk_scoring import TripColumns, score_columns, score_many
 from corp_carbon.catalogue import load_catalogue
 from corp_carbon.domain.factors import MissingFactor
 from corp_carbon.domain.geo import haversine_km
 from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.points import grams
-from corp_carbon.domain.scoring import Scorer, Trip
+from corp_carbon.domain.scoring import MissingDistance, Scorer, Trip
 from corp_carbon.domain.vocabulary import ActivityKind, Cabin, DistanceSource, Fuel, Mode
 
 CATALOGUE = load_catalogue()
@@ -452,3 +453,67 @@ def test_bulk_scoring_gives_exactly_the_figures_of_a_full_assessment(
     assert fast.factor_id == full.factor_id
     assert fast.baseline == (full.baseline.code if full.baseline else None)
     assert fast.baseline_kg_co2e == (full.baseline.emission.kg_co2e if full.baseline else None)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    trips=st.lists(
+        st.builds(
+            Trip,
+            mode=st.sampled_from([Mode.AIR, Mode.HOTEL, *GROUND]),
+            kind=st.sampled_from(list(ActivityKind)),
+            distance_km=st.one_of(
+                st.none(), DISTANCES, st.decimals(min_value=0, max_value=50, places=5)
+            ),
+            route_km=st.one_of(st.none(), DISTANCES),
+            cabin=st.sampled_from([None, *Cabin]),
+            fuel=st.sampled_from([None, *Fuel]),
+            occupants=st.integers(min_value=1, max_value=3),
+            nights=st.sampled_from([None, 1, 3]),
+            origin_country=st.sampled_from(["GB", "FR", "US", None]),
+            destination_country=st.sampled_from(["GB", "CN", None]),
+            year=st.sampled_from([2024, 2025]),
+        ),
+        max_size=40,
+    ),
+    variant=st.sampled_from(["by-year", "epa-2025", "wtt", "wuhan-2024"]),
+)
+def test_bulk_columns_equal_one_by_one_scores(trips: list[Trip], variant: str) -> None:
+    methodology = {
+        "wtt": replace(DESNZ_2024, include_well_to_tank=True),
+        "wuhan-2024": replace(DESNZ_2024, points_rule="wuhan-2024"),
+    }.get(variant, Methodology(factor_set=variant))
+    engine = scorer(methodology)
+    scorable, expected = [], []
+    for trip in trips:
+        try:
+            expected.append(engine.score(trip))
+        except (MissingFactor, MissingDistance):
+            continue  # the bulk call raises as the single one does
+        scorable.append(trip)
+    columns = score_many(engine, scorable)
+    assert [columns[i] for i in range(len(columns))] == expected
+    # the same trips given as columns (whole metres, as an importer parses them)
+    whole = [
+        (t, e)
+        for t, e in zip(scorable, expected, strict=True)
+        if t.mode is not Mode.HOTEL
+        and t.distance_km is not None
+        and t.distance_km == t.distance_km.quantize(Decimal("0.001"))
+        and (t.route_km is None or t.route_km == t.route_km.quantize(Decimal("0.001")))
+    ]
+    table = TripColumns(
+        year=[t.year or 2024 for t, _ in whole],
+        mode=[t.mode for t, _ in whole],
+        kind=[t.kind for t, _ in whole],
+        cabin=[t.cabin for t, _ in whole],
+        fuel=[t.fuel for t, _ in whole],
+        occupants=[t.occupants for t, _ in whole],
+        origin_country=[t.origin_country for t, _ in whole],
+        destination_country=[t.destination_country for t, _ in whole],
+        distance_m=[int(t.distance_km * 1000) for t, _ in whole if t.distance_km is not None],
+        route_m=[None if t.route_km is None else int(t.route_km * 1000) for t, _ in whole],
+    )
+    by_columns = score_columns(engine, table)
+    got = [by_columns[i][1:] for i in range(len(by_columns))]
+    assert got == [e[1:] for _, e in whole]
