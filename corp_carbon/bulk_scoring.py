@@ -78,28 +78,7 @@ def _metres(km: Decimal | None) -> int | None:
 
 def score_many(scorer: Scorer, trips: Sequence[Trip]) -> ScoredColumns:
     """The figures of ``Scorer.score`` for each trip, as columns."""
-    routes = [_metres(t.route_km) for t in trips]
-    columns = TripColumns(
-        year=[t.year or 0 for t in trips],
-        mode=[t.mode for t in trips],
-        kind=[t.kind for t in trips],
-        cabin=[t.cabin for t in trips],
-        fuel=[t.fuel for t in trips],
-        occupants=[t.occupants for t in trips],
-        origin_country=[t.origin_country for t in trips],
-        destination_country=[t.destination_country for t in trips],
-        # -1: not whole metres (or none): such trips take the one-by-one path
-        distance_m=[-1 if (m := _metres(t.distance_km)) is None else m for t in trips],
-        route_m=[
-            r if r is not None or t.route_km is None else -1
-            for r, t in zip(routes, trips, strict=True)
-        ],
-        source=trips,
-        extra=[
-            t.nights is not None or t.declared_mode is not None or t.vehicle_size is not None
-            for t in trips
-        ],
-    )
+    columns = TripColumns.from_trips(trips)
     return score_columns(scorer, columns)
 
 
@@ -122,6 +101,31 @@ class TripColumns:
     source: Sequence[Trip] | None = None
     #: rows with fields the columns do not carry (nights, declared mode, vehicle size).
     extra: Sequence[bool] | None = None
+
+    @classmethod
+    def from_trips(cls, trips: Sequence[Trip]) -> TripColumns:
+        routes = [_metres(t.route_km) for t in trips]
+        return cls(
+            year=[t.year or 0 for t in trips],
+            mode=[t.mode for t in trips],
+            kind=[t.kind for t in trips],
+            cabin=[t.cabin for t in trips],
+            fuel=[t.fuel for t in trips],
+            occupants=[t.occupants for t in trips],
+            origin_country=[t.origin_country for t in trips],
+            destination_country=[t.destination_country for t in trips],
+            # -1: not whole metres (or none): such trips take the one-by-one path
+            distance_m=[-1 if (m := _metres(t.distance_km)) is None else m for t in trips],
+            route_m=[
+                r if r is not None or t.route_km is None else -1
+                for r, t in zip(routes, trips, strict=True)
+            ],
+            source=trips,
+            extra=[
+                t.nights is not None or t.declared_mode is not None or t.vehicle_size is not None
+                for t in trips
+            ],
+        )
 
     def __len__(self) -> int:
         return len(self.mode)
