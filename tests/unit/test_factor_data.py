@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from corp_carbon.domain.factors import FactorSet, load_factor_set
+from tests.support import need
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO.parent / "shared" / "reference" / "factors"
@@ -154,10 +155,11 @@ def shipped(set_id: str) -> FactorSet:
 
 @cache
 def rows(name: str) -> dict[str, dict[str, str]]:
-    if not REFERENCE.is_dir():
-        pytest.skip(
-            f"reference extracts not found at {REFERENCE} (they sit next to the repository in development and CI)"
-        )
+    need(
+        "the reference factor extracts (../shared/reference/factors)",
+        REFERENCE.is_dir(),
+        f"not found at {REFERENCE}; they sit next to the repository in development and CI",
+    )
     with (REFERENCE / name).open(encoding="utf-8", newline="") as handle:
         table = list(csv.DictReader(handle))
     first_column = next(iter(table[0]))  # id / territory / vehicle_type
@@ -501,9 +503,8 @@ def test_desnz_2025_reuses_the_2024_territories() -> None:
 
 
 def test_shipped_files_are_what_the_script_generates(monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("pycountry", reason="the extraction script needs pycountry")
-    if not REFERENCE.is_dir():
-        pytest.skip(f"reference extracts not found at {REFERENCE}")
+    need("pycountry (a test extra)", importlib.util.find_spec("pycountry") is not None)
+    need("the reference factor extracts", REFERENCE.is_dir(), f"not found at {REFERENCE}")
     spec = importlib.util.spec_from_file_location("extract_factor_sets", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
