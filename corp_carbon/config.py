@@ -105,6 +105,17 @@ class MethodologySection(_Section):
     extra_data_dir: str = ""
 
 
+class RewardsSection(_Section):
+    #: redemptions cheaper than this many points are approved automatically (besides rewards
+    #: flagged auto_approve); 0 = only flagged rewards skip HR approval.
+    auto_approve_below_points: int = Field(default=0, ge=0)
+
+
+class LedgerSection(_Section):
+    #: points expire this many months after they were credited, oldest first; 0 = never.
+    expiry_months: int = Field(default=0, ge=0, le=240)
+
+
 class Settings(_Section):
     app: AppSection = AppSection()
     database: DatabaseSection = DatabaseSection()
@@ -113,6 +124,8 @@ class Settings(_Section):
     logging: LoggingSection = LoggingSection()
     privacy: PrivacySection = PrivacySection()
     methodology: MethodologySection = MethodologySection()
+    rewards: RewardsSection = RewardsSection()
+    ledger: LedgerSection = LedgerSection()
     #: where the settings came from, for messages; not a config key.
     source: str = Field(default=DEFAULT_SOURCE, exclude=True)
     #: keys set by environment variables, as "section.key" -> variable name.

@@ -30,7 +30,8 @@ from corp_carbon.web.state import EXTENSION_KEY, CarbonState
 from tests.support import need
 
 PG_SERVER = os.environ.get("CORP_CARBON_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+#: unique per test process, so concurrent test runs on one server never share a template
+WORKER = f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")

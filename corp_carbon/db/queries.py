@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from corp_carbon.db.models import Activity, Employee, EmployeeRole, MethodologyVersion
 from corp_carbon.db.models import Assessment as AssessmentRow
 from corp_carbon.domain.activities import ActivityView, DepartmentTotal, ModeTotal
+from corp_carbon.domain.errors import DomainError, NotFound
 from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Role
 
@@ -39,6 +40,21 @@ def profile_by_id(session: Session, employee_id: int) -> EmployeeProfile | None:
 def profile_by_email(session: Session, email: str) -> EmployeeProfile | None:
     employee = session.scalars(sa.select(Employee).where(Employee.email == email.lower())).first()
     return to_profile(employee) if employee is not None else None
+
+
+def employee_by_reference(session: Session, reference: str) -> Employee:
+    """An employee by email (case-insensitive) or employee number; NotFound naming it."""
+    value = reference.strip()
+    if not value:
+        raise DomainError("employee: give an email or an employee number")
+    found = session.scalar(
+        sa.select(Employee).where(
+            sa.or_(Employee.email == value.lower(), Employee.employee_number == value)
+        )
+    )
+    if found is None:
+        raise NotFound(f"employee {reference!r}: no employee with this email or number")
+    return found
 
 
 def list_profiles(

@@ -9,6 +9,7 @@ from corp_carbon.db import migrate
 from corp_carbon.db.session import UnitOfWork, make_engine, make_session_factory
 from corp_carbon.demo.generate import DemoSummary, seed_demo
 from corp_carbon.services.assessments import assess_activities
+from corp_carbon.services.earnings import post_earnings
 
 
 def demo_settings(database: Path) -> Settings:
@@ -42,6 +43,7 @@ def build_demo_database(settings: Settings, *, seed: int, employees: int) -> Dem
             summary = seed_demo(uow.session, seed=seed, employees=employees)
             uow.commit()
         assess_activities(UnitOfWork(factory), settings)
+        post_earnings(UnitOfWork(factory), settings)
     finally:
         engine.dispose()
     return summary

@@ -1,6 +1,9 @@
 """Who may use each route. Every view declares a rule; a test walks the URL map to check it.
 
 The rule is stored on the view function as ``access_rule`` so it can be inspected.
+
+Who is calling comes from an ``Authorization: Bearer <API token>`` header when there is one
+(never falling back to the session cookie then), otherwise from the session cookie.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from werkzeug.wrappers import Response
 from corp_carbon.db.queries import profile_by_id
 from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import Role
+from corp_carbon.services import tokens
 from corp_carbon.web.state import carbon
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -59,10 +63,15 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
 
 
 def current_employee() -> EmployeeProfile | None:
-    """The logged-in employee with the roles of this session, or None."""
+    """The calling employee with the roles of this API token or session, or None."""
     if "carbon_employee" in g:
         cached: EmployeeProfile | None = g.carbon_employee
         return cached
+    raw_token = bearer_token()
+    if raw_token is not None:
+        by_token, g.carbon_token_id = _from_token(raw_token)
+        g.carbon_employee = by_token
+        return by_token
     employee = None
     employee_id = session.get(SESSION_EMPLOYEE)
     if isinstance(employee_id, int):
@@ -76,6 +85,39 @@ def current_employee() -> EmployeeProfile | None:
             employee = _with_roles(employee, roles)
     g.carbon_employee = employee
     return employee
+
+
+def bearer_token() -> str | None:
+    """The token of an ``Authorization: Bearer`` header ("" when the header names no token)."""
+    scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return credentials.strip()
+
+
+def current_token_id() -> int | None:
+    """The id of the API token this request was authenticated with (None: session or nobody)."""
+    current_employee()
+    token_id: int | None = g.get("carbon_token_id")
+    return token_id
+
+
+def _from_token(raw_token: str) -> tuple[EmployeeProfile | None, int | None]:
+    if not raw_token:
+        return None, None
+    with carbon().uow() as uow:
+        found = tokens.authenticate(uow.session, raw_token)
+        uow.commit()  # the token's last_used_at
+    return found if found is not None else (None, None)
+
+
+def keep_token_requests_cookieless(response: Response) -> Response:
+    """After-request hook: a request carrying a bearer token never gets a session cookie, even
+    when a page it renders asks for a CSRF token (which would start a session)."""
+    if bearer_token() is not None:
+        session.clear()
+        session.modified = False  # an empty, unmodified session sets and deletes no cookie
+    return response
 
 
 def log_in(employee: EmployeeProfile, roles: tuple[Role, ...], method: str) -> None:
@@ -93,7 +135,11 @@ def _with_roles(employee: EmployeeProfile, roles: tuple[Role, ...]) -> EmployeeP
 
 
 def _wants_json() -> bool:
-    return "/api/" in request.path or request.accept_mimetypes.best == "application/json"
+    return (
+        "/api/" in request.path
+        or request.accept_mimetypes.best == "application/json"
+        or bearer_token() is not None  # a program, which cannot follow a login redirect
+    )
 
 
 def redirect_home() -> Response:

@@ -14,11 +14,15 @@ from corp_carbon.web import (
     openapi,
     request_log,
     views_api_estimates,
+    views_api_me,
+    views_api_rewards,
     views_auth,
     views_compare,
     views_dev_login,
     views_health,
+    views_ledger,
     views_pages,
+    views_rewards,
 )
 from corp_carbon.web.access import current_employee
 from corp_carbon.web.state import carbon
@@ -42,9 +46,13 @@ def build_blueprint() -> Blueprint:
         views_auth,
         views_dev_login,
         views_pages,
+        views_ledger,
         views_compare,
         openapi,
         views_api_estimates,
+        views_api_me,
+        views_rewards,
+        views_api_rewards,
     ):
         module.register(bp)
     return bp

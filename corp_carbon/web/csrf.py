@@ -22,7 +22,7 @@ def register(bp: Blueprint) -> None:
 def _check() -> None:
     if request.method not in UNSAFE_METHODS:
         return
-    if request.headers.get("Authorization", "").startswith("Bearer "):
+    if request.headers.get("Authorization", "").lower().startswith("bearer "):
         return
     token = request.form.get("csrf_token") or request.headers.get("X-CSRFToken")
     try:

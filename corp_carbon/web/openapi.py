@@ -28,6 +28,8 @@ API_VERSION = "1.0.0"
 REF_TEMPLATE = "#/components/schemas/{model}"
 #: the security scheme of requests carrying the employee's browser session.
 SESSION = "session"
+#: the security scheme of programs carrying an API token (``corp-carbon tokens create``).
+BEARER = "bearer"
 
 Schema = dict[str, Any]
 
@@ -127,7 +129,7 @@ class Operation:
     parameters: tuple[Parameter, ...] = ()
     responses: tuple[Reply, ...] = ()
     tags: tuple[str, ...] = ()
-    security: tuple[str, ...] = (SESSION,)
+    security: tuple[str, ...] = (SESSION, BEARER)
 
 
 def enum_schema(values: Any) -> Schema:
@@ -190,7 +192,12 @@ class ApiDescription:
                         "in": "cookie",
                         "name": cookie_name,
                         "description": "The session of an employee signed in to corp-carbon.",
-                    }
+                    },
+                    BEARER: {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "An API token from `corp-carbon tokens create`.",
+                    },
                 },
             },
         }

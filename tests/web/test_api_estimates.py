@@ -165,7 +165,7 @@ def test_openapi_document_is_valid_and_describes_the_endpoints(client: FlaskClie
     error = estimate["responses"]["404"]["content"]["application/json"]["schema"]
     assert error == {"$ref": "#/components/schemas/Error"}
     assert "$defs" not in str(document)
-    assert estimate["security"] == [{"session": []}]
+    assert estimate["security"] == [{"session": []}, {"bearer": []}]  # browser or API token
 
 
 def test_every_documented_path_is_a_route(app: Any, client: FlaskClient) -> None:

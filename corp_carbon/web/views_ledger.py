@@ -1,0 +1,129 @@
+"""The employee's points: balance and statement, as a page and as JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, jsonify, render_template, request, url_for
+from pydantic import BaseModel
+from werkzeug.wrappers import Response
+
+from corp_carbon.services import ledger
+from corp_carbon.web.access import current_employee, login_required
+from corp_carbon.web.openapi import API_PREFIX, Operation, Parameter, Reply, api_route
+from corp_carbon.web.state import carbon
+
+PAGE_SIZE = 100
+
+
+class StatementEntry(BaseModel):
+    date: datetime
+    kind: str
+    reason: str
+    memo: str
+    amount: int
+    running_balance: int
+    transaction_id: int
+    reverses_transaction_id: int | None
+    activity_id: int | None
+    activity_url: str | None
+
+
+class Statement(BaseModel):
+    balance: int
+    entries: list[StatementEntry]
+    next: str | None
+
+
+LEDGER = Operation(
+    method="get",
+    path=f"{API_PREFIX}/me/ledger",
+    operation_id="myLedger",
+    summary="The caller's points: balance and every ledger entry, newest first",
+    description=(
+        "Each entry carries its running balance and, for earnings and their reversals, a "
+        "link to the trip whose page explains the points."
+    ),
+    parameters=(
+        Parameter("page", "1-based page of 100 entries", {"type": "integer", "minimum": 1}),
+    ),
+    responses=(Reply(200, "The statement", Statement),),
+    tags=("points",),
+)
+
+
+def register(bp: Blueprint) -> None:
+    api_route(bp, LEDGER, api_my_ledger, endpoint="api_my_ledger")
+    bp.add_url_rule("/points", view_func=points_page, endpoint="points")
+
+
+def _lines() -> tuple[int, list[ledger.StatementLine]]:
+    employee = current_employee()
+    assert employee is not None
+    with carbon().uow() as uow:
+        lines = ledger.statement(uow.session, employee.id)
+    balance = lines[-1].running_balance if lines else 0
+    return balance, list(reversed(lines))
+
+
+@login_required
+def api_my_ledger() -> Response:
+    """200: balance and entries (newest first, 100 a page)."""
+    balance, lines = _lines()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    chunk = lines[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    more = len(lines) > page * PAGE_SIZE
+    body = Statement(
+        balance=balance,
+        entries=[
+            StatementEntry(
+                date=line.at,
+                kind=line.kind.value,
+                reason=line.reason_code,
+                memo=line.memo,
+                amount=line.amount,
+                running_balance=line.running_balance,
+                transaction_id=line.transaction_id,
+                reverses_transaction_id=line.reverses_id,
+                activity_id=line.activity_id,
+                activity_url=(
+                    url_for("carbon.trip_detail", activity_id=line.activity_id)
+                    if line.activity_id
+                    else None
+                ),
+            )
+            for line in chunk
+        ],
+        next=url_for("carbon.api_my_ledger", page=page + 1) if more else None,
+    )
+    return jsonify(body.model_dump(mode="json"))
+
+
+@login_required
+def points_page() -> str:
+    """200: the employee's balance and statement."""
+    balance, lines = _lines()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    pages = max(1, -(-len(lines) // PAGE_SIZE))
+    return render_template(
+        "carbon/points.html",
+        balance=balance,
+        lines=lines[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        page=page,
+        pages=pages,
+        reasons=REASONS,
+    )
+
+
+#: what each reason code means to an employee.
+REASONS = {
+    "activity_assessed": "Points for a trip",
+    "activity_cancelled": "Trip cancelled: its points given back",
+    "ticket_exchanged": "Ticket exchanged: the old trip's points given back",
+    "duplicate_of_another_source": "Same trip reported twice: points given back",
+    "manual_adjustment": "Adjustment by HR",
+    "fifo_expiry": "Points expired (oldest first)",
+    "reward_requested": "Reward requested",
+    "redemption_rejected": "Reward request rejected: points refunded",
+    "redemption_cancelled": "Reward request cancelled: points refunded",
+}

@@ -1,0 +1,83 @@
+"""An employee's points: the statement page and GET /api/v1/me/ledger, their own only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+from flask.testing import FlaskClient
+
+from corp_carbon.db.models import Activity, Employee
+from corp_carbon.db.session import UnitOfWork
+from corp_carbon.domain.people import Actor
+from corp_carbon.domain.vocabulary import ActivityKind, Mode, Verification
+from corp_carbon.services import ledger
+
+
+def _people(uow: UnitOfWork) -> tuple[int, int, int]:
+    with uow:
+        zoe = Employee(email="zoe.mueller@example.com", name="Zoë Müller")
+        wei = Employee(email="zhang.wei@example.com", name="张伟")
+        uow.session.add_all([zoe, wei])
+        uow.session.flush()
+        trip = Activity(
+            employee_id=zoe.id,
+            kind=ActivityKind.COMMUTE,
+            mode=Mode.BIKE,
+            travel_date=date(2025, 3, 3),
+            distance_km=Decimal("7.5"),
+            verification=Verification.SELF_REPORTED,
+        )
+        uow.session.add(trip)
+        uow.session.flush()
+        ledger.earn(
+            uow.session, employee_id=zoe.id, activity_id=trip.id, points=1252, methodology_version=1
+        )
+        uow.commit()
+        return zoe.id, wei.id, trip.id
+
+
+def test_statement_page_shows_balance_running_total_and_the_trip(
+    client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]
+) -> None:
+    zoe, _, trip = _people(uow)
+    ledger.adjust(
+        uow,
+        Actor(label="hr"),
+        employee="zoe.mueller@example.com",
+        points=-200,
+        reason="duplicate survey answer",
+        request_key="k",
+    )
+    log_in_as(client, zoe)
+    page = client.get("/points").get_data(as_text=True)
+    assert '<div class="value">1,052</div>' in page
+    assert "Points for a trip" in page
+    assert f"/trips/{trip}" in page
+    assert "Adjustment by HR: duplicate survey answer" in page
+    assert "-200" in page
+
+
+def test_ledger_api_is_the_callers_own(
+    client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]
+) -> None:
+    zoe, wei, trip = _people(uow)
+    log_in_as(client, zoe)
+    body = client.get("/api/v1/me/ledger").get_json()
+    assert body["balance"] == 1252
+    assert body["next"] is None
+    [entry] = body["entries"]
+    assert entry["amount"] == 1252
+    assert entry["running_balance"] == 1252
+    assert entry["kind"] == "earn"
+    assert entry["activity_url"] == f"/trips/{trip}"
+    log_in_as(client, wei)
+    assert client.get("/api/v1/me/ledger").get_json() == {"balance": 0, "entries": [], "next": None}
+    assert client.get(f"/trips/{trip}").status_code == 404  # someone else's trip
+
+
+def test_anonymous_json_gets_401(client: FlaskClient) -> None:
+    response = client.get("/api/v1/me/ledger", headers={"Accept": "application/json"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
