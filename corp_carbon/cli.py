@@ -269,6 +269,30 @@ def points_expire(as_of: str | None) -> None:
     click.echo(f"expired {run.points:,} points on {run.accounts} accounts")
 
 
+# --- rewards ------------------------------------------------------------------------------------
+
+
+@cli.group(cls=click.Group)
+def rewards() -> None:
+    """The rewards catalogue."""
+
+
+@rewards.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def rewards_import(path: Path) -> None:
+    """Add the rewards of a CSV file; a bad row names file, row and field, and adds nothing."""
+    from corp_carbon.services import rewards as rewards_service
+
+    try:
+        added = rewards_service.import_rewards_csv(_state().uow(), _cli_actor(), path)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"added {len(added)} reward(s) from {path}")
+    for reward in added:
+        click.echo(f"  {reward.id:>4}  {reward.name}  ({reward.cost_points:,} points)")
+
+
 # --- estimates ------------------------------------------------------------------------------
 
 

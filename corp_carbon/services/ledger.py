@@ -76,6 +76,31 @@ def lock_account(session: Session, account_id: int) -> None:
     )
 
 
+def lock_employee_account(session: Session, employee_id: int) -> int | None:
+    """Locks the employee's ledger account with a write that also finds it (None: no account
+    yet, so no points). A write first: on SQLite a read first would pin a snapshot that a
+    concurrent commit makes stale, and the later write would fail instead of waiting."""
+    found = session.scalar(
+        sa.update(LedgerAccount)
+        .where(LedgerAccount.employee_id == employee_id)
+        .values(id=LedgerAccount.id)
+        .returning(LedgerAccount.id)
+        .execution_options(synchronize_session=False)
+    )
+    return None if found is None else int(found)
+
+
+def lock_code(session: Session, code: str) -> None:
+    """A write on the account with this code, as a transaction's first statement: takes
+    SQLite's write lock (whether or not the row exists yet) and the row lock on PostgreSQL."""
+    session.execute(
+        sa.update(LedgerAccount)
+        .where(LedgerAccount.code == code)
+        .values(id=LedgerAccount.id)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def balance_of_account(session: Session, account_id: int) -> int:
     total = session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount), 0)).where(
@@ -260,6 +285,7 @@ def adjust(
         raise DomainError("points: must not be 0")
     with uow:
         session = uow.session
+        lock_code(session, system_code(AccountKind.ADJUSTMENT))  # a write first (SQLite)
         target = employee_by_reference(session, employee)
         account_id = employee_account(session, target.id)
         system_account(session, AccountKind.ADJUSTMENT)
@@ -551,6 +577,7 @@ def expire_points(uow: UnitOfWork, *, as_of: date, months: int) -> ExpiryRun:
     touched = total = 0
     with uow:
         session = uow.session
+        lock_code(session, system_code(AccountKind.EXPIRY))  # a write first (SQLite)
         system_account(session, AccountKind.EXPIRY)
         accounts = session.execute(
             sa.select(LedgerAccount.id, LedgerAccount.employee_id).where(

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from corp_carbon.db.models import LedgerAccount, Redemption, Reward
+from corp_carbon.db.models import Redemption, Reward
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.errors import Conflict, DomainError, NotFound
@@ -45,6 +45,7 @@ from corp_carbon.services.ledger import (
     balance_of_account,
     employee_account,
     lock_account,
+    lock_employee_account,
     post,
     system_account,
 )
@@ -429,7 +430,7 @@ def _request(
     key: str,
     auto_approve_below: int,
 ) -> Requested:
-    account_id = _lock_employee_account(session, employee_id)  # the first statement: a write
+    account_id = lock_employee_account(session, employee_id)  # the first statement: a write
     existing = _by_request_key(session, key)
     if existing is not None:
         return Requested(_same_request(session, existing, employee_id, reward_id), False)
@@ -736,20 +737,6 @@ def _check_transition(
 
 
 # --- helpers (inside the caller's transaction) ----------------------------------------------
-
-
-def _lock_employee_account(session: Session, employee_id: int) -> int | None:
-    """Locks the employee's ledger account with a write that also finds it (None: no account
-    yet, so no points). A write first: on SQLite a read first would pin a snapshot that a
-    concurrent commit makes stale, and the later write would fail instead of waiting."""
-    found = session.scalar(
-        sa.update(LedgerAccount)
-        .where(LedgerAccount.employee_id == employee_id)
-        .values(id=LedgerAccount.id)
-        .returning(LedgerAccount.id)
-        .execution_options(synchronize_session=False)
-    )
-    return None if found is None else int(found)
 
 
 def _locked_redemption(session: Session, redemption_id: int) -> Redemption:

@@ -130,6 +130,8 @@ class Operation:
     responses: tuple[Reply, ...] = ()
     tags: tuple[str, ...] = ()
     security: tuple[str, ...] = (SESSION, BEARER)
+    #: the JSON body the operation takes, if any.
+    request_model: type[BaseModel] | None = None
 
 
 def enum_schema(values: Any) -> Schema:
@@ -152,6 +154,8 @@ class ApiDescription:
         for reply in operation.responses:
             if reply.model is not None:
                 self.add_model(reply.model)
+        if operation.request_model is not None:
+            self.add_model(operation.request_model)
         self._operations[key] = operation
 
     def add_model(self, model: type[BaseModel]) -> Schema:
@@ -210,6 +214,12 @@ class ApiDescription:
             result["tags"] = list(op.tags)
         if op.parameters:
             result["parameters"] = [_parameter(p) for p in op.parameters]
+        if op.request_model is not None:
+            ref = {"$ref": REF_TEMPLATE.format(model=op.request_model.__name__)}
+            result["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": ref}},
+            }
         responses: dict[str, Any] = {}
         for reply in op.responses:
             entry: dict[str, Any] = {"description": reply.description}

@@ -22,7 +22,6 @@ from corp_carbon.web.openapi import (
     Operation,
     Reply,
     api_route,
-    description_for,
 )
 from corp_carbon.web.state import carbon
 
@@ -126,9 +125,6 @@ def register(bp: Blueprint) -> None:
     api_route(bp, REJECT, api_reject, endpoint="api_redemption_reject")
     api_route(bp, FULFIL, api_fulfil, endpoint="api_redemption_fulfil")
     api_route(bp, CANCEL, api_cancel, endpoint="api_redemption_cancel")
-    description = description_for(bp)
-    for body in (NewReward, RedemptionRequest, Rejection, Fulfilment):
-        description.add_model(body)  # request bodies, named in the operations' descriptions
 
 
 # --- views ----------------------------------------------------------------------------------
@@ -304,6 +300,7 @@ ADD_REWARD = Operation(
     operation_id="addReward",
     summary="Add a reward to the catalogue (HR)",
     description="JSON body: `NewReward`.",
+    request_model=NewReward,
     responses=(
         Reply(201, "The reward as stored.", Reward),
         BAD_INPUT,
@@ -325,6 +322,7 @@ REDEEM = Operation(
         "200 and holds no more points. The reward's cost is held (debited) at once; the "
         "redemption is approved automatically or waits for HR."
     ),
+    request_model=RedemptionRequest,
     responses=(
         Reply(201, "Redeemed: the points are held.", Redemption),
         Reply(200, "This Idempotency-Key was used before: the same redemption.", Redemption),
@@ -352,13 +350,21 @@ GET_REDEMPTION = Operation(
 )
 
 
-def _decision(verb: str, op_id: str, summary: str, body: str, allowed: str) -> Operation:
+def _decision(
+    verb: str,
+    op_id: str,
+    summary: str,
+    body: str,
+    allowed: str,
+    model: type[BaseModel] | None = None,
+) -> Operation:
     return Operation(
         method="post",
         path=f"{REDEMPTION_PATH}/{verb}",
         operation_id=op_id,
         summary=summary,
         description=body,
+        request_model=model,
         responses=(
             Reply(200, "The redemption in its new status.", Redemption),
             BAD_INPUT,
@@ -384,6 +390,7 @@ REJECT = _decision(
     "Reject a redemption and refund its points (HR)",
     "JSON body: `Rejection`. The held points are refunded and the reward goes back to stock.",
     "only a requested or approved redemption can be rejected.",
+    Rejection,
 )
 FULFIL = _decision(
     "fulfil",
@@ -391,6 +398,7 @@ FULFIL = _decision(
     "Mark an approved redemption fulfilled (HR)",
     "JSON body: `Fulfilment` (a voucher code, or a note).",
     "only an approved redemption can be fulfilled.",
+    Fulfilment,
 )
 CANCEL = Operation(
     method="post",

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from flask import Blueprint, jsonify, render_template, request, url_for
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.wrappers import Response
 
+from corp_carbon.domain.errors import DomainError
+from corp_carbon.domain.people import Actor
+from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services import ledger
-from corp_carbon.web.access import current_employee, login_required
-from corp_carbon.web.openapi import API_PREFIX, Operation, Parameter, Reply, api_route
+from corp_carbon.web.access import current_employee, login_required, roles_required
+from corp_carbon.web.openapi import API_PREFIX, Error, Operation, Parameter, Reply, api_route
 from corp_carbon.web.state import carbon
 
 PAGE_SIZE = 100
@@ -52,8 +56,45 @@ LEDGER = Operation(
 )
 
 
+class AdjustmentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    employee: str = Field(description="email or employee number")
+    points: int = Field(description="positive credits, negative debits; never 0")
+    reason: str = Field(min_length=1, description="why; kept with the transaction and audited")
+
+
+class AdjustmentResult(BaseModel):
+    transaction_id: int
+    employee: str
+    points: int
+    created: bool
+
+
+ADJUST = Operation(
+    method="post",
+    path=f"{API_PREFIX}/ledger/adjustments",
+    operation_id="adjustPoints",
+    summary="HR: credit or debit an employee's points by hand, with a reason",
+    description=(
+        "Send an `Idempotency-Key` header: the same key again returns the first result and "
+        "writes nothing. A debit below zero answers 409 `insufficient_balance`."
+    ),
+    request_model=AdjustmentRequest,
+    responses=(
+        Reply(201, "Posted", AdjustmentResult),
+        Reply(200, "Posted earlier under the same Idempotency-Key", AdjustmentResult),
+        Reply(400, "Invalid request", Error),
+        Reply(404, "Unknown employee", Error),
+        Reply(409, "Insufficient balance, or the key was used for another request", Error),
+    ),
+    tags=("points",),
+)
+
+
 def register(bp: Blueprint) -> None:
     api_route(bp, LEDGER, api_my_ledger, endpoint="api_my_ledger")
+    api_route(bp, ADJUST, api_adjust, endpoint="api_adjust_points")
     bp.add_url_rule("/points", view_func=points_page, endpoint="points")
 
 
@@ -97,6 +138,32 @@ def api_my_ledger() -> Response:
         next=url_for("carbon.api_my_ledger", page=page + 1) if more else None,
     )
     return jsonify(body.model_dump(mode="json"))
+
+
+@roles_required(Role.HR, Role.ADMIN)
+def api_adjust() -> tuple[Response, int]:
+    """201: posted; 200: already posted under this Idempotency-Key; 400/404/409: the error."""
+    try:
+        body = AdjustmentRequest.model_validate(request.get_json(silent=True) or {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "body"
+        raise DomainError(f"{field}: {first['msg']}") from None
+    key = request.headers.get("Idempotency-Key", "").strip() or uuid.uuid4().hex
+    employee = current_employee()
+    assert employee is not None
+    actor = Actor(label=employee.email, employee_id=employee.id, ip=request.remote_addr)
+    posted = ledger.adjust(
+        carbon().uow(), actor, employee=body.employee, points=body.points, reason=body.reason,
+        request_key=f"api:{key}",
+    )  # fmt: skip
+    result = AdjustmentResult(
+        transaction_id=posted.transaction_id,
+        employee=body.employee,
+        points=body.points,
+        created=posted.created,
+    )
+    return jsonify(result.model_dump()), 201 if posted.created else 200
 
 
 @login_required

@@ -100,3 +100,57 @@ def test_help_works_without_any_configuration(tmp_path: Path, command: list[str]
     result = run(command, {}, tmp_path)
     assert result.returncode == 0
     assert "Traceback" not in result.stderr
+
+
+def test_points_and_rewards_from_the_command_line(empty_db_url: str, tmp_path: Path) -> None:
+    env = {"CORP_CARBON_APP_SECRET_KEY": "k", "CORP_CARBON_DATABASE_URL": empty_db_url}
+    assert run(["db", "upgrade"], env, tmp_path).returncode == 0
+    assert (
+        run(
+            ["employees", "add", "--email", "zoe@example.com", "--name", "Zoë Müller"],
+            env,
+            tmp_path,
+        ).returncode
+        == 0
+    )
+    added = run(
+        [
+            "points",
+            "adjust",
+            "--employee",
+            "ZOE@example.com",
+            "--points",
+            "5000",
+            "--reason",
+            "welcome",
+        ],
+        env,
+        tmp_path,
+    )
+    assert added.returncode == 0, added.stderr
+    assert "+5,000 points for ZOE@example.com, posted" in added.stdout
+    refused = run(
+        ["points", "adjust", "--employee", "zoe@example.com", "--points", "-9000", "--reason", "x"],
+        env,
+        tmp_path,
+    )
+    assert refused.returncode == 1
+    assert "has 5,000 points; cannot take 9,000" in refused.stderr
+    catalogue = tmp_path / "rewards.csv"
+    catalogue.write_text(
+        "name,kind,cost_points,stock,per_person_limit,limit_period,auto_approve,project_name,description,image_url\n"
+        "Rail voucher,voucher,20000,50,2,year,true,,€20 towards any train ticket,\n"
+        "Peatland restoration,donation,10000,,,ever,true,Peatland restoration (Scotland),,\n",
+        encoding="utf-8",
+    )
+    imported = run(["rewards", "import", str(catalogue)], env, tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert "added 2 reward(s)" in imported.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,kind,cost_points\nBike service,perk,-5\n", encoding="utf-8")
+    failed = run(["rewards", "import", str(bad)], env, tmp_path)
+    assert failed.returncode == 1
+    assert "bad.csv" in failed.stderr
+    assert "cost_points" in failed.stderr
+    expired = run(["points", "expire"], env, tmp_path)
+    assert "points never expire here" in expired.stdout

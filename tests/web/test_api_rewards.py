@@ -384,6 +384,12 @@ def test_the_openapi_document_describes_the_rewards_api(client: FlaskClient) -> 
     redeem = paths[REDEMPTIONS]["post"]
     assert {"200", "201", "400", "404", "409"} <= set(redeem["responses"])
     assert "Idempotency-Key" in redeem["description"]
+    body = redeem["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/RedemptionRequest"}
+    reject = paths[f"{REDEMPTIONS}/<int:redemption_id>/reject"]["post"]
+    assert reject["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/Rejection"
+    )
     schemas = document["components"]["schemas"]
     for name in ("Reward", "RewardList", "Redemption", "NewReward", "RedemptionRequest"):
         assert name in schemas

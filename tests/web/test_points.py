@@ -81,3 +81,45 @@ def test_anonymous_json_gets_401(client: FlaskClient) -> None:
     response = client.get("/api/v1/me/ledger", headers={"Accept": "application/json"})
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_hr_adjusts_points_through_the_api_once_per_key(
+    client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]
+) -> None:
+    zoe, wei, _ = _people(uow)
+    body = {"employee": "ZOE.MUELLER@example.com", "points": 500, "reason": "volunteering day"}
+    log_in_as(client, wei)
+    assert client.post(
+        "/api/v1/ledger/adjustments", json=body, headers={"X-CSRFToken": "x"}
+    ).status_code in (400, 403)
+    log_in_as(client, wei, "hr")
+    token = _csrf(client)
+    headers = {"Idempotency-Key": "adj-1", "X-CSRFToken": token}
+    first = client.post("/api/v1/ledger/adjustments", json=body, headers=headers)
+    assert first.status_code == 201
+    again = client.post("/api/v1/ledger/adjustments", json=body, headers=headers)
+    assert again.status_code == 200
+    assert again.get_json()["transaction_id"] == first.get_json()["transaction_id"]
+    too_much = client.post(
+        "/api/v1/ledger/adjustments",
+        headers={"X-CSRFToken": token},
+        json={**body, "points": -10_000},
+    )
+    assert too_much.status_code == 409
+    assert too_much.get_json()["error"]["code"] == "insufficient_balance"
+    no_reason = client.post(
+        "/api/v1/ledger/adjustments", headers={"X-CSRFToken": token}, json={**body, "reason": ""}
+    )
+    assert no_reason.status_code == 400
+    assert "reason" in no_reason.get_json()["error"]["message"]
+    log_in_as(client, zoe)
+    assert client.get("/api/v1/me/ledger").get_json()["balance"] == 1252 + 500
+
+
+def _csrf(client: FlaskClient) -> str:
+    import re
+
+    page = client.get("/points").get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found
+    return found.group(1)
