@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from corp_carbon.db.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from corp_carbon.db.models import Activity, LedgerAccount, LedgerEntry, LedgerTransaction
 from corp_carbon.db.queries import employee_by_reference
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
@@ -33,7 +33,7 @@ from corp_carbon.domain.ledger import (
     system_code,
 )
 from corp_carbon.domain.people import Actor
-from corp_carbon.domain.vocabulary import AccountKind, TransactionKind
+from corp_carbon.domain.vocabulary import AccountKind, TransactionKind, label
 from corp_carbon.services import audit
 
 
@@ -337,21 +337,28 @@ class StatementLine:
     activity_id: int | None
     transaction_id: int
     reverses_id: int | None
+    #: the trip behind an earning or its reversal, in words ("E-bike Home → Berlin, 2026-11-26").
+    trip: str | None = None
 
 
 def statement(session: Session, employee_id: int) -> list[StatementLine]:
     """Every entry of the employee's account, oldest first, with the running balance."""
     rows = session.execute(
-        sa.select(LedgerEntry, LedgerTransaction)
+        sa.select(LedgerEntry, LedgerTransaction, Activity)
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .outerjoin(Activity, Activity.id == LedgerTransaction.activity_id)
         .where(LedgerAccount.employee_id == employee_id)
         .order_by(LedgerEntry.id)
     ).all()
     running = 0
     lines = []
-    for entry, tx in rows:
+    for entry, tx, activity in rows:
         running += entry.amount
+        trip = None
+        if activity is not None:
+            route = f" {activity.origin} → {activity.destination}" if activity.origin else ""
+            trip = f"{label(activity.mode)}{route}, {activity.travel_date.isoformat()}"
         lines.append(
             StatementLine(
                 entry_id=entry.id,
@@ -364,6 +371,7 @@ def statement(session: Session, employee_id: int) -> list[StatementLine]:
                 activity_id=tx.activity_id,
                 transaction_id=tx.id,
                 reverses_id=tx.reverses_id,
+                trip=trip,
             )
         )
     return lines

@@ -31,6 +31,7 @@ class StatementEntry(BaseModel):
     reverses_transaction_id: int | None
     activity_id: int | None
     activity_url: str | None
+    trip: str | None
 
 
 class Statement(BaseModel):
@@ -127,6 +128,7 @@ def api_my_ledger() -> Response:
                 transaction_id=line.transaction_id,
                 reverses_transaction_id=line.reverses_id,
                 activity_id=line.activity_id,
+                trip=line.trip,
                 activity_url=(
                     url_for("carbon.trip_detail", activity_id=line.activity_id)
                     if line.activity_id
