@@ -16,7 +16,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from corp_carbon.db.models import Activity, LedgerAccount, LedgerEntry, LedgerTransaction
+from corp_carbon.db.models import (
+    Activity,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Redemption,
+    Reward,
+)
 from corp_carbon.db.queries import employee_by_reference
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
@@ -339,21 +346,32 @@ class StatementLine:
     reverses_id: int | None
     #: the trip behind an earning or its reversal, in words ("E-bike Home → Berlin, 2026-11-26").
     trip: str | None = None
+    #: the redemption behind a hold or a refund, and its reward's name.
+    redemption_id: int | None = None
+    reward: str | None = None
 
 
 def statement(session: Session, employee_id: int) -> list[StatementLine]:
     """Every entry of the employee's account, oldest first, with the running balance."""
     rows = session.execute(
-        sa.select(LedgerEntry, LedgerTransaction, Activity)
+        sa.select(LedgerEntry, LedgerTransaction, Activity, Redemption.id, Reward.name)
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
         .outerjoin(Activity, Activity.id == LedgerTransaction.activity_id)
+        .outerjoin(
+            Redemption,
+            sa.or_(
+                Redemption.hold_transaction_id == LedgerTransaction.id,
+                Redemption.refund_transaction_id == LedgerTransaction.id,
+            ),
+        )
+        .outerjoin(Reward, Reward.id == Redemption.reward_id)
         .where(LedgerAccount.employee_id == employee_id)
         .order_by(LedgerEntry.id)
     ).all()
     running = 0
     lines = []
-    for entry, tx, activity in rows:
+    for entry, tx, activity, redemption_id, reward in rows:
         running += entry.amount
         trip = None
         if activity is not None:
@@ -372,6 +390,8 @@ def statement(session: Session, employee_id: int) -> list[StatementLine]:
                 transaction_id=tx.id,
                 reverses_id=tx.reverses_id,
                 trip=trip,
+                redemption_id=redemption_id,
+                reward=reward,
             )
         )
     return lines

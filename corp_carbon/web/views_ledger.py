@@ -32,6 +32,9 @@ class StatementEntry(BaseModel):
     activity_id: int | None
     activity_url: str | None
     trip: str | None
+    redemption_id: int | None
+    redemption_url: str | None
+    reward: str | None
 
 
 class Statement(BaseModel):
@@ -129,6 +132,13 @@ def api_my_ledger() -> Response:
                 reverses_transaction_id=line.reverses_id,
                 activity_id=line.activity_id,
                 trip=line.trip,
+                redemption_id=line.redemption_id,
+                redemption_url=(
+                    url_for("carbon.api_redemption", redemption_id=line.redemption_id)
+                    if line.redemption_id
+                    else None
+                ),
+                reward=line.reward,
                 activity_url=(
                     url_for("carbon.trip_detail", activity_id=line.activity_id)
                     if line.activity_id

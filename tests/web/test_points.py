@@ -123,3 +123,20 @@ def _csrf(client: FlaskClient) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert found
     return found.group(1)
+
+
+def test_a_redemption_shows_on_the_statement_with_its_reward(
+    client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]
+) -> None:
+    from corp_carbon.services import rewards
+
+    zoe, _, _ = _people(uow)
+    hr = Actor(label="hr")
+    reward = rewards.add_reward(uow, hr, name="Bike service", kind="perk", cost_points=1000)
+    rewards.request_redemption(uow, hr, employee_id=zoe, reward_id=reward.id, request_key="r-1")
+    log_in_as(client, zoe)
+    body = client.get("/api/v1/me/ledger").get_json()
+    hold = body["entries"][0]
+    assert (hold["amount"], hold["reward"], hold["running_balance"]) == (-1000, "Bike service", 252)
+    assert hold["redemption_url"] == f"/api/v1/redemptions/{hold['redemption_id']}"
+    assert "Bike service" in client.get("/points").get_data(as_text=True)
