@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from corp_carbon.config import Settings, load_settings
 from corp_carbon.db import migrate
-from corp_carbon.db.session import UnitOfWork, make_engine, make_session_factory
+from corp_carbon.db.models import LedgerAccount, LedgerEntry
+from corp_carbon.db.session import SessionFactory, UnitOfWork, make_engine, make_session_factory
 from corp_carbon.demo.generate import DemoSummary, seed_demo
+from corp_carbon.domain.errors import DomainError
+from corp_carbon.domain.people import Actor
+from corp_carbon.domain.vocabulary import RedemptionStatus
+from corp_carbon.services import rewards
 from corp_carbon.services.assessments import assess_activities
 from corp_carbon.services.earnings import post_earnings
 
@@ -44,9 +51,50 @@ def build_demo_database(settings: Settings, *, seed: int, employees: int) -> Dem
             uow.commit()
         assess_activities(UnitOfWork(factory), settings)
         post_earnings(UnitOfWork(factory), settings)
+        _redeem_some(factory)
     finally:
         engine.dispose()
     return summary
+
+
+def _redeem_some(factory: SessionFactory) -> None:
+    """A few redemptions in every state, so the rewards and HR pages show a working desk."""
+    hr = Actor(label="demo:hr")
+    with UnitOfWork(factory) as uow:
+        catalogue = rewards.list_rewards(uow.session, active_only=True)
+        richest = (
+            uow.session.execute(
+                sa.select(LedgerAccount.employee_id)
+                .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
+                .where(LedgerAccount.employee_id.is_not(None))
+                .group_by(LedgerAccount.employee_id)
+                .order_by(sa.func.sum(LedgerEntry.amount).desc())
+                .limit(8)
+            )
+            .scalars()
+            .all()
+        )
+    cheap = [r for r in catalogue if r.cost_points <= 30_000]
+    made = []
+    for n, employee_id in enumerate(e for e in richest if e is not None):
+        reward = cheap[n % len(cheap)]
+        try:
+            done = rewards.request_redemption(
+                UnitOfWork(factory), hr, employee_id=employee_id, reward_id=reward.id,
+                request_key=f"demo-{employee_id}-{reward.id}",
+            )  # fmt: skip
+        except DomainError:
+            continue  # a limit or the stock said no: the demo takes what it gets
+        made.append(done.redemption)
+    waiting = [r for r in made if r.status is RedemptionStatus.REQUESTED]
+    if waiting:  # one handed over, one rejected, the rest left for HR to decide
+        rewards.approve(UnitOfWork(factory), hr, waiting[0].id)
+        rewards.fulfil(UnitOfWork(factory), hr, waiting[0].id, voucher_code="DEMO-RAIL-2731")
+    if len(waiting) > 1:
+        rewards.reject(UnitOfWork(factory), hr, waiting[1].id, reason="budget for this quarter")
+    approved = [r for r in made if r.status is RedemptionStatus.APPROVED]
+    if approved:
+        rewards.fulfil(UnitOfWork(factory), hr, approved[0].id, note="handed over in Berlin")
 
 
 def describe(summary: DemoSummary, database: Path) -> str:

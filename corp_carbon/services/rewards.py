@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from corp_carbon.db.models import Redemption, Reward
+from corp_carbon.db.models import Employee, Redemption, Reward
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.errors import Conflict, DomainError, NotFound
@@ -622,6 +622,37 @@ def redemptions_for(session: Session, employee_id: int) -> list[RedemptionView]:
         .order_by(Redemption.id.desc())
     ).all()
     return [_redemption_view(redemption, name) for redemption, name in rows]
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    redemption: RedemptionView
+    employee_name: str
+    employee_email: str
+    department: str | None
+
+
+def redemption_queue(session: Session, *, recent: int = 30) -> list[QueueItem]:
+    """HR's work list: requested and approved redemptions (oldest first), then the latest
+    ``recent`` decided ones."""
+    base = (
+        sa.select(Redemption, Reward.name, Employee.name, Employee.email, Employee.department)
+        .join(Reward, Reward.id == Redemption.reward_id)
+        .join(Employee, Employee.id == Redemption.employee_id)
+    )
+    open_states = (RedemptionStatus.REQUESTED, RedemptionStatus.APPROVED)
+    waiting = session.execute(
+        base.where(Redemption.status.in_(open_states)).order_by(Redemption.id)
+    ).all()
+    decided = session.execute(
+        base.where(Redemption.status.not_in(open_states))
+        .order_by(Redemption.id.desc())
+        .limit(recent)
+    ).all()
+    return [
+        QueueItem(_redemption_view(r, reward), name, email, department)
+        for r, reward, name, email, department in [*waiting, *decided]
+    ]
 
 
 # --- rules ----------------------------------------------------------------------------------

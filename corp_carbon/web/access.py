@@ -17,7 +17,7 @@ from flask import abort, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from corp_carbon.db.queries import profile_by_id
-from corp_carbon.domain.people import EmployeeProfile
+from corp_carbon.domain.people import Actor, EmployeeProfile
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services import tokens
 from corp_carbon.web.state import carbon
@@ -118,6 +118,14 @@ def keep_token_requests_cookieless(response: Response) -> Response:
         session.clear()
         session.modified = False  # an empty, unmodified session sets and deletes no cookie
     return response
+
+
+def current_actor() -> Actor:
+    """The signed-in employee as the audit log names them, with the request's address."""
+    employee = current_employee()
+    if employee is None:
+        raise RuntimeError("current_actor() outside an access-checked view")
+    return Actor(label=employee.email, employee_id=employee.id, ip=request.remote_addr)
 
 
 def log_in(employee: EmployeeProfile, roles: tuple[Role, ...], method: str) -> None:

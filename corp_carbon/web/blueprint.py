@@ -13,6 +13,7 @@ from corp_carbon.web import (
     errors,
     openapi,
     request_log,
+    views_admin_redemptions,
     views_api_estimates,
     views_api_me,
     views_api_rewards,
@@ -49,9 +50,11 @@ def build_blueprint() -> Blueprint:
         views_ledger,
         views_compare,
         openapi,
+        views_admin_redemptions,
         views_api_estimates,
         views_api_me,
         views_rewards,
+        views_admin_redemptions,
         views_api_rewards,
     ):
         module.register(bp)

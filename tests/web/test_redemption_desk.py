@@ -1,0 +1,93 @@
+"""HR's redemption desk: approve, reject with a refund, hand over; nobody else gets in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from corp_carbon.db.models import AuditEvent, Employee
+from corp_carbon.db.session import UnitOfWork
+from corp_carbon.domain.people import Actor
+from corp_carbon.services import ledger, rewards
+
+SYSTEM = Actor(label="test")
+
+
+def _setup(uow: UnitOfWork) -> tuple[int, int, list[int]]:
+    with uow:
+        zoe = Employee(email="zoe.mueller@example.com", name="Zoë Müller", department="Finance")
+        aoife = Employee(email="aoife.oconnor@example.com", name="Aoife O'Connor", department="HR")
+        uow.session.add_all([zoe, aoife])
+        uow.session.flush()
+        ids = (zoe.id, aoife.id)
+        uow.commit()
+    ledger.adjust(
+        uow,
+        SYSTEM,
+        employee="zoe.mueller@example.com",
+        points=5000,
+        reason="welcome",
+        request_key="w",
+    )
+    voucher = rewards.add_reward(uow, SYSTEM, name="Rail voucher", kind="voucher", cost_points=1000)
+    made = [
+        rewards.request_redemption(
+            uow, SYSTEM, employee_id=ids[0], reward_id=voucher.id, request_key=f"k{i}"
+        )
+        for i in range(3)
+    ]
+    return ids[0], ids[1], [m.redemption.id for m in made]
+
+
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found
+    return found.group(1)
+
+
+def test_hr_works_through_the_desk(
+    client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]
+) -> None:
+    zoe, aoife, (first, second, third) = _setup(uow)
+    log_in_as(client, aoife, "hr")
+    page = client.get("/admin/redemptions").get_data(as_text=True)
+    assert page.count(">requested<") == 3
+    assert "Zoë Müller" in page
+    token = _csrf(page)
+    url = "/admin/redemptions/{}/{}"
+    client.post(url.format(first, "approve"), data={"csrf_token": token})
+    client.post(
+        url.format(first, "fulfil"), data={"csrf_token": token, "voucher_code": "RAIL-7731"}
+    )
+    done = client.post(
+        url.format(second, "reject"),
+        data={"csrf_token": token, "reason": "budget"},
+        follow_redirects=True,
+    )
+    assert "1,000 points refunded" in done.get_data(as_text=True)
+    wrong = client.post(
+        url.format(first, "approve"), data={"csrf_token": token}, follow_redirects=True
+    )
+    assert "fulfilled" in wrong.get_data(as_text=True)  # the refusal names the state it is in
+    with uow:
+        assert ledger.balance(uow.session, zoe) == 5000 - 2 * 1000  # one refunded, two held
+        views = uow.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "redemptions.view_desk")
+        ).all()
+        assert len(views) >= 1
+    final = client.get("/admin/redemptions").get_data(as_text=True)
+    assert "voucher RAIL-7731" in final
+    assert str(third) in final
+
+
+def test_only_hr_and_admins_reach_the_desk(
+    client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]
+) -> None:
+    zoe, _, (first, _, _) = _setup(uow)
+    log_in_as(client, zoe, "sustainability")
+    assert client.get("/admin/redemptions").status_code == 403
+    assert "Redemptions</a>" not in client.get("/").get_data(as_text=True)
+    assert client.post(f"/admin/redemptions/{first}/approve").status_code in (400, 403)
