@@ -33,7 +33,6 @@ _HALF = 10**VALUE_SCALE
 _TWICE = 2 * 10**VALUE_SCALE
 #: beyond this a metres x factor product could overflow int64: such trips take the full path.
 _MAX_METRES = 50_000_000
-_MAX_VALUE = 10**VALUE_SCALE * 10
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from pydantic import ValidationError as PydanticValidationError
 from werkzeug.wrappers import Response
 
 from corp_carbon.domain.errors import DomainError
-from corp_carbon.domain.people import Actor, EmployeeProfile
+from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import RedemptionStatus, RewardKind, Role
 from corp_carbon.services import rewards
 from corp_carbon.services.rewards import RedemptionView, RewardView
-from corp_carbon.web.access import current_employee, login_required, roles_required
+from corp_carbon.web.access import current_actor, current_employee, login_required, roles_required
 from corp_carbon.web.openapi import (
     API_PREFIX,
     Error,
@@ -144,7 +144,7 @@ def api_add_reward() -> tuple[Response, int]:
     body = _body(NewReward)
     added = rewards.add_reward(
         carbon().uow(),
-        _actor(),
+        current_actor(),
         name=body.name,
         cost_points=body.cost_points,
         kind=body.kind,
@@ -174,7 +174,7 @@ def api_redeem() -> tuple[Response, int]:
     employee = _me()
     result = rewards.request_redemption(
         carbon().uow(),
-        _actor(),
+        current_actor(),
         employee_id=employee.id,
         reward_id=body.reward_id,
         request_key=key,
@@ -204,14 +204,16 @@ def api_redemption(redemption_id: int) -> Response:
 @roles_required(*HR)
 def api_approve(redemption_id: int) -> Response:
     """200: approved; 409 unless it was requested."""
-    return _reply(rewards.approve(carbon().uow(), _actor(), redemption_id))
+    return _reply(rewards.approve(carbon().uow(), current_actor(), redemption_id))
 
 
 @roles_required(*HR)
 def api_reject(redemption_id: int) -> Response:
     """200: rejected and refunded; 409 unless it was requested or approved."""
     body = _body(Rejection)
-    return _reply(rewards.reject(carbon().uow(), _actor(), redemption_id, reason=body.reason))
+    return _reply(
+        rewards.reject(carbon().uow(), current_actor(), redemption_id, reason=body.reason)
+    )
 
 
 @roles_required(*HR)
@@ -221,7 +223,7 @@ def api_fulfil(redemption_id: int) -> Response:
     return _reply(
         rewards.fulfil(
             carbon().uow(),
-            _actor(),
+            current_actor(),
             redemption_id,
             voucher_code=body.voucher_code,
             note=body.note,
@@ -233,7 +235,9 @@ def api_fulfil(redemption_id: int) -> Response:
 def api_cancel(redemption_id: int) -> Response:
     """200: cancelled and refunded; 404 for someone else's; 409 once it was decided."""
     employee = _me()
-    return _reply(rewards.cancel(carbon().uow(), _actor(), redemption_id, employee_id=employee.id))
+    return _reply(
+        rewards.cancel(carbon().uow(), current_actor(), redemption_id, employee_id=employee.id)
+    )
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -243,11 +247,6 @@ def _me() -> EmployeeProfile:
     employee = current_employee()
     assert employee is not None  # the access decorators ran first
     return employee
-
-
-def _actor() -> Actor:
-    employee = _me()
-    return Actor(label=employee.email, employee_id=employee.id, ip=request.remote_addr)
 
 
 def _body(model: type[Body]) -> Body:

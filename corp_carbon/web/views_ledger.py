@@ -10,10 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.wrappers import Response
 
 from corp_carbon.domain.errors import DomainError
-from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services import ledger
-from corp_carbon.web.access import current_employee, login_required, roles_required
+from corp_carbon.web.access import current_actor, current_employee, login_required, roles_required
 from corp_carbon.web.openapi import API_PREFIX, Error, Operation, Parameter, Reply, api_route
 from corp_carbon.web.state import carbon
 
@@ -162,13 +161,14 @@ def api_adjust() -> tuple[Response, int]:
         field = ".".join(str(part) for part in first["loc"]) or "body"
         raise DomainError(f"{field}: {first['msg']}") from None
     key = request.headers.get("Idempotency-Key", "").strip() or uuid.uuid4().hex
-    employee = current_employee()
-    assert employee is not None
-    actor = Actor(label=employee.email, employee_id=employee.id, ip=request.remote_addr)
     posted = ledger.adjust(
-        carbon().uow(), actor, employee=body.employee, points=body.points, reason=body.reason,
+        carbon().uow(),
+        current_actor(),
+        employee=body.employee,
+        points=body.points,
+        reason=body.reason,
         request_key=f"api:{key}",
-    )  # fmt: skip
+    )
     result = AdjustmentResult(
         transaction_id=posted.transaction_id,
         employee=body.employee,

@@ -8,10 +8,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from corp_carbon.domain.errors import DomainError
-from corp_carbon.domain.people import Actor, EmployeeProfile
+from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import RedemptionStatus
 from corp_carbon.services import ledger, rewards
-from corp_carbon.web.access import current_employee, login_required
+from corp_carbon.web.access import current_actor, current_employee, login_required
 from corp_carbon.web.state import carbon
 
 
@@ -58,7 +58,7 @@ def redeem() -> Response:
     try:
         result = rewards.request_redemption(
             carbon().uow(),
-            _actor(employee),
+            current_actor(),
             employee_id=employee.id,
             reward_id=reward_id,
             request_key=request.form.get("request_key", ""),
@@ -86,7 +86,7 @@ def cancel(redemption_id: int) -> Response:
     employee = _me()
     try:
         done = rewards.cancel(
-            carbon().uow(), _actor(employee), redemption_id, employee_id=employee.id
+            carbon().uow(), current_actor(), redemption_id, employee_id=employee.id
         )
     except DomainError as exc:
         flash(f"Not cancelled: {exc.message}", "error")
@@ -99,7 +99,3 @@ def _me() -> EmployeeProfile:
     employee = current_employee()
     assert employee is not None  # the access decorators ran first
     return employee
-
-
-def _actor(employee: EmployeeProfile) -> Actor:
-    return Actor(label=employee.email, employee_id=employee.id, ip=request.remote_addr)
