@@ -164,6 +164,11 @@ def employees_add(
         f"created employee {profile.id}: {profile.name} <{profile.email}> "
         f"roles: {', '.join(r.value for r in profile.roles)}"
     )
+    from corp_carbon.services.imports import replay_pending
+
+    replayed = replay_pending(_state().uow(), _state().settings)
+    if replayed:
+        click.echo(f"imported {replayed} bookings that were waiting for their employee")
 
 
 @employees.command("list")
@@ -184,9 +189,11 @@ def employees_list(search: str, limit: int) -> None:
 
 
 def _register_more_commands() -> None:
+    from corp_carbon.cli_import import import_command
     from corp_carbon.cli_tokens import tokens
 
     cli.add_command(tokens)
+    cli.add_command(import_command)
 
 
 _register_more_commands()
@@ -445,3 +452,10 @@ def main(argv: list[str] | None = None) -> Any:
     except ConfigError as exc:
         click.echo(f"corp-carbon: configuration error: {exc}", err=True)
         sys.exit(2)
+
+
+# --- scheduler and sources (commands in corp_carbon/cli_scheduler.py) ---------------------------
+from corp_carbon.cli_scheduler import scheduler_command, sources  # noqa: E402
+
+cli.add_command(scheduler_command)
+cli.add_command(sources)

@@ -8,14 +8,16 @@ one line that names the key and where it came from (file or environment variable
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 ENV_PREFIX = "CORP_CARBON_"
 CONFIG_ENV = "CORP_CARBON_CONFIG"
@@ -116,6 +118,132 @@ class LedgerSection(_Section):
     expiry_months: int = Field(default=0, ge=0, le=240)
 
 
+class ImportsSection(_Section):
+    """How booking exports are read and stored."""
+
+    #: records per transaction: a crash leaves whole batches only; a re-run completes the rest.
+    batch_size: int = Field(default=5000, ge=1, le=100_000)
+    #: largest file the upload and push API accept.
+    max_upload_mb: int = Field(default=200, ge=1, le=10_000)
+    #: XLSX guard: refuse workbooks that expand beyond this, or compress better than the ratio.
+    xlsx_max_uncompressed_mb: int = Field(default=500, ge=1, le=20_000)
+    xlsx_max_ratio: int = Field(default=100, ge=2, le=10_000)
+    #: applied (and flagged on the trip) when a flight's cabin class is missing.
+    default_cabin: Literal["economy", "premium_economy", "business", "first"] = "economy"
+    #: a survey answer yields expected commute trips for this many months from its month.
+    commute_months: int = Field(default=12, ge=1, le=36)
+    #: spend-based factors for expense lines without a distance (GHG Protocol spend method).
+    spend_factor_set: str = "useeio-v1.2-2021usd"
+    #: a dated currency-rate table (TOML); "" = the packaged table.
+    currency_rates_file: str = ""
+
+
+# --- scheduled pulls (sources, scheduler) -------------------------------------------------------
+
+_EVERY = re.compile(r"^every\s+(\d+)\s*([smhd])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def interval_seconds(schedule: str) -> int | None:
+    """Seconds of an "every 15m" / "every 1h" schedule; None when it is not of that form."""
+    match = _EVERY.match(schedule.strip().lower())
+    if not match:
+        return None
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def check_schedule(schedule: str) -> str:
+    """A schedule is "" (not scheduled), "every <n>s|m|h|d", or a 5-field cron expression (UTC)."""
+    text = schedule.strip()
+    if not text:
+        return ""
+    seconds = interval_seconds(text)
+    if seconds is not None:
+        if seconds <= 0:
+            raise ValueError(f"{schedule!r}: the interval must be at least 1 second")
+        return text
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(text, timezone="UTC")
+    except ValueError as exc:
+        raise ValueError(
+            f"{schedule!r} is neither a cron expression (minute hour day month weekday) "
+            f"nor 'every <n>m' / 'every <n>h' ({exc})"
+        ) from None
+    return text
+
+
+class SourceConfig(_Section):
+    """One ``[[sources]]`` entry: a watched folder or SFTP directory pulled on a schedule."""
+
+    name: str = Field(min_length=1, max_length=120)
+    #: a connector name from connectors.REGISTRY (navan, concur-sae, generic-csv, ...).
+    connector: str = Field(min_length=1)
+    #: a local folder, or sftp://user@host:port/path.
+    location: str = Field(min_length=1)
+    #: cron expression (UTC), "every 15m" / "every 1h", or "" = pulled only on demand.
+    schedule: str = ""
+    #: "move": processed files go to processed/ (folder) or are renamed <name>.imported (SFTP);
+    #: "remember": files stay, and content already imported is recognised by its SHA-256.
+    after: Literal["move", "remember"] = "move"
+    #: glob of the file names to pull.
+    pattern: str = "*"
+    #: a file modified less than this many seconds ago may still be being written: next time.
+    settle_seconds: int = Field(default=5, ge=0, le=86400)
+    #: column mapping (generic-csv).
+    mapping: dict[str, Any] = Field(default_factory=dict)
+    enabled: bool = True
+    #: SFTP: name of the environment variable holding the password.
+    password_env: str = ""
+    #: SFTP: private key file (instead of, or besides, a password).
+    key_file: str = ""
+    #: SFTP: known_hosts file the server's host key is checked against; "" = ~/.ssh/known_hosts.
+    known_hosts: str = ""
+
+    @field_validator("schedule")
+    @classmethod
+    def _valid_schedule(cls, value: str) -> str:
+        return check_schedule(value)
+
+    @field_validator("location")
+    @classmethod
+    def _valid_location(cls, value: str) -> str:
+        if value.startswith("sftp:"):
+            parts = urlsplit(value)
+            if not parts.hostname or not parts.username:
+                raise ValueError(f"{value!r}: write sftp://user@host[:port]/path")
+            try:
+                parts.port  # noqa: B018 - raises on a bad port
+            except ValueError:
+                raise ValueError(f"{value!r}: the port is not a number") from None
+        elif "://" in value:
+            raise ValueError(f"{value!r}: a folder path or sftp://user@host[:port]/path")
+        return value
+
+    @property
+    def is_sftp(self) -> bool:
+        return self.location.startswith("sftp:")
+
+
+class SchedulerSection(_Section):
+    """The ``corp-carbon scheduler`` process: leadership, retries, missed runs."""
+
+    #: `corp-carbon demo` runs the scheduler inside the demo process.
+    enabled_in_demo: bool = False
+    #: a scheduler that is not the leader tries to become it this often (seconds).
+    leader_retry_seconds: int = Field(default=15, ge=1, le=3600)
+    #: a failed job is tried this many times in all (1 = no retry).
+    retry_attempts: int = Field(default=3, ge=1, le=20)
+    #: wait before the first retry; doubled for each further one (seconds).
+    retry_backoff_seconds: int = Field(default=60, ge=0, le=86400)
+    #: a run missed (scheduler down) by at most this much still runs, once (seconds).
+    misfire_grace_seconds: int = Field(default=900, ge=1, le=7 * 86400)
+
+
+# --- end scheduled pulls ------------------------------------------------------------------------
+
+
 class Settings(_Section):
     app: AppSection = AppSection()
     database: DatabaseSection = DatabaseSection()
@@ -126,10 +254,22 @@ class Settings(_Section):
     methodology: MethodologySection = MethodologySection()
     rewards: RewardsSection = RewardsSection()
     ledger: LedgerSection = LedgerSection()
+    imports: ImportsSection = ImportsSection()
+    scheduler: SchedulerSection = SchedulerSection()
+    sources: list[SourceConfig] = Field(default_factory=list)  # [[sources]]
     #: where the settings came from, for messages; not a config key.
     source: str = Field(default=DEFAULT_SOURCE, exclude=True)
     #: keys set by environment variables, as "section.key" -> variable name.
     env_overrides: dict[str, str] = Field(default_factory=dict, exclude=True)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_source_names(cls, value: list[SourceConfig]) -> list[SourceConfig]:
+        names = [source.name for source in value]
+        doubled = sorted({name for name in names if names.count(name) > 1})
+        if doubled:
+            raise ValueError(f"source names must be unique: {', '.join(doubled)} repeated")
+        return value
 
     def origin_of(self, section: str, key: str) -> str:
         """Where a key's value came from, for error messages."""
@@ -254,7 +394,7 @@ def _describe(exc: ValidationError, origin: str, env_keys: Mapping[tuple[str, ..
         reason = f"unknown key (known keys here: {', '.join(known)})"
     else:
         reason = err["msg"]
-        if "input" in err and not isinstance(err["input"], dict):
+        if "input" in err and not isinstance(err["input"], (dict, list)):
             reason += f", got {err['input']!r}"
     where = f"environment variable {env_keys[loc]}" if loc in env_keys else origin
     more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
@@ -270,7 +410,11 @@ def _format_key(loc: tuple[str, ...]) -> str:
 def _known_keys(parent: tuple[str, ...]) -> list[str]:
     model: type[BaseModel] = Settings
     for part in parent:
+        if part.isdigit():  # an entry of a [[list]] section
+            continue
         annotation = model.model_fields[part].annotation
+        if typing.get_origin(annotation) is list:  # [[sources]]
+            annotation = typing.get_args(annotation)[0]
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             return []
         model = annotation

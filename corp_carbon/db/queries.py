@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -99,6 +100,16 @@ def _current_assessment() -> Any:
     )
 
 
+def _own_activities(employee_id: int) -> Any:
+    """An employee's activities with their current assessment, newest first."""
+    return (
+        sa.select(Activity, AssessmentRow)
+        .outerjoin(AssessmentRow, _current_assessment())
+        .where(Activity.employee_id == employee_id)
+        .order_by(Activity.travel_date.desc(), Activity.id.desc())
+    )
+
+
 def activities_for(
     session: Session,
     employee_id: int,
@@ -108,16 +119,39 @@ def activities_for(
     activity_id: int | None = None,
 ) -> list[ActivityView]:
     """The employee's own activities with their current assessment, newest first."""
-    query = (
-        sa.select(Activity, AssessmentRow)
-        .outerjoin(AssessmentRow, _current_assessment())
-        .where(Activity.employee_id == employee_id)
-        .order_by(Activity.travel_date.desc(), Activity.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
+    query = _own_activities(employee_id).limit(limit).offset(offset)
     if activity_id is not None:
         query = query.where(Activity.id == activity_id)
+    return [_activity_view(a, s) for a, s in session.execute(query)]
+
+
+def activities_page(
+    session: Session,
+    employee_id: int,
+    *,
+    limit: int,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    status: ActivityStatus | None = None,
+    after: tuple[date, int] | None = None,
+) -> list[ActivityView]:
+    """The employee's own activities, newest first (date, then id), after a cursor: pages
+    neither repeat nor skip a trip when new imports arrive between two requests."""
+    query = _own_activities(employee_id).limit(limit)
+    if date_from is not None:
+        query = query.where(Activity.travel_date >= date_from)
+    if date_to is not None:
+        query = query.where(Activity.travel_date <= date_to)
+    if status is not None:
+        query = query.where(Activity.status == status)
+    if after is not None:
+        day, last_id = after
+        query = query.where(
+            sa.or_(
+                Activity.travel_date < day,
+                sa.and_(Activity.travel_date == day, Activity.id < last_id),
+            )
+        )
     return [_activity_view(a, s) for a, s in session.execute(query)]
 
 
@@ -144,6 +178,8 @@ def _activity_view(a: Activity, s: AssessmentRow | None) -> ActivityView:
         plain=plain,
         explanation=steps,
         factor_set=s.factor_set_id if s is not None else None,
+        method=a.method,
+        note=a.note,
     )
 
 

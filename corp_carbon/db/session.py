@@ -51,7 +51,19 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get(WRITE_INTENT, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+#: execution option: this transaction will write, so SQLite takes the write lock at BEGIN
+#: (waiting for it under busy_timeout) instead of failing when a read turns into a write.
+WRITE_INTENT = "corp_carbon_write_intent"
+
+
+def begin_write(session: Session) -> None:
+    """Starts the session's transaction as a writer; call first in a unit of work that reads
+    and then writes while other processes may write too (no effect on PostgreSQL)."""
+    session.connection(execution_options={WRITE_INTENT: True})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -11,6 +11,7 @@ from corp_carbon.db import migrate
 from corp_carbon.db.models import LedgerAccount, LedgerEntry
 from corp_carbon.db.session import SessionFactory, UnitOfWork, make_engine, make_session_factory
 from corp_carbon.demo.generate import DemoSummary, seed_demo
+from corp_carbon.demo.imports import import_demo_exports
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import RedemptionStatus
@@ -51,6 +52,7 @@ def build_demo_database(settings: Settings, *, seed: int, employees: int) -> Dem
             uow.commit()
         assess_activities(UnitOfWork(factory), settings)
         post_earnings(UnitOfWork(factory), settings)
+        import_demo_exports(factory, settings, path.parent / "demo-exports")
         _redeem_some(factory)
     finally:
         engine.dispose()

@@ -206,6 +206,8 @@ def finish_runs(
         run.imported, run.duplicates = counts["imported"], counts["duplicates"]
         run.cancelled, run.updated = counts["cancelled"], counts["updated"]
         run.rejected, run.waiting = rejected, 0
+        if rejected:  # as the pipeline reports a run with rejected rows
+            run.status = ImportRunStatus.COMPLETED_WITH_ERRORS
         run.rows_read = run.imported + run.duplicates + rejected
         run.last_committed_row = run.rows_read
         run.file_size = 420 + run.rows_read * feed.row_bytes

@@ -43,7 +43,8 @@ from corp_carbon.demo.places import (
     airports,
     flight_km,
 )
-from corp_carbon.demo.sources import Feed, Feeds, sha256_hex
+from corp_carbon.demo.sources import Feed, Feeds
+from corp_carbon.domain import matching
 from corp_carbon.domain.vocabulary import (
     ActivityKind,
     ActivityStatus,
@@ -89,21 +90,11 @@ def dec6(value: float | str) -> Decimal:
 
 
 def match_key(person: Person, activity: Activity) -> str:
-    """Cross-source identity of a booked segment: traveller, date, mode, route, service."""
-    return sha256_hex(
-        "|".join(
-            str(v)
-            for v in (
-                person.employee.employee_number,
-                activity.travel_date,
-                activity.mode,
-                activity.origin,
-                activity.destination,
-                activity.service_number,
-                activity.nights,
-            )
-        )
-    )
+    """Cross-source identity of a segment, as the import pipeline computes it."""
+    return matching.match_key(
+        person.employee.id, activity.travel_date, activity.mode, activity.origin,
+        activity.destination,
+    )  # fmt: skip
 
 
 def clone(activity: Activity, **changes: Any) -> Activity:

@@ -7,7 +7,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Cabin, DistanceSource, Mode
+from corp_carbon.domain.vocabulary import (
+    ActivityKind,
+    ActivityStatus,
+    Cabin,
+    CalculationMethod,
+    DistanceSource,
+    Mode,
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,10 @@ class ActivityView:
     plain: str = ""
     explanation: tuple[dict[str, Any], ...] = ()
     factor_set: str | None = None
+    #: "distance" or "spend" (GHG Protocol spend-based fallback: no distance was available)
+    method: CalculationMethod = CalculationMethod.DISTANCE
+    #: what the import assumed or could not check, in words
+    note: str | None = None
 
 
 @dataclass(frozen=True)

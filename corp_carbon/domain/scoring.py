@@ -420,7 +420,11 @@ class Scorer:
         else:
             # the full rules on a probe that passes any distance test; the distance tests are
             # re-applied per trip above
-            far = replace(probe, distance_km=self.methodology.business_class_min_km or ZERO)
+            # (banded sets: no shorter than the trip itself, so the probe stays in its band)
+            far_km = Decimal(self.methodology.business_class_min_km or 0)
+            if banded:
+                far_km = max(far_km, probe.distance_km or ZERO)
+            far = replace(probe, distance_km=far_km)
             far_actual = replace(actual, quantity=max(actual.quantity, far.distance_km or ZERO))
             baseline, _ = self._baseline(fs, far, far_actual, rf)
             if baseline is not None:

@@ -12,6 +12,7 @@ from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -100,12 +101,25 @@ def trip_for(
         occupants=activity.occupants,
         nights=activity.nights,
         origin_country=origin.country if origin else None,
-        destination_country=destination.country if destination else None,
+        destination_country=_country(destination, origin, activity),
         route_km=route_km,
         year=activity.travel_date.year,
         declared_mode=profile.baseline_mode if profile else None,
         declared_fuel=profile.car_fuel if profile else None,
     )
+
+
+def _country(
+    destination: places.Place | None, origin: places.Place | None, activity: Activity
+) -> str | None:
+    """The destination's country; a hotel stay is where it is (its only place, or its
+    coordinates when the place is not a known city)."""
+    if activity.mode is Mode.HOTEL and destination is None:
+        if origin is not None:
+            return origin.country
+        if activity.origin_lat is not None and activity.origin_lon is not None:
+            return places.country_at(float(activity.origin_lat), float(activity.origin_lon))
+    return destination.country if destination else None
 
 
 def assess_activities(
@@ -153,7 +167,7 @@ def assess_activities(
                     skipped += len(group)
                     continue
                 for (activity, _, _), result in zip(group, results, strict=True):
-                    _record_set(session, result.factor_set, recorded)
+                    record_factor_set(session, result.factor_set, recorded)
                     own_set = scorer.factor_set_for(result.trip.year).id
                     comparison = result.factor_set.id != own_set
                     pending.append(_row(activity.id, version_id, result, comparison))
@@ -214,31 +228,31 @@ def _journey_groups(
         result.close()  # a server-side cursor on PostgreSQL, also when the caller stops early
 
 
-def _record_set(session: Session, fs: FactorSet, recorded: set[str]) -> None:
+def record_factor_set(session: Session, fs: FactorSet, recorded: set[str]) -> None:
     """Pins the exact content of each factor set used; a changed file under an old id is refused."""
-    if fs.id in recorded:
+    pin_published_set(
+        session, recorded, id=fs.id, publisher=fs.publisher, title=fs.title, year=fs.year,
+        version=fs.version, source_url=fs.source_url, licence=fs.licence, sha256=fs.sha256,
+    )  # fmt: skip
+
+
+def pin_published_set(session: Session, recorded: set[str], **published: Any) -> None:
+    """Stores a published factor set's description on first use, keyed by its id; the same
+    id with another file hash later is refused: new data must be published under a new id."""
+    set_id = str(published["id"])
+    if set_id in recorded:
         return
-    row = session.get(FactorSetRecord, fs.id)
+    row = session.get(FactorSetRecord, set_id)
     if row is None:
-        session.add(
-            FactorSetRecord(
-                id=fs.id,
-                publisher=fs.publisher,
-                title=fs.title,
-                year=fs.year,
-                version=fs.version,
-                source_url=fs.source_url,
-                licence=fs.licence,
-                sha256=fs.sha256,
-            )
-        )
+        session.add(FactorSetRecord(**published))
         session.flush()
-    elif row.sha256 != fs.sha256:
+    elif row.sha256 != published["sha256"]:
         raise DomainError(
-            f"factor set {fs.id}: its data file changed since it was first used "
-            f"(sha256 {row.sha256[:12]}... now {fs.sha256[:12]}...); publish it under a new id"
+            f"factor set {set_id}: its data file changed since it was first used "
+            f"(sha256 {row.sha256[:12]}... now {str(published['sha256'])[:12]}...); "
+            "publish it under a new id"
         )
-    recorded.add(fs.id)
+    recorded.add(set_id)
 
 
 def _existing(session: Session, version_id: int) -> dict[tuple[int, str, bool], int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from corp_carbon.config import Settings
 from corp_carbon.db.models import Activity, Assessment, LedgerTransaction, MethodologyVersion
 from corp_carbon.db.session import UnitOfWork
+from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.vocabulary import (
     ActivityKind,
     ActivityStatus,
@@ -52,68 +54,85 @@ def post_earnings(uow: UnitOfWork, settings: Settings) -> EarningRun:
         version_id = session.scalar(
             sa.select(MethodologyVersion.id).where(MethodologyVersion.version == current.version)
         )
-        reversed_count = _reverse_undone(session)
-        earned = points = capped = 0
-        per_day: Counter[tuple[int, object]] = _already_earned_commutes(session)
-        per_month: Counter[tuple[int, int, int]] = _already_earned_self_reported(session)
-        rows = session.execute(
-            sa.select(Activity, Assessment)
-            .join(Assessment, Assessment.activity_id == Activity.id)
-            .where(
-                Assessment.methodology_version_id == version_id,
-                Assessment.comparison.is_(False),
-                Assessment.points > 0,
-                Activity.status == ActivityStatus.CONFIRMED,
-                ~sa.exists().where(
-                    LedgerTransaction.activity_id == Activity.id,
-                    LedgerTransaction.kind == TransactionKind.EARN,
-                ),
-            )
-            .order_by(Activity.id)
-        ).all()
-        batch: list[ledger.Earning] = []
-        for activity, assessment in rows:
-            day_key = (activity.employee_id, activity.travel_date)
-            month_key = (
-                activity.employee_id,
-                activity.travel_date.year,
-                activity.travel_date.month,
-            )
-            self_reported = activity.verification is Verification.SELF_REPORTED
-            if activity.kind is ActivityKind.COMMUTE and (
-                per_day[day_key] >= current.commute_trips_per_day
-            ):
-                capped += 1
-                continue
-            if self_reported and per_month[month_key] >= current.self_reported_per_month:
-                capped += 1
-                continue
-            batch.append(
-                ledger.Earning(
-                    employee_id=activity.employee_id,
-                    activity_id=activity.id,
-                    points=assessment.points,
-                    methodology_version=current.version,
-                    assessment_id=assessment.id,
-                )
-            )
-            points += assessment.points
-            if activity.kind is ActivityKind.COMMUTE:
-                per_day[day_key] += 1
-            if self_reported:
-                per_month[month_key] += 1
-        for start in range(0, len(batch), BATCH):
-            earned += ledger.earn_many(session, batch[start : start + BATCH])
+        reversed_count = reverse_undone(session)
+        earned, points, capped = credit_assessed(session, current, version_id)
         uow.commit()
     log.info("earned %d activities (%d points), %d capped, %d reversed", earned, points, capped,
              reversed_count)  # fmt: skip
     return EarningRun(earned, points, capped, reversed_count)
 
 
-def _reverse_undone(session: Session) -> int:
-    """Earnings of activities no longer confirmed, not yet reversed: reverse exactly those."""
+def credit_assessed(
+    session: Session,
+    current: Methodology,
+    version_id: int | None,
+    activity_ids: Sequence[int] | None = None,
+) -> tuple[int, int, int]:
+    """Credits assessed, confirmed activities that have not earned yet (all, or the given
+    ones), applying the caps; returns (earned, points, capped)."""
+    earned = points = capped = 0
+    per_day: Counter[tuple[int, object]] = _already_earned_commutes(session)
+    per_month: Counter[tuple[int, int, int]] = _already_earned_self_reported(session)
+    query = (
+        sa.select(Activity, Assessment)
+        .join(Assessment, Assessment.activity_id == Activity.id)
+        .where(
+            Assessment.methodology_version_id == version_id,
+            Assessment.comparison.is_(False),
+            Assessment.points > 0,
+            Activity.status == ActivityStatus.CONFIRMED,
+            ~sa.exists().where(
+                LedgerTransaction.activity_id == Activity.id,
+                LedgerTransaction.kind == TransactionKind.EARN,
+            ),
+        )
+        .order_by(Activity.id)
+    )
+    if activity_ids is not None:
+        query = query.where(Activity.id.in_(list(activity_ids)))
+    batch: list[ledger.Earning] = []
+    for activity, assessment in session.execute(query).all():
+        day_key = (activity.employee_id, activity.travel_date)
+        month_key = (
+            activity.employee_id,
+            activity.travel_date.year,
+            activity.travel_date.month,
+        )
+        self_reported = activity.verification is Verification.SELF_REPORTED
+        if activity.kind is ActivityKind.COMMUTE and (
+            per_day[day_key] >= current.commute_trips_per_day
+        ):
+            capped += 1
+            continue
+        if self_reported and per_month[month_key] >= current.self_reported_per_month:
+            capped += 1
+            continue
+        batch.append(
+            ledger.Earning(
+                employee_id=activity.employee_id,
+                activity_id=activity.id,
+                points=assessment.points,
+                methodology_version=current.version,
+                assessment_id=assessment.id,
+            )
+        )
+        points += assessment.points
+        if activity.kind is ActivityKind.COMMUTE:
+            per_day[day_key] += 1
+        if self_reported:
+            per_month[month_key] += 1
+    for start in range(0, len(batch), BATCH):
+        earned += ledger.earn_many(session, batch[start : start + BATCH])
+    return earned, points, capped
+
+
+def reverse_undone(session: Session, activity_ids: Sequence[int] | None = None) -> int:
+    """Earnings of activities no longer confirmed (all, or among the given ones), not yet
+    reversed: reverse exactly those."""
+    if activity_ids is not None and not activity_ids:
+        return 0
     reversal = aliased(LedgerTransaction)
-    rows = session.execute(
+    query = (
         sa.select(LedgerTransaction.id, Activity.status)
         .join(Activity, Activity.id == LedgerTransaction.activity_id)
         .where(
@@ -121,7 +140,10 @@ def _reverse_undone(session: Session) -> int:
             Activity.status != ActivityStatus.CONFIRMED,
             ~sa.exists().where(reversal.reverses_id == LedgerTransaction.id),
         )
-    ).all()
+    )
+    if activity_ids is not None:
+        query = query.where(LedgerTransaction.activity_id.in_(list(activity_ids)))
+    rows = session.execute(query).all()
     for transaction_id, status in rows:
         ledger.reverse(session, transaction_id, reason_code=UNDONE_REASON[status])
     return len(rows)

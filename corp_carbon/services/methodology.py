@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from corp_carbon.catalogue import catalogue_for, methodology_from_settings
 from corp_carbon.config import ConfigError, Settings
 from corp_carbon.db.models import MethodologyVersion
-from corp_carbon.db.session import UnitOfWork
+from corp_carbon.db.session import UnitOfWork, begin_write
 from corp_carbon.domain.methodology import BY_YEAR, Methodology, methodology_from_parameters
 from corp_carbon.domain.people import SYSTEM, Actor
 from corp_carbon.domain.points import AVOIDED_GRAMS
@@ -97,6 +97,7 @@ def current(session: Session, settings: Settings, actor: Actor = SYSTEM) -> Meth
 def ensure_current(uow: UnitOfWork, settings: Settings, actor: Actor = SYSTEM) -> Methodology:
     """``current`` as a use case of its own (one transaction)."""
     with uow:
+        begin_write(uow.session)  # it may add a version: two starters must not both read first
         result = current(uow.session, settings, actor)
         uow.commit()
     return result

@@ -62,6 +62,63 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
     return decorate
 
 
+# --- API token scopes (added for the import push API) ------------------------------------------
+
+
+def scope_or_roles_required(scope: str, *roles: Role) -> Callable[[F], F]:
+    """An API token holding ``scope`` (whatever its role), or a signed-in session holding one
+    of ``roles``. A token without the scope is refused even if its role would do: a scope is
+    what a token was made for (``corp-carbon tokens create --scope``)."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            employee = current_employee()
+            if employee is None:
+                if _wants_json():
+                    abort(401)
+                return redirect(url_for("carbon.login", next=request.full_path))
+            if bearer_token() is not None:
+                if scope not in current_token_scopes():
+                    abort(
+                        403,
+                        description=f"this API token lacks the {scope!r} scope; create one "
+                        f"with `corp-carbon tokens create --scope {scope}`",
+                    )
+            elif not employee.has_any_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        label = ",".join(r.value for r in roles)
+        wrapper.access_rule = f"scope:{scope}|roles:{label}"  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def current_token_scopes() -> tuple[str, ...]:
+    """The scopes of the API token this request carries (none for a session or no token)."""
+    token = current_token()
+    return token.scopes if token is not None else ()
+
+
+def current_token() -> tokens.TokenInfo | None:
+    """What may be shown about the API token of this request (None: a session or nobody)."""
+    if "carbon_token" in g:
+        cached: tokens.TokenInfo | None = g.carbon_token
+        return cached
+    token_id = current_token_id()
+    info = None
+    if token_id is not None:
+        with carbon().uow() as uow:
+            info = tokens.get_token(uow.session, token_id)
+    g.carbon_token = info
+    return info
+
+
+# --- end of API token scopes ---------------------------------------------------------------------
+
+
 def current_employee() -> EmployeeProfile | None:
     """The calling employee with the roles of this API token or session, or None."""
     if "carbon_employee" in g:

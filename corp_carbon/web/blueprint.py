@@ -13,8 +13,11 @@ from corp_carbon.web import (
     errors,
     openapi,
     request_log,
+    views_admin_imports,  # imports desk
     views_admin_redemptions,
+    views_api_activities,  # /api/v1/me/activities
     views_api_estimates,
+    views_api_imports,  # /api/v1/imports
     views_api_me,
     views_api_rewards,
     views_auth,
@@ -56,6 +59,11 @@ def build_blueprint() -> Blueprint:
         views_rewards,
         views_admin_redemptions,
         views_api_rewards,
+        # --- imports and activities API (begin) ---
+        views_api_activities,
+        views_api_imports,
+        views_admin_imports,
+        # --- imports and activities API (end) ---
     ):
         module.register(bp)
     return bp

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request
 
 from corp_carbon.db.queries import activities_for, count_activities, department_totals, mode_totals
 from corp_carbon.domain.vocabulary import Role
+from corp_carbon.services import trails
 from corp_carbon.web.access import current_employee, login_required, roles_required
 from corp_carbon.web.state import carbon
 
@@ -28,6 +29,7 @@ def home() -> str:
         trips = activities_for(
             uow.session, employee.id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )
+        trips = trails.complete(uow.session, carbon().settings, trips)
         total = count_activities(uow.session, employee.id)
         by_mode = mode_totals(uow.session, employee.id)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -49,6 +51,7 @@ def trip_detail(activity_id: int) -> str:
     assert employee is not None
     with carbon().uow() as uow:
         found = activities_for(uow.session, employee.id, limit=1, activity_id=activity_id)
+        found = trails.complete(uow.session, carbon().settings, found)
     if not found:
         abort(404)
     return render_template("carbon/trip_detail.html", trip=found[0])

@@ -392,6 +392,18 @@ def test_points_are_the_grams_avoided_and_zero_without_a_saving(
         assert result.points == grams(result.baseline.emission.kg_co2e - result.kg_co2e)
 
 
+@pytest.mark.parametrize("km", ["3701.491", "3701.492", "3800", "9000", "3600"])
+def test_banded_flight_baseline_uses_the_trips_own_band(km: str) -> None:
+    """EPA decides haul by distance band: the business-class baseline of a long-haul economy
+    flight must come from the long-haul band too (found by hypothesis at 3701.491 km)."""
+    engine = scorer(Methodology(factor_set="epa-2025"))
+    trip = replace(flight(km), year=2025)
+    full, fast = engine.assess(trip), engine.score(trip)
+    expected = full.baseline.emission.kg_co2e if full.baseline else None
+    assert fast.baseline_kg_co2e == expected
+    assert (fast.kg_co2e, fast.points) == (full.kg_co2e, full.points)
+
+
 @settings(max_examples=400, deadline=None)
 @given(
     km=DISTANCES,

@@ -55,6 +55,8 @@ class ImportRun(Base):
     cancelled: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[int] = mapped_column(default=0)
     waiting: Mapped[int] = mapped_column(default=0)
+    #: records re-sent exactly as stored (or older than what is stored): nothing changed.
+    unchanged: Mapped[int] = mapped_column(default=0, server_default="0")
     #: highest source row whose batch is committed; a re-run resumes after it.
     last_committed_row: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(sa.Text)
@@ -69,6 +71,8 @@ class ImportRowProblem(Base):
     field: Mapped[str] = mapped_column(sa.String(100))
     reason: Mapped[str] = mapped_column(sa.String(500))
     value: Mapped[str | None] = mapped_column(sa.String(500))
+    #: False for a warning: the row was stored with a default or without figures.
+    rejected: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
 
 class PendingRecord(Base):

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from corp_carbon.db.base import Base
 from corp_carbon.db.models._columns import JSONType, created_at, employee_fk, updated_at
-from corp_carbon.db.types import ScaledDecimal, enum_type
+from corp_carbon.db.types import ScaledDecimal, UTCDateTime, enum_type
+from corp_carbon.domain.matching import match_key
 from corp_carbon.domain.vocabulary import (
     ActivityKind,
     ActivityStatus,
@@ -34,7 +35,7 @@ class FactorSetRecord(Base):
     publisher: Mapped[str] = mapped_column(sa.String(200))
     title: Mapped[str] = mapped_column(sa.String(300))
     year: Mapped[int]
-    version: Mapped[str] = mapped_column(sa.String(40))
+    version: Mapped[str] = mapped_column(sa.String(200))
     source_url: Mapped[str] = mapped_column(sa.String(500))
     licence: Mapped[str] = mapped_column(sa.String(200))
     #: SHA-256 of the data file; a changed file under the same id is refused.
@@ -101,6 +102,7 @@ class Activity(Base):
             "(source_id IS NULL) = (source_record_key IS NULL)", name="source_key_with_source"
         ),
         sa.Index("ix_activities_employee_date", "employee_id", "travel_date"),
+        sa.Index("ix_activities_source_booking", "source_id", "source_booking_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,6 +154,10 @@ class Activity(Base):
     import_run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_runs.id"))
     #: the source's own identity for the record (unique per source): a re-send updates.
     source_record_key: Mapped[str | None] = mapped_column(sa.String(200))
+    #: the source's key of the booking this segment belongs to (a booking is re-sent whole).
+    source_booking_key: Mapped[str | None] = mapped_column(sa.String(200))
+    #: when the source last changed the booking; an older copy never overwrites a newer one.
+    source_modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: SHA-256 of the normalised record, to tell a re-send from a change.
     source_record_hash: Mapped[str | None] = mapped_column(sa.String(64))
     #: cross-source de-duplication key (traveller, date, mode, route, carrier+number/ticket).
@@ -203,3 +209,13 @@ class Assessment(Base):
     #: the steps: distance and how obtained, haul, factor id and value, fallbacks, baseline.
     explanation: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = created_at()
+
+
+@sa.event.listens_for(Activity, "before_insert")
+def _fill_match_key(mapper: object, connection: object, target: Activity) -> None:
+    """Every activity made through the ORM (manual entries, the demo) gets the cross-source
+    match key, so an import of the same trip is recognised (bulk imports set it themselves)."""
+    if target.match_key is None and target.employee_id is not None:
+        target.match_key = match_key(
+            target.employee_id, target.travel_date, target.mode, target.origin, target.destination
+        )

@@ -1,0 +1,355 @@
+"""Any CSV or XLSX export, read through a column mapping in the source's configuration.
+
+For booking tools without a connector of their own. Each data row is one segment; consecutive
+rows with the same ``record_key`` value form one booking (a record key repeated later in the
+file is a second copy of the booking, which the pipeline treats as a re-send).
+
+Mapping keys (``[sources.mapping]`` in the configuration):
+
+- ``date_format``: ``"iso"`` (default: ISO 8601 date or date-time) or a ``strptime`` format
+  such as ``"%d.%m.%Y"``;
+- ``distance_unit``: ``"km"`` (default) or ``"mi"``;
+- ``delimiter``: ``""`` (default: sniffed) or the delimiter character; ignored for XLSX;
+- ``[columns]``: our field -> the header of their column. Required: ``record_key``, ``date``,
+  ``mode``. Optional: ``employee_number``, ``email``, ``name``, ``origin``, ``destination``,
+  ``distance``, ``cabin``, ``carrier``, ``service_number``, ``ticket_number``, ``status``,
+  ``nights``, ``amount``, ``currency``, ``journey``. A row needs an employee number or an email;
+- ``[values.mode]``, ``[values.cabin]``, ``[values.status]``: their value -> ours (a
+  ``Mode`` value such as ``"air"``; a cabin such as ``"business"``; ``"confirmed"``,
+  ``"cancelled"`` or ``"exchanged"``). Without an entry, our own words are accepted as they are
+  (cabins also in the usual letters and words, see ``connectors.fields.cabin``).
+
+A segment with origin and destination (or a distance, or hotel nights) is distance-based; one
+with none of these but an amount and currency is spend-based, with a note saying so.
+The mapping is checked before the first row: an unknown field, a missing required column or a
+column absent from the file's header fails the whole file with a message naming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from connectors import fields
+from connectors.base import Connector
+from connectors.reading import UnreadableFile, dict_rows, head_of
+from corp_carbon.domain.bookings import (
+    BookingRecord,
+    FileHead,
+    Record,
+    RecordStatus,
+    RowProblem,
+    Segment,
+    Traveller,
+)
+from corp_carbon.domain.vocabulary import Cabin, CalculationMethod, DistanceSource, Mode
+
+REQUIRED = ("record_key", "date", "mode")
+OPTIONAL = (
+    "employee_number",
+    "email",
+    "name",
+    "origin",
+    "destination",
+    "distance",
+    "cabin",
+    "carrier",
+    "service_number",
+    "ticket_number",
+    "status",
+    "nights",
+    "amount",
+    "currency",
+    "journey",
+)
+VALUE_TABLES = ("mode", "cabin", "status")
+SETTINGS = ("date_format", "distance_unit", "delimiter", "columns", "values")
+UNITS = ("km", "mi")
+SPEND_NOTE = "spend-based: no distance in the row"
+T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """The validated mapping."""
+
+    columns: Mapping[str, str]
+    values: Mapping[str, Mapping[str, str]]
+    date_format: str = "iso"
+    distance_unit: str = "km"
+    delimiter: str | None = None
+    required_headers: tuple[str, ...] = field(default=())
+
+
+def parse_mapping(raw: Mapping[str, Any]) -> ColumnMapping:
+    """The mapping checked for unknown keys and missing required columns (UnreadableFile)."""
+    unknown = sorted(set(raw) - set(SETTINGS))
+    if unknown:
+        raise UnreadableFile(f"generic-csv mapping: unknown setting {unknown[0]!r}")
+    columns = raw.get("columns")
+    if not isinstance(columns, Mapping) or not columns:
+        raise UnreadableFile("generic-csv mapping: [sources.mapping.columns] is missing")
+    for name in columns:
+        if name not in REQUIRED and name not in OPTIONAL:
+            raise UnreadableFile(
+                f"generic-csv mapping: unknown field {name!r} in [sources.mapping.columns]"
+            )
+    for name in REQUIRED:
+        if not str(columns.get(name, "")).strip():
+            raise UnreadableFile(f"generic-csv mapping: sources.mapping.columns.{name} is required")
+    values = raw.get("values", {})
+    for table in values:
+        if table not in VALUE_TABLES:
+            raise UnreadableFile(
+                f"generic-csv mapping: unknown table [sources.mapping.values.{table}]"
+            )
+    unit = str(raw.get("distance_unit", "km")).strip().lower()
+    if unit not in UNITS:
+        raise UnreadableFile(
+            f"generic-csv mapping: sources.mapping.distance_unit must be km or mi, not {unit!r}"
+        )
+    return ColumnMapping(
+        columns={k: str(v).strip() for k, v in columns.items()},
+        values={
+            t: {str(k).strip().lower(): str(v) for k, v in m.items()} for t, m in values.items()
+        },
+        date_format=str(raw.get("date_format", "iso")) or "iso",
+        distance_unit=unit,
+        delimiter=str(raw.get("delimiter", "")) or None,
+    )
+
+
+class GenericCsvConnector(Connector):
+    name: ClassVar[str] = "generic-csv"
+    title: ClassVar[str] = "Any CSV or XLSX export, through a configured column mapping"
+
+    def identify(self, head: FileHead) -> bool:
+        try:
+            mapping = parse_mapping(self.options.mapping)
+        except UnreadableFile:
+            return False
+        return all(mapping.columns[name] in head.header for name in REQUIRED)
+
+    def expected(self) -> str:
+        columns = self.options.mapping.get("columns", {})
+        named = ", ".join(str(columns[n]) for n in REQUIRED if n in columns)
+        return (
+            f"a CSV or XLSX with the mapped columns {named}"
+            if named
+            else ("a CSV or XLSX described by [sources.mapping] (columns record_key, date, mode)")
+        )
+
+    def extract(self, path: Path) -> Iterator[Record]:
+        mapping = parse_mapping(self.options.mapping)
+        head = head_of(path, self.options.xlsx_guard)
+        for name, header in mapping.columns.items():
+            if header not in head.header:
+                raise UnreadableFile(
+                    f"{path.name}: column {header!r} (sources.mapping.columns.{name}) is not "
+                    "in the file's header"
+                )
+        reader = _RowReader(mapping)
+        group: list[tuple[int, dict[str, str]]] = []
+        for number, row in dict_rows(path, self.options.xlsx_guard, mapping.delimiter):
+            key = row.get(mapping.columns["record_key"], "").strip()
+            if group and key != group[0][1].get(mapping.columns["record_key"], "").strip():
+                yield from reader.booking(group)
+                group = []
+            group.append((number, row))
+        if group:
+            yield from reader.booking(group)
+
+
+class _RowReader:
+    def __init__(self, mapping: ColumnMapping) -> None:
+        self.mapping = mapping
+
+    def cell(self, row: Mapping[str, str], name: str) -> str:
+        header = self.mapping.columns.get(name)
+        return row.get(header, "").strip() if header else ""
+
+    def booking(self, group: list[tuple[int, dict[str, str]]]) -> Iterator[Record]:
+        first_row, first = group[0]
+        key = self.cell(first, "record_key")
+        problems: list[RowProblem] = []
+        if not key:
+            yield RowProblem(first_row, self.mapping.columns["record_key"], "record key missing")
+            return
+        traveller = self.traveller(first_row, first, problems)
+        segments = []
+        for index, (number, row) in enumerate(group):
+            segment = self.segment(number, row, str(index), problems)
+            if segment is not None:
+                segments.append(segment)
+        rejected = [p for p in problems if p.rejected]
+        if rejected:
+            for p in problems:
+                yield (
+                    RowProblem(p.row, p.field, f"{p.reason}; booking {key} skipped", p.value)
+                    if p.rejected
+                    else p
+                )
+            return
+        yield from problems
+        assert traveller is not None
+        yield BookingRecord(key=key, row=first_row, traveller=traveller, segments=tuple(segments))
+
+    def traveller(
+        self, number: int, row: Mapping[str, str], problems: list[RowProblem]
+    ) -> Traveller | None:
+        employee = fields.text(self.cell(row, "employee_number"))
+        try:
+            email = fields.email(self.cell(row, "email"))
+        except fields.FieldError as exc:
+            problems.append(
+                RowProblem(
+                    number,
+                    self.mapping.columns["email"],
+                    str(exc),
+                    self.cell(row, "email"),
+                    rejected=employee is None,
+                )
+            )
+            email = None
+        if employee is None and email is None:
+            problems.append(
+                RowProblem(
+                    number,
+                    self._header("employee_number", "email"),
+                    "no employee number and no email: the traveller cannot be matched",
+                )
+            )
+            return None
+        return Traveller(employee, email, fields.text(self.cell(row, "name")))
+
+    def _header(self, *names: str) -> str:
+        return (
+            " / ".join(self.mapping.columns[n] for n in names if n in self.mapping.columns)
+            or (names[0])
+        )
+
+    def segment(
+        self, number: int, row: Mapping[str, str], key: str, problems: list[RowProblem]
+    ) -> Segment | None:
+        before = len(problems)
+        travel_date = self._checked(number, row, "date", self.date, problems)
+        mode = self._checked(number, row, "mode", self.mode, problems)
+        cabin = self._checked(number, row, "cabin", self.cabin, problems)
+        status = self._checked(number, row, "status", self.status, problems)
+        unit = self.mapping.distance_unit
+        distance = self._checked(
+            number, row, "distance", lambda v: fields.distance_km(v, unit), problems
+        )
+        nights = self._checked(number, row, "nights", _whole, problems)
+        amount = self._checked(number, row, "amount", fields.decimal, problems)
+        if travel_date is None and len(problems) == before:
+            problems.append(RowProblem(number, self.mapping.columns["date"], "date missing"))
+        if mode is None and len(problems) == before:
+            problems.append(RowProblem(number, self.mapping.columns["mode"], "mode missing"))
+        if len(problems) > before or travel_date is None or mode is None:
+            return None
+        origin, destination = self.place(row, "origin", mode), self.place(row, "destination", mode)
+        currency = self.cell(row, "currency").upper() or None
+        has_distance = bool(origin and destination) or distance is not None
+        if mode is Mode.HOTEL:
+            has_distance = nights is not None
+        spend = not has_distance and amount is not None and currency is not None
+        notes: tuple[str, ...] = (SPEND_NOTE,) if spend else ()
+        return Segment(
+            key=key,
+            mode=mode,
+            travel_date=travel_date,
+            origin=origin,
+            destination=destination,
+            carrier=fields.text(self.cell(row, "carrier")),
+            service_number=fields.text(self.cell(row, "service_number")),
+            ticket_number=fields.text(self.cell(row, "ticket_number")),
+            cabin=cabin,
+            nights=nights,
+            distance_km=distance,
+            distance_source=DistanceSource.GIVEN if distance is not None else None,
+            journey=self.cell(row, "journey"),
+            status=status or RecordStatus.CONFIRMED,
+            method=CalculationMethod.SPEND if spend else CalculationMethod.DISTANCE,
+            spend_amount=amount,
+            spend_currency=currency if amount is not None else None,
+            notes=notes,
+        )
+
+    def _checked(
+        self,
+        number: int,
+        row: Mapping[str, str],
+        name: str,
+        parser: Callable[[str], T | None],
+        problems: list[RowProblem],
+    ) -> T | None:
+        raw = self.cell(row, name)
+        if not raw:
+            return None
+        try:
+            return parser(raw)
+        except fields.FieldError as exc:
+            problems.append(RowProblem(number, self.mapping.columns[name], str(exc), raw))
+            return None
+
+    def date(self, value: str) -> date | None:
+        if not value:
+            return None
+        if self.mapping.date_format == "iso":
+            return fields.iso_date(value)
+        try:
+            return datetime.strptime(value, self.mapping.date_format).date()
+        except ValueError:
+            raise fields.FieldError(
+                f"not a date in the format {self.mapping.date_format}: {value!r}"
+            ) from None
+
+    def mode(self, value: str) -> Mode | None:
+        return _lookup(value, self.mapping.values.get("mode", {}), Mode, "mode")
+
+    def cabin(self, value: str) -> Cabin | None:
+        mapped = self.mapping.values.get("cabin", {}).get(value.lower())
+        return fields.cabin(mapped if mapped is not None else value)
+
+    def status(self, value: str) -> RecordStatus | None:
+        return _lookup(value, self.mapping.values.get("status", {}), RecordStatus, "status")
+
+    def place(self, row: Mapping[str, str], name: str, mode: Mode) -> str | None:
+        value = fields.text(self.cell(row, name))
+        if value and mode is Mode.AIR and len(value) == 3 and value.isalpha():
+            return value.upper()
+        return value
+
+
+def _lookup(value: str, table: Mapping[str, str], enum: type[E], what: str) -> E | None:
+    """Their value through the mapping table, else our own value as it is."""
+    if not value:
+        return None
+    ours = table.get(value.lower(), value).strip().lower()
+    try:
+        return enum(ours)
+    except ValueError:
+        accepted = ", ".join(m.value for m in enum)
+        raise fields.FieldError(
+            f"unknown {what} {value!r}; map it in [sources.mapping.values.{what}] "
+            f"(accepted: {accepted})"
+        ) from None
+
+
+def _whole(value: str) -> int | None:
+    number = fields.decimal(value, minimum=Decimal(0))
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        raise fields.FieldError(f"not a whole number: {value!r}")
+    return int(number)
+
+
+CONNECTOR = GenericCsvConnector

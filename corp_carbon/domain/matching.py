@@ -1,0 +1,70 @@
+"""How the same trip is recognised across sources, and a change from a mere re-send.
+
+The cross-source match key is documented in the README: the traveller (our employee id), the
+travel date, the mode and the route (origin and destination, case- and accent-insensitive).
+Two segments with the same key are the same trip when their carrier and service number agree,
+or their ticket numbers agree, or one side (a manual entry) has neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import astuple
+from datetime import date
+
+from corp_carbon.domain.bookings import Segment
+from corp_carbon.domain.vocabulary import Mode
+
+
+def _fold(text: str | None) -> str:
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isalnum())
+
+
+def match_key(
+    employee_id: int, travel_date: date, mode: Mode, origin: str | None, destination: str | None
+) -> str:
+    """The cross-source key (32 hex characters)."""
+    route = f"{_fold(origin)}|{_fold(destination)}"
+    raw = f"{employee_id}|{travel_date.isoformat()}|{mode.value}|{route}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def service_id(carrier: str | None, number: str | None) -> str:
+    """Carrier and number as one comparable token: "LH 0729" and "lh729" agree."""
+    digits = _fold(number).lstrip("0") if number and number.strip().isdigit() else _fold(number)
+    return f"{_fold(carrier)}{digits}"
+
+
+def same_trip(a_service: str, a_ticket: str | None, b_service: str, b_ticket: str | None) -> bool:
+    """Given equal match keys: the same trip unless both sides name a different service (or,
+    lacking services, a different ticket)."""
+    if a_service and b_service:
+        return a_service == b_service
+    if a_ticket and b_ticket:
+        return a_ticket == b_ticket
+    return True
+
+
+#: fields whose change means a different trip was travelled (re-scored as a new activity).
+MATERIAL = (
+    "mode", "travel_date", "origin", "destination", "carrier", "service_number", "cabin",
+    "fuel", "vehicle_size", "occupants", "nights", "distance_km", "method", "spend_amount",
+    "spend_currency", "kind",
+)  # fmt: skip
+
+
+def material_hash(segment: Segment, employee_id: int) -> str:
+    """Changes only when something that affects the figures changes."""
+    values = [employee_id, *(getattr(segment, name) for name in MATERIAL)]
+    return hashlib.sha256(repr(values).encode()).hexdigest()
+
+
+def record_hash(segment: Segment, employee_id: int) -> str:
+    """64 hex characters: 32 that change when anything in the segment changes (notes and
+    coordinates included), then 32 that change only with a material change."""
+    everything = hashlib.sha256(repr((employee_id, astuple(segment))).encode()).hexdigest()
+    return everything[:32] + material_hash(segment, employee_id)[:32]

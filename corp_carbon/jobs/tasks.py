@@ -1,0 +1,129 @@
+"""Job functions: stored in the job store by reference ("corp_carbon.jobs.tasks:pull_source")
+with picklable arguments only; each takes what it needs from the process's runtime.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from corp_carbon.config import Settings, load_settings
+from corp_carbon.db.session import SessionFactory, UnitOfWork, make_engine, make_session_factory
+from corp_carbon.domain.vocabulary import ImportTrigger
+from corp_carbon.jobs import retry
+
+log = logging.getLogger("corp_carbon.jobs")
+
+PULL_SOURCE = "corp_carbon.jobs.tasks:pull_source"
+EXPIRE_POINTS = "corp_carbon.jobs.tasks:expire_points"
+REPLAY_PENDING = "corp_carbon.jobs.tasks:replay_pending"
+
+
+@dataclass
+class Runtime:
+    """What jobs share in one scheduler process: settings, database, and the scheduler."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: SessionFactory
+    #: the running scheduler, for retries; None when a job is run by hand.
+    scheduler: Any = None
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+
+_runtime: Runtime | None = None
+
+
+def set_runtime(runtime: Runtime | None) -> None:
+    global _runtime
+    _runtime = runtime
+
+
+def runtime() -> Runtime:
+    """The process's runtime; built from CORP_CARBON_CONFIG if the scheduler set none."""
+    global _runtime
+    if _runtime is None:
+        settings = load_settings()
+        engine = make_engine(
+            settings.database_url,
+            pool_size=settings.database.pool_size,
+            connect_timeout=settings.database.connect_timeout,
+        )
+        _runtime = Runtime(settings, engine, make_session_factory(engine))
+    return _runtime
+
+
+def pull_job_id(source_name: str) -> str:
+    return f"pull:{source_name}"
+
+
+def pull_source(name: str, attempt: int = 1) -> None:
+    """Pulls one configured source; a failure is recorded and retried with backoff."""
+    from corp_carbon.services import pull
+
+    rt = runtime()
+    source = next((s for s in rt.settings.sources if s.name == name), None)
+    if source is None or not source.enabled:
+        log.warning("source %r is not configured (or disabled) any more: nothing pulled", name)
+        return
+    this = retry.attempt_for(rt.settings.scheduler, attempt)
+    job_id = pull_job_id(name)
+    try:
+        result = pull.pull_source(
+            rt.uow, rt.settings, source, trigger=ImportTrigger.SCHEDULE, failure_note=this.note()
+        )
+    except pull.PullError:
+        retry.schedule_retry(rt.scheduler, job_id, PULL_SOURCE, (name,), this)
+        return
+    if result.failed:
+        log.warning("pull %s (%s)", result.summary(), this.note())
+        retry.schedule_retry(rt.scheduler, job_id, PULL_SOURCE, (name,), this)
+        return
+    if attempt > 1:
+        log.info("pull of %s succeeded on attempt %d", name, attempt)
+    retry.cancel_retry(rt.scheduler, job_id)
+
+
+def expire_points(attempt: int = 1) -> None:
+    """Monthly: expires points older than [ledger] expiry_months, as of the month's first day.
+
+    Dating the run to the first of the month keeps a late (caught-up) run equal to an
+    on-time one; the ledger makes a second run in the same month a no-op.
+    """
+    from corp_carbon.services import ledger
+
+    rt = runtime()
+    months = rt.settings.ledger.expiry_months
+    if months <= 0:
+        return
+    as_of = datetime.now(UTC).date().replace(day=1)
+    try:
+        run = ledger.expire_points(rt.uow(), as_of=as_of, months=months)
+    except Exception:
+        this = retry.attempt_for(rt.settings.scheduler, attempt)
+        log.exception("points expiry as of %s failed (%s)", as_of, this.note())
+        retry.schedule_retry(rt.scheduler, "ledger:expire-points", EXPIRE_POINTS, (), this)
+        return
+    log.info("expired %d points on %d accounts as of %s", run.points, run.accounts, as_of)
+
+
+def replay_pending(attempt: int = 1) -> None:
+    """Imports records that were waiting for their employee, now that some may exist."""
+    from corp_carbon.services import imports
+
+    rt = runtime()
+    try:
+        replayed = imports.replay_pending(rt.uow(), rt.settings)
+    except Exception:
+        this = retry.attempt_for(rt.settings.scheduler, attempt)
+        log.exception("replay of pending records failed (%s)", this.note())
+        retry.schedule_retry(rt.scheduler, "imports:replay-pending", REPLAY_PENDING, (), this)
+        return
+    if replayed:
+        log.info("replayed %d records that were waiting for their employee", replayed)
