@@ -20,7 +20,7 @@ from corp_carbon.config import ConfigError, Settings, check_startup, load_settin
 from corp_carbon.db.session import check_connection, make_engine, make_session_factory
 from corp_carbon.logging_setup import configure_logging
 from corp_carbon.services import methodology
-from corp_carbon.web import errors
+from corp_carbon.web import errors, sso
 from corp_carbon.web.blueprint import build_blueprint
 from corp_carbon.web.state import EXTENSION_KEY, CarbonState
 
@@ -72,6 +72,9 @@ def init_app(app: Flask, config: ConfigSource = None, *, url_prefix: str | None 
         url_prefix if url_prefix is not None else (settings.app.url_prefix or DEFAULT_PLUGIN_PREFIX)
     )
     app.register_blueprint(build_blueprint(), url_prefix=prefix.rstrip("/") or None)
+    # --- company SSO: the OpenID Connect client, only when [sso] server_metadata_url is set
+    sso.init_app(app, settings)
+    # --- end company SSO
     if settings.dev_login.enabled:
         log.warning("development login is ENABLED: anyone can sign in as anyone")
     return app

@@ -438,6 +438,11 @@ def demo(
     from corp_carbon.app import create_app
 
     app = create_app(settings)
+    if settings.scheduler.enabled_in_demo:  # CORP_CARBON_SCHEDULER_ENABLED_IN_DEMO=true
+        from corp_carbon.jobs.scheduler import start_in_process
+
+        start_in_process(settings)
+        click.echo("  the scheduler runs in this process (scheduler.enabled_in_demo)")
     click.echo(
         f"\n  corp-carbon demo: http://{host}:{port}/  (pick a user on the development login)\n"
     )

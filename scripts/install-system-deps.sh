@@ -3,6 +3,8 @@
 # already there is left alone, so a second run takes about a second.
 #
 #   PostgreSQL  the production database; tests run every database test on it and on SQLite
+#   Node.js     runs the OpenID Connect provider (tests/idp) the SSO login tests sign in at
+#   LibreOffice opens the audit log's XLSX export in a test, as a spreadsheet user would
 #
 # Run as root (or with sudo) on Debian/Ubuntu. Tests whose component is missing are skipped
 # with a reason naming this script; CI (CORP_CARBON_REQUIRE_SYSTEM=1) fails them instead.
@@ -21,6 +23,13 @@ apt_install() {
 }
 
 have_package() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+# --- LibreOffice Calc (audit log export) (begin) ---------------------------------------
+if ! command -v soffice >/dev/null 2>&1; then
+  echo "installing LibreOffice Calc"
+  apt_install libreoffice-calc
+fi
+# --- LibreOffice Calc (audit log export) (end) -----------------------------------------
 
 # --- PostgreSQL -------------------------------------------------------------------------
 if ! have_package postgresql && ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
@@ -56,4 +65,29 @@ if pg_ready; then
   echo "PostgreSQL: ready on 127.0.0.1:5432"
 else
   echo "PostgreSQL: NOT running; database tests will be skipped (or fail in CI)" >&2
+fi
+
+# --- Node.js + the test OpenID Connect provider (tests/idp, oidc-provider) ---------------
+# The SSO login tests start panva's oidc-provider with node. It needs Node.js >= 20.12
+# (Debian 12's own nodejs is 18: use NodeSource's or a newer Debian's package then).
+# `npm ci` runs only when tests/idp/package-lock.json changed since the last install.
+IDP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/idp"
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "installing Node.js and npm"
+  apt_install nodejs npm
+fi
+node_ok() { node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=12)?0:1)'; }
+if ! node_ok; then
+  echo "Node.js $(node --version) is older than 20.12: the SSO login tests will be skipped" \
+       "(or fail in CI); install a newer nodejs (e.g. from deb.nodesource.com)" >&2
+else
+  lock_sum=$(sha256sum "$IDP_DIR/package-lock.json" | cut -d' ' -f1)
+  stamp="$IDP_DIR/node_modules/.corp-carbon-lock.sha256"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ] \
+      || [ ! -f "$IDP_DIR/node_modules/oidc-provider/package.json" ]; then
+    echo "installing the test OpenID Connect provider (npm ci --prefix tests/idp)"
+    npm ci --prefix "$IDP_DIR" --no-audit --no-fund --loglevel=error
+    echo "$lock_sum" > "$stamp"
+  fi
+  echo "oidc-provider: ready in tests/idp (node $(node --version))"
 fi

@@ -12,12 +12,25 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Session
 
 
 def table_of(model: type[DeclarativeBase]) -> sa.Table:
     """The Core table behind an ORM model (typed as a Table, which it always is here)."""
     return cast(sa.Table, model.__table__)
+
+
+def among(session: Session, column: Any, values: Sequence[Any]) -> sa.ColumnElement[bool]:
+    """``column IN values`` for thousands of values: one array parameter on PostgreSQL
+    (``= ANY``), which binds and plans far faster than thousands of placeholders."""
+    if session.get_bind().dialect.name == "postgresql":
+        item = sa.BigInteger() if values and isinstance(values[0], int) else sa.Text()
+        return cast(
+            sa.ColumnElement[bool],
+            column == sa.func.any(sa.literal(list(values), type_=postgresql.ARRAY(item))),
+        )
+    return cast(sa.ColumnElement[bool], column.in_(list(values)))
 
 
 def allocate_ids(session: Session, table: sa.Table, count: int) -> list[int]:
@@ -55,18 +68,20 @@ def insert_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]
     raw = session.connection().connection.driver_connection
     assert raw is not None
     columns = ", ".join(f'"{n}"' for n in names)
-    structured = [isinstance(table.c[name].type, sa.JSON) for name in names]
+    convert: list[tuple[int, Callable[[Any], Any]]] = []
+    for i, (name, process) in enumerate(zip(names, processors, strict=True)):
+        if isinstance(table.c[name].type, sa.JSON):
+            convert.append((i, json.dumps))
+        elif process is not None:
+            convert.append((i, process))
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as cp:
         for row in rows:
-            cp.write_row(
-                [
-                    json.dumps(value) if is_json and value is not None
-                    else value if process is None or value is None else process(value)
-                    for value, process, is_json in zip(
-                        (row[n] for n in names), processors, structured, strict=True
-                    )
-                ]
-            )  # fmt: skip
+            values = [row[n] for n in names]
+            for i, process in convert:
+                value = values[i]
+                if value is not None:
+                    values[i] = process(value)
+            cp.write_row(values)
 
 
 def update_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from dataclasses import astuple
+from dataclasses import fields
 from datetime import date
 
 from corp_carbon.domain.bookings import Segment
@@ -57,14 +57,25 @@ MATERIAL = (
 )  # fmt: skip
 
 
+def _text(values: tuple[object, ...]) -> bytes:
+    """A stable text of the values: their reprs (enums, dates, decimals and strings all have
+    reprs that are stable across processes and versions)."""
+    return repr(values).encode()
+
+
+_ALL = tuple(f.name for f in fields(Segment))
+
+
 def material_hash(segment: Segment, employee_id: int) -> str:
     """Changes only when something that affects the figures changes."""
-    values = [employee_id, *(getattr(segment, name) for name in MATERIAL)]
-    return hashlib.sha256(repr(values).encode()).hexdigest()
+    values = (employee_id, *(getattr(segment, name) for name in MATERIAL))
+    return hashlib.sha256(_text(values)).hexdigest()
 
 
 def record_hash(segment: Segment, employee_id: int) -> str:
     """64 hex characters: 32 that change when anything in the segment changes (notes and
     coordinates included), then 32 that change only with a material change."""
-    everything = hashlib.sha256(repr((employee_id, astuple(segment))).encode()).hexdigest()
+    everything = hashlib.sha256(
+        _text((employee_id, *(getattr(segment, name) for name in _ALL)))
+    ).hexdigest()
     return everything[:32] + material_hash(segment, employee_id)[:32]

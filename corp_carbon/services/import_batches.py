@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from corp_carbon.db.bulk import allocate_ids, insert_rows, table_of, update_rows
+from corp_carbon.db.bulk import allocate_ids, among, insert_rows, table_of, update_rows
 from corp_carbon.db.models import Activity, Employee, Journey, PendingRecord
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.bookings import BookingRecord, RecordStatus, RowProblem, Segment, Traveller
@@ -104,13 +104,13 @@ def match_travellers(
     for chunk in _chunks(sorted(numbers)):
         for number, employee_id in session.execute(
             sa.select(Employee.employee_number, Employee.id).where(
-                Employee.employee_number.in_(chunk)
+                among(session, Employee.employee_number, chunk)
             )
         ):
             by_number[str(number)] = employee_id
     for chunk in _chunks(sorted(emails)):
         for email, employee_id in session.execute(
-            sa.select(Employee.email, Employee.id).where(Employee.email.in_(chunk))
+            sa.select(Employee.email, Employee.id).where(among(session, Employee.email, chunk))
         ):
             by_email[email] = employee_id
     found: dict[Traveller, int | None] = {}
@@ -175,7 +175,7 @@ def _existing(session: Session, source_id: int, keys: Sequence[str]) -> dict[str
             sa.select(
                 a.id, a.source_booking_key, a.source_record_key, a.source_record_hash,
                 a.status, a.source_modified_at, a.ticket_number,
-            ).where(a.source_id == source_id, a.source_booking_key.in_(chunk))
+            ).where(a.source_id == source_id, among(session, a.source_booking_key, chunk))
         )  # fmt: skip
         for row in rows:
             stored = _Stored(
@@ -442,7 +442,7 @@ def _dedupe(session: Session, ctx: BatchContext, plan: _Plan, out: BatchOutcome)
         rows = session.execute(
             sa.select(a.id, a.source_id, a.match_key, a.carrier, a.service_number, a.ticket_number)
             .where(
-                a.match_key.in_(chunk),
+                among(session, a.match_key, chunk),
                 a.status == ActivityStatus.CONFIRMED.value,
                 sa.or_(a.source_id.is_(None), a.source_id != ctx.source_id),
             )

@@ -9,6 +9,7 @@ completes it: what was stored is recognised by its source key and counted as unc
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import zlib
@@ -301,6 +302,8 @@ def run_import(
             uow.commit()
             report.run_id = run.id
     scoring = ScoringContext(scorer, version_id, methodology.version, *spend_tables(settings))
+    # the catalogue, places and scorer live for the whole run: keep the collector off them
+    gc.freeze()
     source_id: int | None = None
     with uow:
         if report.run_id is not None:

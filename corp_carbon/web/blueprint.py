@@ -13,9 +13,12 @@ from corp_carbon.web import (
     errors,
     openapi,
     request_log,
+    views_admin_audit,  # audit log and API tokens admin: /admin/audit
     views_admin_imports,  # imports desk
     views_admin_redemptions,
+    views_admin_tokens,  # audit log and API tokens admin: /admin/tokens
     views_api_activities,  # /api/v1/me/activities
+    views_api_audit,  # audit log and API tokens admin: /api/v1/audit
     views_api_estimates,
     views_api_imports,  # /api/v1/imports
     views_api_me,
@@ -27,6 +30,7 @@ from corp_carbon.web import (
     views_ledger,
     views_pages,
     views_rewards,
+    views_scim,  # /scim/v2 (SCIM provisioning)
 )
 from corp_carbon.web.access import current_employee
 from corp_carbon.web.state import carbon
@@ -57,13 +61,20 @@ def build_blueprint() -> Blueprint:
         views_api_estimates,
         views_api_me,
         views_rewards,
-        views_admin_redemptions,
         views_api_rewards,
         # --- imports and activities API (begin) ---
         views_api_activities,
         views_api_imports,
         views_admin_imports,
         # --- imports and activities API (end) ---
+        # --- SCIM provisioning (begin) ---
+        views_scim,
+        # --- SCIM provisioning (end) ---
+        # --- audit log and API tokens admin (begin) ---
+        views_admin_audit,
+        views_admin_tokens,
+        views_api_audit,
+        # --- audit log and API tokens admin (end) ---
     ):
         module.register(bp)
     return bp

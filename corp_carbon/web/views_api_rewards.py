@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import RedemptionStatus, RewardKind, Role
-from corp_carbon.services import rewards
+from corp_carbon.services import audit, rewards
 from corp_carbon.services.rewards import RedemptionView, RewardView
 from corp_carbon.web.access import current_actor, current_employee, login_required, roles_required
 from corp_carbon.web.openapi import (
@@ -198,6 +198,16 @@ def api_redemption(redemption_id: int) -> Response:
             viewer_id=employee.id,
             see_all=employee.has_any_role(*HR),
         )
+        if found.employee_id != employee.id:  # HR looking at someone's record: on the record
+            audit.record(
+                uow.session,
+                current_actor(),
+                "redemption.view",
+                target_type="redemption",
+                target_id=redemption_id,
+                detail={"employee_id": found.employee_id},
+            )
+            uow.commit()
     return _reply(found)
 
 

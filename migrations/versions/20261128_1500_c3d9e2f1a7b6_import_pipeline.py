@@ -38,9 +38,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("source_modified_at", UTCDateTime(), nullable=True))
         batch.create_index("ix_activities_source_booking", ["source_id", "source_booking_key"])
     with op.batch_alter_table("import_runs") as batch:
-        batch.add_column(
-            sa.Column("unchanged", sa.Integer(), nullable=False, server_default="0")
-        )
+        batch.add_column(sa.Column("unchanged", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
