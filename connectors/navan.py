@@ -101,7 +101,7 @@ class Navan(Connector):
                 key=key,
                 row=number,
                 traveller=person,
-                segments=tuple(replace(s, status=status) for s in segments),
+                segments=_with_status(segments, status),
                 record_locator=fields.text(row.get("confirmationNumber")),
                 modified_at=modified,
             )
@@ -109,6 +109,12 @@ class Navan(Connector):
 
 
 CONNECTOR = Navan
+
+
+def _with_status(segments: list[Segment], status: RecordStatus) -> tuple[Segment, ...]:
+    """The segments with the booking's status; most already have it (the default, confirmed),
+    and copying a frozen segment only to set an equal value is the parser's costliest step."""
+    return tuple(s if s.status is status else replace(s, status=status) for s in segments)
 
 
 def _mode(value: str | None) -> Mode | None:

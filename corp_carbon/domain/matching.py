@@ -9,9 +9,11 @@ or their ticket numbers agree, or one side (a manual entry) has neither.
 from __future__ import annotations
 
 import hashlib
+import operator
 import unicodedata
 from dataclasses import fields
 from datetime import date
+from functools import lru_cache
 
 from corp_carbon.domain.bookings import Segment
 from corp_carbon.domain.vocabulary import Mode
@@ -20,6 +22,13 @@ from corp_carbon.domain.vocabulary import Mode
 def _fold(text: str | None) -> str:
     if not text:
         return ""
+    return _folded(text)
+
+
+@lru_cache(maxsize=100_000)
+def _folded(text: str) -> str:
+    """Kept per text: every segment folds its origin and destination (and its carrier and
+    service number when de-duplicating), and the same places recur all through an export."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if c.isalnum())
 
@@ -74,8 +83,22 @@ def material_hash(segment: Segment, employee_id: int) -> str:
 
 def record_hash(segment: Segment, employee_id: int) -> str:
     """64 hex characters: 32 that change when anything in the segment changes (notes and
-    coordinates included), then 32 that change only with a material change."""
-    everything = hashlib.sha256(
-        _text((employee_id, *(getattr(segment, name) for name in _ALL)))
-    ).hexdigest()
-    return everything[:32] + material_hash(segment, employee_id)[:32]
+    coordinates included), then 32 that change only with a material change.
+
+    The same bytes as ``_text`` of both value tuples (a tuple of two or more items is
+    ``repr``'d as its items' reprs joined by ", " in parentheses), with each field's repr
+    taken once for both hashes: the import hashes every segment it reads."""
+    reprs = [repr(employee_id), *map(repr, _ALL_VALUES(segment))]
+    everything = hashlib.sha256(_joined(reprs)).hexdigest()
+    material = hashlib.sha256(_joined([reprs[0], *[reprs[i] for i in _MATERIAL_AT]])).hexdigest()
+    return everything[:32] + material[:32]
+
+
+_ALL_VALUES = operator.attrgetter(*_ALL)
+#: where each material field's repr sits in ``record_hash``'s list (after the employee id)
+_MATERIAL_AT = tuple(1 + _ALL.index(name) for name in MATERIAL)
+
+
+def _joined(reprs: list[str]) -> bytes:
+    """``_text`` of a tuple of two or more values, from their reprs."""
+    return ("(" + ", ".join(reprs) + ")").encode()

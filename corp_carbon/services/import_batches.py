@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -394,7 +395,10 @@ def _activity_row(
     }
 
 
+@lru_cache(maxsize=100_000)
 def _coordinate(value: float) -> Decimal:
+    """A position in degrees as stored (six decimals); kept per value, as the same airports
+    and stations recur all through an export."""
     return Decimal(repr(value)).quantize(Decimal("0.000001"))
 
 
@@ -581,7 +585,7 @@ def _write(session: Session, plan: _Plan, out: BatchOutcome, now: datetime) -> N
         row["journey_id"] = None if index is None else journey_ids[index]
     update_rows(session, ACTIVITIES, plan.renames)
     insert_rows(session, JOURNEYS, plan.journeys)
-    insert_rows(session, ACTIVITIES, [_clean(r) for r in plan.inserts])
+    insert_rows(session, ACTIVITIES, plan.inserts, _columns(plan.inserts))
     changes: list[dict[str, Any]] = []
     for old_id, new in plan.replaced.items():
         changes.append(_change(old_id, ActivityStatus.REPLACED, replaced_by=new["id"]))
@@ -625,5 +629,7 @@ def _change(
     }
 
 
-def _clean(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if not k.startswith("_")}
+def _columns(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The columns of planned rows: keys starting with "_" are the planner's bookkeeping,
+    left out of the insert by name rather than by copying every row without them."""
+    return [k for k in rows[0] if not k.startswith("_")] if rows else []

@@ -101,7 +101,7 @@ def locate(segment: Segment, methodology: Methodology) -> Located:
     if distance is not None:
         source = source or DistanceSource.GIVEN
     elif segment.mode is not Mode.HOTEL and origin is not None and destination is not None:
-        great_circle = haversine_km(origin.lat, origin.lon, destination.lat, destination.lon)
+        great_circle = _great_circle(origin.lat, origin.lon, destination.lat, destination.lon)
         if not great_circle:
             notes.append("starts and ends at the same place: distance unknown")
         elif segment.mode is Mode.AIR:
@@ -118,7 +118,14 @@ def route_km(first: Point | None, last: Point | None) -> Decimal | None:
     """Great-circle km between a journey's ends (flight baselines are judged on it)."""
     if first is None or last is None:
         return None
-    return haversine_km(first.lat, first.lon, last.lat, last.lon)
+    return _great_circle(first.lat, first.lon, last.lat, last.lon)
+
+
+@lru_cache(maxsize=100_000)
+def _great_circle(lat1: float, lon1: float, lat2: float, lon2: float) -> Decimal:
+    """``haversine_km``, kept per pair of points: an export flies the same few thousand
+    routes over and over, and each segment asks for its own and its journey's distance."""
+    return haversine_km(lat1, lon1, lat2, lon2)
 
 
 def spend_based(segment: Segment, located: Located) -> bool:

@@ -187,7 +187,8 @@ def score_batch(
         sets = ctx.scorer.factor_sets
         for i, member in enumerate(simple):
             fs = sets[scored.factor_set[i]]
-            record_factor_set(session, fs, ctx.recorded)
+            if fs.id not in ctx.recorded:  # pinned once per run: skip the call per row
+                record_factor_set(session, fs, ctx.recorded)
             rf = ctx.scorer.methodology.radiative_forcing and fs.rf_available
             baseline_g = scored.baseline_g[i]
             rows.append(
