@@ -78,11 +78,10 @@ class LoggingSection(_Section):
 class PrivacySection(_Section):
     #: aggregates over fewer people than this are shown as suppressed (k-anonymity).
     min_group_size: int = Field(default=5, ge=1, le=1000)
-    # --- SCIM provisioning (begin) ---
+    # SCIM provisioning
     #: a user deleted through SCIM is deactivated at once and its personal data is due for
     #: erasure this many days later (0 = at the next erasure run).
     erase_after_days: int = Field(default=30, ge=0, le=3650)
-    # --- SCIM provisioning (end) ---
 
 
 class MethodologySection(_Section):

@@ -24,12 +24,11 @@ apt_install() {
 
 have_package() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
-# --- LibreOffice Calc (audit log export) (begin) ---------------------------------------
+# --- LibreOffice Calc (audit log export) ---
 if ! command -v soffice >/dev/null 2>&1; then
   echo "installing LibreOffice Calc"
   apt_install libreoffice-calc
 fi
-# --- LibreOffice Calc (audit log export) (end) -----------------------------------------
 
 # --- PostgreSQL -------------------------------------------------------------------------
 if ! have_package postgresql && ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then

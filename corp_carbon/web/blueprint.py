@@ -62,19 +62,16 @@ def build_blueprint() -> Blueprint:
         views_api_me,
         views_rewards,
         views_api_rewards,
-        # --- imports and activities API (begin) ---
+        # imports and activities API
         views_api_activities,
         views_api_imports,
         views_admin_imports,
-        # --- imports and activities API (end) ---
-        # --- SCIM provisioning (begin) ---
+        # SCIM provisioning
         views_scim,
-        # --- SCIM provisioning (end) ---
-        # --- audit log and API tokens admin (begin) ---
+        # audit log and API tokens admin
         views_admin_audit,
         views_admin_tokens,
         views_api_audit,
-        # --- audit log and API tokens admin (end) ---
     ):
         module.register(bp)
     return bp

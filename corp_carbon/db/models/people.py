@@ -49,7 +49,7 @@ class Employee(Base):
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: personal fields were erased at this time; the row stays so ledger totals still add up.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # --- SCIM provisioning (begin) ---
+    # SCIM provisioning
     #: the IdP's own id for this person (SCIM ``externalId``), as the IdP sent it.
     scim_external_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
     #: name parts as the IdP sends them (SCIM ``name.givenName`` / ``familyName``); ``name``
@@ -63,7 +63,6 @@ class Employee(Base):
     #: deleted through SCIM: personal data is due for erasure at this time; until then the
     #: employee is deactivated and no longer a SCIM resource (404).
     erasure_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
-    # --- SCIM provisioning (end) ---
 
     roles: Mapped[list[EmployeeRole]] = relationship(
         back_populates="employee", cascade="all, delete-orphan", lazy="selectin"
