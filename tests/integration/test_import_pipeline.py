@@ -446,3 +446,29 @@ def test_two_concurrent_runs_of_one_file_store_it_once(
     assert confirmed == 10  # what one run of the file confirms (two bookings have 2 legs)
     assert len(earnings) == len(set(earnings))  # no trip earned twice
     assert sum(_balances(uow, ids).values()) > 0
+
+
+def test_a_namesake_abroad_does_not_stretch_a_train_ride(
+    uow: UnitOfWork, settings: Settings, tmp_path: Path
+) -> None:
+    """ "Roma Termini" alone is Roma in Lesotho (GeoNames' official name); on a train to
+    Milano Centrale it must be Rome, and the trail rebuilt later must read it the same way."""
+    from corp_carbon.db.queries import activities_for
+    from corp_carbon.services import trails
+
+    ids = _people(uow)
+    rows = NAVAN.read_text(encoding="utf-8").splitlines()
+    train = rows[9].replace(
+        "Madrid Puerta de Atocha>Barcelona Sants", "Roma Termini>Milano Centrale"
+    )
+    export = tmp_path / "navan_italy.csv"
+    export.write_text("\n".join([rows[0], train]) + "\n", encoding="utf-8")
+    _run(uow, settings, "navan", export)
+    [ride] = _activities(uow, mode=Mode.RAIL)
+    assert ride.distance_km is not None and 400 < ride.distance_km < 700  # not 8,000 km
+    assert ride.note is not None and "read as Rome (IT), not Roma (LS)" in ride.note
+    with uow:
+        [view] = trails.complete(
+            uow.session, settings, activities_for(uow.session, ids["E1004"], limit=5)
+        )
+    assert "check" not in [s.get("step") for s in view.explanation]
