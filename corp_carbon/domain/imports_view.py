@@ -66,3 +66,15 @@ class SourceView:
     runs: int
     last_run_at: datetime | None
     last_status: ImportRunStatus | None
+
+
+@dataclass(frozen=True)
+class WaitingTraveller:
+    """Someone named in imported bookings who is not (yet) an employee: their bookings wait
+    and are imported as soon as an employee with this number or email appears."""
+
+    employee_number: str | None
+    email: str | None
+    source: str
+    bookings: int
+    since: datetime

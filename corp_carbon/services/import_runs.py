@@ -6,14 +6,15 @@ row problems, which can quote travellers' emails and employee numbers.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from corp_carbon.db.models import ImportRowProblem, ImportRun, ImportSource
+from corp_carbon.db.models import ImportRowProblem, ImportRun, ImportSource, PendingRecord
 from corp_carbon.db.session import UnitOfWork
-from corp_carbon.domain.imports_view import ProblemView, RunView, SourceView
+from corp_carbon.domain.imports_view import ProblemView, RunView, SourceView, WaitingTraveller
 from corp_carbon.domain.people import Actor
 from corp_carbon.services import audit
 from corp_carbon.services.imports import COUNTS
@@ -177,3 +178,33 @@ def look_at_run(
             record_look(uow.session, actor, run, len(problems))
             uow.commit()
     return run, problems
+
+
+def waiting_travellers(session: Session, *, limit: int = 100) -> list[WaitingTraveller]:
+    """Travellers whose bookings wait for their employee record, most bookings first: what
+    HR has to add (or what a source names wrongly)."""
+    rows = session.execute(
+        sa.select(
+            PendingRecord.employee_number,
+            PendingRecord.email,
+            ImportSource.name,
+            sa.func.count(),
+            sa.func.min(PendingRecord.created_at),
+        )
+        .join(ImportSource, ImportSource.id == PendingRecord.source_id)
+        .where(PendingRecord.resolved_at.is_(None))
+        .group_by(PendingRecord.employee_number, PendingRecord.email, ImportSource.name)
+        .order_by(sa.func.count().desc(), ImportSource.name, PendingRecord.email)
+        .limit(limit)
+    ).all()
+    return [
+        WaitingTraveller(number, email, source, int(count), _aware(since))
+        for number, email, source, count, since in rows
+    ]
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns an aggregate's timestamp naive (the column type does not apply)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -74,6 +74,7 @@ def imports_desk() -> str:
         runs = import_runs.list_runs(uow.session, limit=RUNS_PAGE, offset=(page - 1) * RUNS_PAGE)
         total = import_runs.count_runs(uow.session)
         sources = import_runs.list_sources(uow.session)
+        waiting = import_runs.waiting_travellers(uow.session)
     return render_template(
         "carbon/admin_imports.html",
         runs=runs,
@@ -81,6 +82,7 @@ def imports_desk() -> str:
         page=page,
         pages=max(1, -(-total // RUNS_PAGE)),
         sources=sources,
+        waiting=waiting,
         **_form_context(),
     )
 

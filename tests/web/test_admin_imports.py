@@ -294,3 +294,27 @@ def test_a_too_large_upload_is_refused_before_it_is_read(
 
 def test_an_unknown_run_is_404(officer: FlaskClient) -> None:
     assert officer.get(f"{DESK}/999").status_code == 404
+
+
+def test_desk_lists_who_bookings_wait_for_until_they_are_employees(
+    officer: FlaskClient, uow: UnitOfWork, app: Flask, tmp_path: Path
+) -> None:
+    """The officer sees whom to add; once HR adds them, their bookings are imported and the
+    list empties."""
+    from corp_carbon.services.imports import replay_pending
+
+    export = tmp_path / "navan_with_contractor.csv"
+    export.write_text(
+        NAVAN.read_text(encoding="utf-8")
+        .replace("marcus.johnson@example.com", "kim.novak@partner.example")
+        .replace(",E1006,", ",,"),
+        encoding="utf-8",
+    )
+    assert _upload(officer, export, "navan").status_code == 302
+    html = officer.get(DESK).get_data(as_text=True)
+    assert "Waiting for their employee (1)" in html
+    assert "kim.novak@partner.example" in html
+    add_employee(uow, OPERATOR, email="Kim.Novak@partner.example", name="Kim Novak")
+    assert replay_pending(uow, app.extensions[EXTENSION_KEY].settings) == 4
+    html = officer.get(DESK).get_data(as_text=True)
+    assert "Waiting for their employee" not in html
