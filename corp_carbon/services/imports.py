@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
+import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -271,8 +272,6 @@ def run_import(
 ) -> RunReport:
     """Imports one file; see the module docstring. Never raises for bad input: the report
     says what happened (status FAILED when the file could not be read at all)."""
-    import time
-
     started = time.perf_counter()
     if request.connector not in REGISTRY:
         raise UnknownConnector(
@@ -328,8 +327,6 @@ def run_import(
 def _fail_early(
     uow: UnitOfWork, request: ImportRequest, report: RunReport, error: str, started: float
 ) -> RunReport:
-    import time
-
     report.error = error
     report.status = ImportRunStatus.FAILED
     report.seconds = time.perf_counter() - started
