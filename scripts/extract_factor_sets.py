@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Builds the shipped factor-set files from the reference extracts of the publishers' tables.
 
-Reads, from the reference folder (default ``../shared/reference/factors`` next to the repo):
+Reads, from the reference folder (default ``tests/reference/factors``, the shared extracts):
 
 - ``desnz-2024-v1.1-travel.csv``     DESNZ 2024 flat file v1.1, travel categories
 - ``desnz-2024-haul-definition.csv`` DESNZ 2024 full set, "Haul definition" sheet (ISO3)
@@ -50,7 +50,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover
     raise SystemExit("pycountry is needed: .venv/bin/pip install pycountry") from exc
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_REFERENCE = REPO.parent / "shared" / "reference" / "factors"
+DEFAULT_REFERENCE = REPO / "tests" / "reference" / "factors"
 DEFAULT_OUT = REPO / "corp_carbon" / "factor_sets"
 SCRIPT = "scripts/extract_factor_sets.py"
 

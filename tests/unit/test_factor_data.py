@@ -1,9 +1,9 @@
 """The shipped factor sets, checked against the publishers' tables they were built from.
 
 Every factor is matched by its publisher ID against the reference extracts in
-``../shared/reference/factors`` (next to the repository): DESNZ values must be equal to the
-published figure exactly, EPA values are recomputed from Table 10. The extracts are not part
-of the repository; the tests that need them skip when the folder is missing.
+``tests/reference/factors`` (a copy of the shared reference extracts, with their sources):
+DESNZ values must be equal to the published figure exactly, EPA values are recomputed from
+Table 10.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from corp_carbon.domain.factors import FactorSet, load_factor_set
 from tests.support import need
 
 REPO = Path(__file__).resolve().parents[2]
-REFERENCE = REPO.parent / "shared" / "reference" / "factors"
+#: a copy of ../shared/reference/factors, kept in the repository so a fresh clone tests alone
+REFERENCE = REPO / "tests" / "reference" / "factors"
 FACTOR_SETS = REPO / "corp_carbon" / "factor_sets"
 SCRIPT = REPO / "scripts" / "extract_factor_sets.py"
 
@@ -156,9 +157,9 @@ def shipped(set_id: str) -> FactorSet:
 @cache
 def rows(name: str) -> dict[str, dict[str, str]]:
     need(
-        "the reference factor extracts (../shared/reference/factors)",
+        "the reference factor extracts (tests/reference/factors)",
         REFERENCE.is_dir(),
-        f"not found at {REFERENCE}; they sit next to the repository in development and CI",
+        f"not found at {REFERENCE}",
     )
     with (REFERENCE / name).open(encoding="utf-8", newline="") as handle:
         table = list(csv.DictReader(handle))
