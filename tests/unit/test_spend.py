@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 import urllib.request
 import zipfile
 from datetime import date
@@ -205,6 +207,16 @@ def test_the_ecb_history_loads_offline_on_first_use(monkeypatch: pytest.MonkeyPa
     fresh = EcbRates()
     assert fresh._converter is None  # nothing parsed until a spend row needs a rate
     assert fresh.rate("EUR", "USD", date(2024, 3, 15)).value == Decimal("1.0892")
+
+
+def test_start_up_does_not_load_the_ecb_history() -> None:
+    """The CLI and the import service import without parsing (or even importing) the rates."""
+    code = (
+        "import sys, corp_carbon.cli, corp_carbon.services.imports, corp_carbon.rates; "
+        "print('currency_converter' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 OPERATOR_TABLE = """id = "finance-2025"
