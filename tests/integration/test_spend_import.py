@@ -58,7 +58,7 @@ def test_spend_rows_use_the_ecb_rate_or_say_why_not(
     currency = problems[("currency", "XYZ")]
     assert "the ECB publishes no reference rate" in currency.reason and not currency.rejected
     early = problems[("date", "1998-12-30")]
-    assert "starts on 1999-01-04" in early.reason and "spend not assessed" in early.reason
+    assert "start on 1999-01-04" in early.reason and "spend not assessed" in early.reason
     late = problems[("date", after.isoformat())]
     assert "after the last ECB reference rate" in late.reason and not late.rejected
 

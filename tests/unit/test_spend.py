@@ -154,7 +154,7 @@ def test_refund_gives_negative_kg(spend_set: SpendFactorSet, ecb: EcbRates) -> N
     ("currency", "travel", "field", "value", "words"),
     [
         ("XYZ", date(2024, 3, 15), "currency", "XYZ", "the ECB publishes no reference rate"),
-        ("EUR", date(1998, 12, 31), "date", "1998-12-31", "starts on 1999-01-04"),
+        ("EUR", date(1998, 12, 31), "date", "1998-12-31", "start on 1999-01-04"),
         ("INR", date(2005, 6, 1), "date", "2005-06-01", "INR starts on 2009-01-02"),
         ("RUB", date(2024, 3, 15), "currency", "RUB", "stopped publishing"),
         ("ISK", date(2010, 1, 4), "currency", "ISK", "within 7 days"),
@@ -205,8 +205,9 @@ def test_the_ecb_history_loads_offline_on_first_use(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(urllib.request, "urlopen", no_network)
     fresh = EcbRates()
-    assert fresh._converter is None  # nothing parsed until a spend row needs a rate
+    assert fresh._columns == {}  # nothing parsed until a spend row needs a rate
     assert fresh.rate("EUR", "USD", date(2024, 3, 15)).value == Decimal("1.0892")
+    assert set(fresh._columns) == {"USD"}  # and then only the currencies it needs
 
 
 def test_start_up_does_not_load_the_ecb_history() -> None:
