@@ -145,7 +145,7 @@ class ImportsSection(_Section):
     commute_months: int = Field(default=12, ge=1, le=36)
     #: spend-based factors for expense lines without a distance (GHG Protocol spend method).
     spend_factor_set: str = "useeio-v1.2-2021usd"
-    #: a dated currency-rate table (TOML); "" = the packaged table.
+    #: an operator's dated currency-rate table (TOML); "" = the ECB reference rates.
     currency_rates_file: str = ""
 
 

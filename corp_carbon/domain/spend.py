@@ -3,8 +3,8 @@
 The GHG Protocol allows the spend method only as a fallback when no distance (or nights) is
 known. It prices an industry average, so a spend-based activity never earns points: no
 baseline can be claimed from money. Factor sets (e.g. EPA USEEIO, per US dollar) live in
-``corp_carbon/factor_sets/spend/*.toml``; currency rates in a dated table
-(``corp_carbon/data/currency_rates.toml`` or an operator's own file). Nothing here is hard-coded.
+``corp_carbon/factor_sets/spend/*.toml``; the amount is converted into the set's currency with
+a dated rate from a ``RateProvider`` (ECB reference rates, or an operator's own table).
 """
 
 from __future__ import annotations
@@ -14,18 +14,19 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from corp_carbon.domain.currency import MissingRate, Rate, RateProvider, currency_code
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.vocabulary import Mode
 
+__all__ = ["MissingRate", "MissingSpendFactor", "SpendAssessment", "score_spend"]
+
 KG = Decimal("0.001")
-CENT = Decimal("0.01")
 SPEND_DIR = Path(__file__).resolve().parent.parent / "factor_sets" / "spend"
-DEFAULT_RATES = Path(__file__).resolve().parent.parent / "data" / "currency_rates.toml"
 
 
 class SpendDataError(Exception):
@@ -35,11 +36,6 @@ class SpendDataError(Exception):
 class MissingSpendFactor(DomainError):
     http_status = 422
     code = "missing_spend_factor"
-
-
-class MissingRate(DomainError):
-    http_status = 422
-    code = "missing_currency_rate"
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,98 +141,6 @@ def _build_set(data: dict[str, Any], sha256: str) -> SpendFactorSet:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class RatePeriod:
-    start: date
-    end: date
-    #: currency -> units per one unit of the table's base currency.
-    rates: Mapping[str, Decimal]
-    status: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Conversion:
-    amount: Decimal
-    rate: Decimal
-    period: RatePeriod | None
-    #: set when the period does not contain the date (the latest earlier period was used).
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class CurrencyRates:
-    """A dated rate table: each period's rates apply to dates from ``start`` to ``end``."""
-
-    id: str
-    base: str
-    source: str
-    source_url: str
-    verification: str
-    periods: tuple[RatePeriod, ...]
-
-    def period_for(self, on: date, currency: str) -> tuple[RatePeriod, str]:
-        """The period containing ``on`` with a rate for ``currency``; else the latest earlier
-        one (with a note saying so). A date before every period has no rate."""
-        earlier: RatePeriod | None = None
-        for period in self.periods:
-            if currency not in period.rates:
-                continue
-            if period.start <= on <= period.end:
-                return period, ""
-            if period.end < on and (earlier is None or period.end > earlier.end):
-                earlier = period
-        if earlier is None:
-            raise MissingRate(f"no {currency} rate in {self.id} for {on.isoformat()}")
-        note = (
-            f"no {currency} rate for {on.isoformat()} in {self.id}; the latest earlier period "
-            f"({earlier.start.isoformat()} to {earlier.end.isoformat()}) was used"
-        )
-        return earlier, note
-
-    def convert(self, amount: Decimal, from_ccy: str, to_ccy: str, on: date) -> Conversion:
-        """``amount`` in ``to_ccy``, rounded to the cent, via the base currency."""
-        source, target = _currency(from_ccy), _currency(to_ccy)
-        if source == target:
-            return Conversion(amount=amount, rate=Decimal(1), period=None)
-        period, note = self.period_for(on, source)
-        if target not in period.rates:
-            period, note = self.period_for(on, target)
-            if source not in period.rates:
-                raise MissingRate(f"no period of {self.id} has both {source} and {target}")
-        rate = period.rates[target] / period.rates[source]
-        converted = (amount * period.rates[target] / period.rates[source]).quantize(
-            CENT, ROUND_HALF_UP
-        )
-        return Conversion(amount=converted, rate=rate, period=period, note=note)
-
-
-def load_currency_rates(path: Path = DEFAULT_RATES) -> CurrencyRates:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        periods = tuple(
-            RatePeriod(
-                start=_date(p["start"]),
-                end=_date(p["end"]),
-                rates=MappingProxyType({_currency(k): _positive(v) for k, v in p["rates"].items()}),
-                status=p.get("status", ""),
-            )
-            for p in data["periods"]
-        )
-        for period in periods:
-            if period.end < period.start:
-                raise ValueError(f"period {period.start} ends before it starts")
-        return CurrencyRates(
-            id=data.get("id", path.stem),
-            base=_currency(data["base"]),
-            source=data["source"],
-            source_url=data.get("source_url", ""),
-            verification=data.get("verification", ""),
-            periods=periods,
-        )
-    except (KeyError, TypeError, ValueError, InvalidOperation, tomllib.TOMLDecodeError) as exc:
-        raise SpendDataError(f"{path}: {exc!r}") from exc
-
-
 @dataclass(frozen=True)
 class SpendAssessment:
     kg_co2e: Decimal
@@ -250,12 +154,16 @@ class SpendAssessment:
     #: the amount in the set's currency (``converted_currency``), rounded to the cent.
     converted_amount: Decimal
     converted_currency: str
-    rate: Decimal
-    rate_period_start: date | None
-    rate_period_end: date | None
+    #: the rate used (None when no conversion was needed).
+    rate: Rate | None
     explanation: list[dict[str, Any]]
     #: always 0: spend never earns points.
     points: int = 0
+
+    @property
+    def warning(self) -> str:
+        """A caveat on the rate the import shows on the row ("" when there is none)."""
+        return self.rate.warning if self.rate else ""
 
 
 def score_spend(
@@ -264,18 +172,22 @@ def score_spend(
     currency: str,
     on_date: date,
     spend_set: SpendFactorSet,
-    rates: CurrencyRates,
+    rates: RateProvider,
 ) -> SpendAssessment:
     """kg CO2e for ``amount`` spent on ``category`` (a Mode or a spend category) on ``on_date``.
 
     A negative amount (a refund) gives negative kg, so the pipeline can net it against the
-    original expense. Raises ``MissingSpendFactor`` or ``MissingRate``.
+    original expense. Raises ``MissingSpendFactor`` or ``MissingRate`` (never assumes 1:1).
     """
     factor = spend_set.require(category)
-    ccy = _currency(currency)
-    conversion = rates.convert(amount, ccy, spend_set.currency, on_date)
-    kg = (conversion.amount * factor.value).quantize(KG, ROUND_HALF_UP)
-    steps = _explain(factor, amount, ccy, on_date, spend_set, rates, conversion, kg)
+    try:
+        ccy = _currency(currency)
+    except ValueError as exc:
+        raise MissingRate("currency", currency, str(exc)) from exc
+    rate = None if ccy == spend_set.currency else rates.rate(ccy, spend_set.currency, on_date)
+    converted = rate.convert(amount) if rate else amount
+    kg = (converted * factor.value).quantize(KG, ROUND_HALF_UP)
+    steps = _explain(factor, amount, ccy, on_date, spend_set, rate, converted, kg)
     return SpendAssessment(
         kg_co2e=kg,
         factor_set_id=spend_set.id,
@@ -284,11 +196,9 @@ def score_spend(
         category=factor.category,
         amount=amount,
         currency=ccy,
-        converted_amount=conversion.amount,
+        converted_amount=converted,
         converted_currency=spend_set.currency,
-        rate=conversion.rate,
-        rate_period_start=conversion.period.start if conversion.period else None,
-        rate_period_end=conversion.period.end if conversion.period else None,
+        rate=rate,
         explanation=steps,
     )
 
@@ -299,8 +209,8 @@ def _explain(
     currency: str,
     on: date,
     fs: SpendFactorSet,
-    rates: CurrencyRates,
-    conversion: Conversion,
+    rate: Rate | None,
+    converted: Decimal,
     kg: Decimal,
 ) -> list[dict[str, Any]]:
     steps = [
@@ -317,39 +227,20 @@ def _explain(
             date=on.isoformat(),
         ),
     ]
-    if conversion.period is not None:
-        p = conversion.period
-        steps.append(
-            _step(
-                "conversion",
-                f"{amount} {currency} x {conversion.rate:.6f} = {conversion.amount} "
-                f"{fs.currency} ({rates.source}, period {p.start.isoformat()} to "
-                f"{p.end.isoformat()}; rounded to the cent)",
-                rate=str(conversion.rate),
-                rate_table=rates.id,
-                period_start=p.start.isoformat(),
-                period_end=p.end.isoformat(),
-                converted_amount=str(conversion.amount),
-                verification=rates.verification,
-            )
-        )
-    if conversion.note:
-        steps.append(_step("note", conversion.note))
-    if on.year != fs.price_year:
-        steps.append(
-            _step(
-                "note",
-                f"The factor is per {fs.price_year} {fs.currency}; the {on.year} amount is not "
-                "adjusted for price changes since then",
-            )
-        )
+    if rate is not None:
+        steps.append(_conversion_step(amount, fs, rate, converted))
+    if rate is not None and rate.warning:
+        steps.append(_step("note", rate.warning))
+    steps.append(_step("note", _price_year_note(on, fs)))
     steps += [
         _step(
             "factor_set",
-            f"Factor set {fs.title} ({fs.publisher}), {fs.version}, {fs.licence}",
+            f"Factor set {fs.title} ({fs.publisher}), {fs.version}, {fs.licence}; "
+            f"values from {fs.dataset_file}",
             factor_set=fs.id,
             version=fs.version,
             source=fs.source_url,
+            dataset_file=fs.dataset_file,
             verification=fs.verification,
         ),
         _step(
@@ -362,12 +253,43 @@ def _explain(
         ),
         _step(
             "emission",
-            f"{conversion.amount} x {factor.value} = {kg} kg CO2e",
+            f"{converted} x {factor.value} = {kg} kg CO2e",
             kg_co2e=str(kg),
         ),
         _step("points", "0 points: spend-based activities never earn points", points=0),
     ]
     return steps
+
+
+def _conversion_step(
+    amount: Decimal, fs: SpendFactorSet, rate: Rate, converted: Decimal
+) -> dict[str, Any]:
+    with localcontext() as ctx:
+        ctx.prec = 6
+        shown = +rate.value
+    return _step(
+        "conversion",
+        f"{amount} {rate.source} = {converted} {fs.currency}: {rate.source}→{rate.target} "
+        f"{shown:f} ({rate.basis}; rounded to the cent)",
+        rate=str(rate.value),
+        rate_table=rate.table,
+        rate_from=rate.valid_from.isoformat(),
+        rate_to=rate.valid_to.isoformat(),
+        converted_amount=str(converted),
+        verification=rate.verification,
+    )
+
+
+def _price_year_note(on: date, fs: SpendFactorSet) -> str:
+    """The factor's price year against the spend's year: the amount is converted, not
+    deflated, so a later year's spend overstates emissions by the price change since."""
+    if on.year == fs.price_year:
+        return f"The factor is per {fs.price_year} {fs.currency}, the year of the spend"
+    return (
+        f"The factor is per {fs.price_year} {fs.currency}; the {on.year} amount is converted "
+        "at the rate of its date but not deflated to "
+        f"{fs.price_year} prices"
+    )
 
 
 def _step(step: str, text: str, **data: Any) -> dict[str, Any]:
@@ -380,21 +302,5 @@ def _decimal(value: object) -> Decimal:
     return Decimal(str(value))
 
 
-def _positive(value: object) -> Decimal:
-    number = _decimal(value)
-    if number <= 0:
-        raise ValueError(f"rate {value!r} must be positive")
-    return number
-
-
-def _date(value: object) -> date:
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
-
-
 def _currency(value: str) -> str:
-    code = value.strip().upper()
-    if len(code) != 3 or not code.isalpha():
-        raise ValueError(f"not a three-letter currency code: {value!r}")
-    return code
+    return currency_code(value)

@@ -24,9 +24,10 @@ from corp_carbon.db.models import Assessment as AssessmentRow
 from corp_carbon.db.models import CommuteProfile
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.bookings import RowProblem
+from corp_carbon.domain.currency import MissingRate, RateProvider
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.scoring import ZERO_EMISSION_MODES, Scorer, Trip
-from corp_carbon.domain.spend import CurrencyRates, SpendFactorSet, score_spend
+from corp_carbon.domain.spend import SpendFactorSet, score_spend
 from corp_carbon.domain.vocabulary import ActivityKind, Fuel, Mode
 from corp_carbon.services import ledger
 from corp_carbon.services.assessments import pin_published_set, record_factor_set
@@ -42,9 +43,9 @@ class ScoringContext:
     scorer: Scorer
     methodology_version_id: int
     methodology_version: int
-    #: spend-based factors and the currency table, for activities without a distance
+    #: spend-based factors and the exchange rates, for activities without a distance
     spend_set: SpendFactorSet | None = None
-    rates: CurrencyRates | None = None
+    rates: RateProvider | None = None
     #: factor sets already pinned in this run (their file hash checked against the database)
     recorded: set[str] = field(default_factory=set)
 
@@ -247,17 +248,28 @@ def _spend_rows(
                 segment.mode, amount, segment.spend_currency, segment.travel_date,
                 ctx.spend_set, ctx.rates,
             )  # fmt: skip
-        except DomainError as exc:
-            out.problems.append(
-                RowProblem(member.row, "amount", exc.message, str(amount), rejected=False)
-            )
+        except MissingRate as exc:
+            out.problems.append(_not_assessed(member, exc.field, exc.message, exc.value))
             continue
+        except DomainError as exc:
+            out.problems.append(_not_assessed(member, "amount", exc.message, str(amount)))
+            continue
+        if result.warning:
+            out.problems.append(
+                RowProblem(member.row, "date", result.warning, segment.travel_date.isoformat(),
+                           rejected=False)
+            )  # fmt: skip
         record_spend_set(session, ctx.spend_set, ctx.recorded)
         row = _row(ctx, member, result.factor_set_id, False, result.factor_id, result.kg_co2e,
                    None, None, Decimal("0.000"), 0, now)  # fmt: skip
         row["explanation"] = result.explanation
         rows.append(row)
     return rows
+
+
+def _not_assessed(member: NewSegment, field: str, reason: str, value: str) -> RowProblem:
+    """The activity is kept (its booking is real) but has no figure: never a guessed 1:1 rate."""
+    return RowProblem(member.row, field, f"{reason}: spend not assessed", value, rejected=False)
 
 
 def record_spend_set(session: Session, spend_set: SpendFactorSet, recorded: set[str]) -> None:

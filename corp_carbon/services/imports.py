@@ -41,15 +41,12 @@ from corp_carbon.db.models import (
 from corp_carbon.db.session import UnitOfWork, begin_write
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.bookings import BookingRecord, CommuteResponse, Record, RowProblem
+from corp_carbon.domain.currency import RateProvider
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.scoring import Scorer
-from corp_carbon.domain.spend import (
-    CurrencyRates,
-    SpendFactorSet,
-    load_currency_rates,
-    load_spend_sets,
-)
+from corp_carbon.domain.spend import SpendDataError, SpendFactorSet, load_spend_sets
 from corp_carbon.domain.vocabulary import Cabin, ImportRunStatus, ImportTrigger
+from corp_carbon.rates import rate_provider
 from corp_carbon.services import commute_imports, earnings
 from corp_carbon.services import methodology as methodology_service
 from corp_carbon.services.import_batches import BatchContext, BatchOutcome, store_bookings
@@ -141,8 +138,9 @@ class RunReport:
         }
 
 
-def spend_tables(settings: Settings) -> tuple[SpendFactorSet, CurrencyRates]:
-    """The configured spend factor set and currency table (refused at start when unknown)."""
+def spend_tables(settings: Settings) -> tuple[SpendFactorSet, RateProvider]:
+    """The configured spend factor set and exchange rates (refused at start when unknown or
+    unreadable). The ECB rates load on the first spend row, not here."""
     sets = load_spend_sets()
     name = settings.imports.spend_factor_set
     if name not in sets:
@@ -150,8 +148,11 @@ def spend_tables(settings: Settings) -> tuple[SpendFactorSet, CurrencyRates]:
         raise ImportFailed(
             f"imports.spend_factor_set {name!r} (in {where}): accepted: {', '.join(sorted(sets))}"
         )
-    path = settings.imports.currency_rates_file
-    rates = load_currency_rates(Path(path)) if path else load_currency_rates()
+    try:
+        rates = rate_provider(settings)
+    except SpendDataError as exc:
+        where = settings.origin_of("imports", "currency_rates_file")
+        raise ImportFailed(f"imports.currency_rates_file (in {where}): {exc}") from exc
     return sets[name], rates
 
 
