@@ -6,16 +6,15 @@ connector turns that into a ``RowProblem`` for its row and field.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
+from corp_carbon.domain.email_address import InvalidEmail, canonical_email, quoted
 from corp_carbon.domain.vocabulary import Cabin
 
 #: no trip is longer (the longest great-circle distance on Earth is about 20,037 km).
 MAX_SEGMENT_KM = Decimal(20_100)
 MILE_KM = Decimal("1.609344")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class FieldError(ValueError):
@@ -31,12 +30,14 @@ def text(value: str | None) -> str | None:
 
 
 def email(value: str | None) -> str | None:
+    """The address in its stored spelling (corp-carbon's one email rule), or None when empty."""
     found = text(value)
     if found is None:
         return None
-    if not _EMAIL.match(found):
-        raise FieldError(f"not an email address: {found!r}")
-    return found.lower()
+    try:
+        return canonical_email(found)
+    except InvalidEmail as exc:
+        raise FieldError(f"not an email address: {quoted(found)} ({exc.reason})") from None
 
 
 def iso_date(value: str | None) -> date | None:

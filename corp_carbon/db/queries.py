@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from corp_carbon.db.models import Activity, Employee, EmployeeRole, MethodologyVersion
 from corp_carbon.db.models import Assessment as AssessmentRow
 from corp_carbon.domain.activities import ActivityView, DepartmentTotal, ModeTotal
+from corp_carbon.domain.email_address import lookup_key
 from corp_carbon.domain.errors import DomainError, NotFound
 from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Role
@@ -39,7 +40,8 @@ def profile_by_id(session: Session, employee_id: int) -> EmployeeProfile | None:
 
 
 def profile_by_email(session: Session, email: str) -> EmployeeProfile | None:
-    employee = session.scalars(sa.select(Employee).where(Employee.email == email.lower())).first()
+    query = sa.select(Employee).where(Employee.email == lookup_key(email))
+    employee = session.scalars(query).first()
     return to_profile(employee) if employee is not None else None
 
 
@@ -50,7 +52,7 @@ def employee_by_reference(session: Session, reference: str) -> Employee:
         raise DomainError("employee: give an email or an employee number")
     found = session.scalar(
         sa.select(Employee).where(
-            sa.or_(Employee.email == value.lower(), Employee.employee_number == value)
+            sa.or_(Employee.email == lookup_key(value), Employee.employee_number == value)
         )
     )
     if found is None:

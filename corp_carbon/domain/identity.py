@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from corp_carbon.domain.email_address import InvalidEmail, canonical_email, quoted
 from corp_carbon.domain.errors import DomainError
-from corp_carbon.domain.people import normalise_email
 from corp_carbon.domain.vocabulary import Role
 
 #: column sizes of the employees table; longer claim values are refused, not truncated.
@@ -107,10 +107,11 @@ def identity_from_claims(claims: Mapping[str, Any], names: ClaimNames) -> Identi
     raw_email = _text(claims, names.email, "email", required=True)
     assert raw_email is not None
     try:
-        email = normalise_email(raw_email)
-    except DomainError:
+        email = canonical_email(raw_email)
+    except InvalidEmail as exc:
         raise IdentityError(
-            f"claim {names.email!r} (email) is not an email address: {raw_email!r}"
+            f"claim {names.email!r} (email) is not an email address: "
+            f"{quoted(raw_email)} ({exc.reason})"
         ) from None
     name = _text(claims, names.name, "name") or _composed_name(claims) or email.split("@")[0]
     groups, groups_sent = _groups(claims, names.groups)

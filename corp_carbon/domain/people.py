@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.vocabulary import Role
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -37,14 +34,6 @@ class Actor:
 
 
 SYSTEM = Actor(label="system")
-
-
-def normalise_email(raw: str) -> str:
-    """Emails are compared case-insensitively, so they are stored lower-case and trimmed."""
-    email = raw.strip().lower()
-    if not _EMAIL.match(email):
-        raise DomainError(f"email: {raw!r} is not an email address")
-    return email
 
 
 def parse_roles(raw: list[str] | tuple[str, ...]) -> tuple[Role, ...]:

@@ -38,13 +38,14 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Annotated, Any, ClassVar, Final, Literal
 
-from pydantic import ValidationError
+from pydantic import AfterValidator, ValidationError
 from scim2_models import (
     Attribute,
     Bulk,
     ChangePassword,
+    ComplexAttribute,
     Context,
     EnterpriseUser,
     Error,
@@ -71,12 +72,38 @@ from scim2_models import (
 )
 from scim2_models import Email as ScimEmail
 from scim2_models.path import CompareOperator, Comparison
+from scim2_models.resources.resource import AnyExtension
 
-from corp_carbon.domain.errors import DomainError
-from corp_carbon.domain.people import normalise_email
+from corp_carbon.domain.email_address import InvalidEmail, canonical_email, quoted
+
+
+def _email_value(value: str | None) -> str | None:
+    """An ``emails[].value`` checked by the one email rule (a ValueError is a SCIM 400)."""
+    if value is None:
+        return None
+    try:
+        return canonical_email(value)
+    except InvalidEmail as exc:
+        raise ValueError(f"{quoted(value)} is not an email address ({exc.reason})") from None
+
+
+class WorkEmail(ScimEmail):
+    """scim2-models types ``emails[].value`` as pydantic's ``EmailStr``, whose email-validator
+    refuses intranet and reserved domains (``corp.local``, ``example.test``): this checks it
+    by corp-carbon's one email rule instead, like ``userName``."""
+
+    value: Annotated[str | None, AfterValidator(_email_value)] = None
+
+
+class CorpUser(User[AnyExtension]):
+    """The core User with ``emails`` checked by the one email rule (same schema URN)."""
+
+    emails: list[WorkEmail] | None = None  # type: ignore[assignment]  # narrower items: by design
+    Emails: ClassVar[type[ComplexAttribute]] = WorkEmail
+
 
 #: the resource served at /Users: the core User with the Enterprise User extension.
-UserModel = User[EnterpriseUser]
+UserModel = CorpUser[EnterpriseUser]
 USER_SCHEMA: Final = str(User.__schema__)
 ENTERPRISE_SCHEMA: Final = str(EnterpriseUser.__schema__)
 SCIM_CONTENT_TYPE: Final = "application/scim+json"
@@ -276,11 +303,11 @@ def fields_from_resource(user: Any, *, active_default: bool | None) -> EmployeeF
     if user_name is None:
         raise InvalidValueException(detail="userName: required")
     try:
-        email = normalise_email(user_name)
-    except DomainError:
+        email = canonical_email(user_name)
+    except InvalidEmail as exc:
         raise InvalidValueException(
-            detail=f"userName: {user_name!r} is not an email address; corp-carbon matches "
-            "bookings by email, so map the IdP's mail attribute to userName"
+            detail=f"userName: {quoted(user_name)} is not an email address ({exc.reason}); "
+            "corp-carbon matches bookings by email, so map the IdP's mail attribute to userName"
         ) from None
     name: Name | None = user.name
     given_name = _text(name.given_name if name else None, "name.givenName")
@@ -378,7 +405,10 @@ def to_resource(record: EmployeeRecord, users_url: str) -> Any:
         name=Name(**parts) if any(parts.values()) else None,
         display_name=None if record.name_derived else record.name,
         active=record.active,
-        emails=[ScimEmail(value=record.email, type=ScimEmail.Type.work, primary=True)],
+        # built unchecked: the stored address passed the rule on its way in
+        emails=[
+            WorkEmail.model_construct(value=record.email, type=ScimEmail.Type.work, primary=True)
+        ],
         meta=Meta(
             resource_type="User",
             created=record.created_at,

@@ -8,8 +8,9 @@ from sqlalchemy.exc import IntegrityError
 from corp_carbon.db.models import Employee, EmployeeRole
 from corp_carbon.db.queries import to_profile
 from corp_carbon.db.session import UnitOfWork
+from corp_carbon.domain.email_address import canonical_email
 from corp_carbon.domain.errors import Conflict, DomainError
-from corp_carbon.domain.people import Actor, EmployeeProfile, normalise_email, parse_roles
+from corp_carbon.domain.people import Actor, EmployeeProfile, parse_roles
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services import audit
 
@@ -26,7 +27,7 @@ def add_employee(
     roles: tuple[str, ...] = (),
 ) -> EmployeeProfile:
     """Creates an employee (how an operator makes the first administrator before SSO)."""
-    clean_email = normalise_email(email)
+    clean_email = canonical_email(email)
     clean_name = name.strip()
     if not clean_name:
         raise DomainError("name: must not be empty")

@@ -25,6 +25,7 @@ from corp_carbon.db.bulk import allocate_ids, among, insert_rows, table_of, upda
 from corp_carbon.db.models import Activity, Employee, Journey, PendingRecord
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.bookings import BookingRecord, RecordStatus, RowProblem, Segment, Traveller
+from corp_carbon.domain.email_address import lookup_key
 from corp_carbon.domain.matching import match_key, record_hash, same_trip, service_id
 from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.vocabulary import ActivityStatus, CalculationMethod, Verification
@@ -96,10 +97,10 @@ def _not_older(new: datetime | None, old: datetime | None) -> bool:
 def match_travellers(
     session: Session, travellers: Iterable[Traveller]
 ) -> dict[Traveller, int | None]:
-    """Employee ids by employee number first, then by email (stored lower-case)."""
+    """Employee ids by employee number first, then by email (stored canonical, lower-case)."""
     wanted = set(travellers)
     numbers = {t.employee_number for t in wanted if t.employee_number}
-    emails = {t.email.lower() for t in wanted if t.email}
+    emails = {lookup_key(t.email) for t in wanted if t.email}
     by_number: dict[str, int] = {}
     by_email: dict[str, int] = {}
     for chunk in _chunks(sorted(numbers)):
@@ -118,7 +119,7 @@ def match_travellers(
     for t in wanted:
         employee = by_number.get(t.employee_number or "")
         if employee is None and t.email:
-            employee = by_email.get(t.email.lower())
+            employee = by_email.get(lookup_key(t.email))
         found[t] = employee
     return found
 
@@ -144,14 +145,14 @@ def park(session: Session, ctx: BatchContext, record: BookingRecord) -> None:
                 source_record_key=record.key,
                 run_id=ctx.run_id,
                 employee_number=record.traveller.employee_number,
-                email=record.traveller.email.lower() if record.traveller.email else None,
+                email=lookup_key(record.traveller.email) if record.traveller.email else None,
                 payload=payload,
             )
         )
     else:
         held.payload, held.run_id, held.resolved_at = payload, ctx.run_id, None
         held.employee_number = record.traveller.employee_number
-        held.email = record.traveller.email.lower() if record.traveller.email else None
+        held.email = lookup_key(record.traveller.email) if record.traveller.email else None
     session.flush()
 
 

@@ -32,6 +32,7 @@ from corp_carbon.db.models import Employee
 from corp_carbon.db.models.people import new_public_id
 from corp_carbon.db.session import UnitOfWork, begin_write
 from corp_carbon.db.types import utcnow
+from corp_carbon.domain.email_address import lookup_key
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.scim_mapping import (
     EmployeeFields,
@@ -132,8 +133,8 @@ def list_users(uow: UnitOfWork, term: FilterTerm | None, start_index: int, count
 
 
 def _matches(term: FilterTerm) -> sa.ColumnElement[bool]:
-    if term.attribute == "userName":  # emails are stored lower-case: case-insensitive match
-        return Employee.email == term.value.strip().lower()
+    if term.attribute == "userName":  # stored canonical (lower-case): case-insensitive match
+        return Employee.email == lookup_key(term.value)
     if term.attribute == "externalId":  # caseExact in RFC 7643
         return Employee.scim_external_id == term.value
     if term.attribute == "id":
