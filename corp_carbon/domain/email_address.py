@@ -102,11 +102,13 @@ def _domain(raw: str, domain: str) -> str:
         raise InvalidEmail(raw, "an IP address is not accepted as the domain")
     if len(domain) > MAX_DOMAIN:
         raise InvalidEmail(raw, f"more than {MAX_DOMAIN} characters after the @")
-    try:
-        ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
-        unicode_domain = idna.decode(ascii_domain)
-    except (idna.IDNAError, UnicodeError) as exc:
-        raise InvalidEmail(raw, f"the domain is not a valid domain name: {exc}") from None
+    ascii_domain = unicode_domain = domain.lower()
+    if not ascii_domain.isascii() or "xn--" in ascii_domain or not _plain(ascii_domain):
+        try:  # the idna package only when needed: it is ~40 times slower than the regex
+            ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
+            unicode_domain = idna.decode(ascii_domain)
+        except (idna.IDNAError, UnicodeError) as exc:
+            raise InvalidEmail(raw, f"the domain is not a valid domain name: {exc}") from None
     labels = ascii_domain.split(".")
     if len(labels) < 2:
         raise InvalidEmail(raw, "the domain needs a dot, as in example.com or corp.local")
@@ -119,3 +121,8 @@ def _domain(raw: str, domain: str) -> str:
     if labels[-1].isdigit():
         raise InvalidEmail(raw, "the domain cannot end with a number")
     return unicode_domain.lower()
+
+
+def _plain(ascii_domain: str) -> bool:
+    """Lower-case ASCII letters, digits and hyphens in dot-separated labels."""
+    return all(_LABEL.fullmatch(label) for label in ascii_domain.split("."))
