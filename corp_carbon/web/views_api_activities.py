@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from corp_carbon.db.queries import activities_page
 from corp_carbon.domain.activities import ActivityView
+from corp_carbon.domain.bounds import MAX_ID
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Cabin, DistanceSource, Mode
 from corp_carbon.services import trails
@@ -35,7 +36,7 @@ from corp_carbon.web.state import carbon
 
 PER_PAGE = 50
 MAX_PER_PAGE = 500
-_CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(\d{1,18})$")
+_CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(\d{1,10})$")
 
 
 def register(bp: Blueprint) -> None:
@@ -200,7 +201,7 @@ def _cursor() -> tuple[date, int] | None:
         return None
     match = _CURSOR.match(raw)
     try:
-        if match is None:
+        if match is None or int(match.group(2)) > MAX_ID:
             raise ValueError(raw)
         return date.fromisoformat(match.group(1)), int(match.group(2))
     except ValueError:

@@ -124,7 +124,11 @@ AUDIT_LOG = Operation(
             {"type": "string", "maxLength": 64},
             example="api_token",
         ),
-        Parameter("target_id", "Only events on the target with this id.", {"type": "string"}),
+        Parameter(
+            "target_id",
+            "Only events on the target with this id.",
+            {"type": "string", "maxLength": 64},
+        ),
         Parameter(
             "from", "Events on or after this day (UTC).", {"type": "string", "format": "date"}
         ),
