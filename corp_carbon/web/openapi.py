@@ -157,6 +157,11 @@ class Operation:
     body: Body | None = None
 
 
+def blank_or(schema: Schema) -> Schema:
+    """A filter that may also be sent blank, meaning no filter (as a search form sends it)."""
+    return {"anyOf": [schema, {"type": "string", "pattern": r"^\s*$"}]}
+
+
 def idempotency_key(*, required: bool, description: str) -> Parameter:
     """The ``Idempotency-Key`` header, with the bounds the server checks."""
     return Parameter(

@@ -30,6 +30,7 @@ from corp_carbon.web.openapi import (
     Parameter,
     Reply,
     api_route,
+    blank_or,
     enum_schema,
 )
 from corp_carbon.web.state import carbon
@@ -225,12 +226,20 @@ MY_ACTIVITIES = Operation(
         Parameter(
             "per_page",
             f"Trips per page, 1 to {MAX_PER_PAGE} (default {PER_PAGE}).",
-            {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            blank_or({"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}),
         ),
-        Parameter("cursor", "Where the page starts; taken from `next`.", {"type": "string"}),
-        Parameter("from", "Trips on or after this date.", {"type": "string", "format": "date"}),
-        Parameter("to", "Trips on or before this date.", {"type": "string", "format": "date"}),
-        Parameter("status", "Only trips in this status.", enum_schema(ActivityStatus)),
+        Parameter(
+            "cursor",
+            "Where the page starts; taken from `next`.",
+            blank_or({"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}\.\d{1,10}$"}),
+        ),
+        Parameter(
+            "from", "Trips on or after this date.", blank_or({"type": "string", "format": "date"})
+        ),
+        Parameter(
+            "to", "Trips on or before this date.", blank_or({"type": "string", "format": "date"})
+        ),
+        Parameter("status", "Only trips in this status.", blank_or(enum_schema(ActivityStatus))),
     ),
     responses=(
         Reply(200, "A page of trips.", MyActivities),
