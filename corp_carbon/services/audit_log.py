@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from corp_carbon.db.models import AuditEvent
 from corp_carbon.db.session import UnitOfWork
+from corp_carbon.domain.bounds import MAX_ID
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.people import Actor
 from corp_carbon.services import audit
@@ -111,7 +112,7 @@ def parse_before(raw: str | None) -> int | None:
     value = (raw or "").strip()
     if not value:
         return None
-    if not value.isdigit() or len(value) > 18:
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_ID:
         raise DomainError(f"before {value!r}: not a cursor this page gave; follow its links")
     return int(value)
 

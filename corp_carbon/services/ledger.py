@@ -27,6 +27,7 @@ from corp_carbon.db.models import (
 from corp_carbon.db.queries import employee_by_reference
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
+from corp_carbon.domain.bounds import MAX_INT32, MAX_STORED_KEY
 from corp_carbon.domain.errors import DomainError, NotFound
 from corp_carbon.domain.ledger import (
     IdempotencyKeyReused,
@@ -290,6 +291,11 @@ def adjust(
         raise DomainError("reason: an adjustment needs a reason")
     if points == 0:
         raise DomainError("points: must not be 0")
+    if abs(points) > MAX_INT32:  # a correction by hand; also keeps sums far inside bigint
+        raise DomainError(f"points: at most {MAX_INT32:,} either way")
+    key = f"adjust:{request_key}"
+    if len(key) > MAX_STORED_KEY:
+        raise DomainError(f"request key: at most {MAX_STORED_KEY - len('adjust:')} characters")
     with uow:
         session = uow.session
         lock_code(session, system_code(AccountKind.ADJUSTMENT))  # a write first (SQLite)
@@ -305,7 +311,7 @@ def adjust(
         posted = post(
             session,
             kind=TransactionKind.ADJUST,
-            idempotency_key=f"adjust:{request_key}",
+            idempotency_key=key,
             request={"employee": target.id, "points": points, "reason": reason.strip()},
             legs=[
                 Leg(system_code(AccountKind.ADJUSTMENT), -points),

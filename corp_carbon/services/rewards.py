@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from corp_carbon.db.models import Employee, Redemption, Reward
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
+from corp_carbon.domain.bounds import checked_request_key
 from corp_carbon.domain.errors import Conflict, DomainError, NotFound
 from corp_carbon.domain.ledger import (
     IdempotencyKeyReused,
@@ -55,7 +56,6 @@ LIMIT_PERIODS = ("month", "quarter", "year", "ever")
 PERIOD_WORDS = {"month": "this month", "quarter": "this quarter", "year": "this year", "ever": ""}
 #: redemptions that use up the per-person limit (refunded ones do not).
 COUNTED = (RedemptionStatus.REQUESTED, RedemptionStatus.APPROVED, RedemptionStatus.FULFILLED)
-MAX_REQUEST_KEY = 150
 MAX_NAME = 200
 MAX_URL = 500
 CSV_COLUMNS = (
@@ -74,7 +74,6 @@ CSV_REQUIRED = ("name", "cost_points")
 _TRUE = frozenset({"true", "yes", "1", "y"})
 _FALSE = frozenset({"false", "no", "0", "n", ""})
 _WHOLE = re.compile(r"^[+-]?\d+$")
-_KEY = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII without spaces, as an HTTP header value
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -406,7 +405,7 @@ def request_redemption(
     nothing. Approved at once when the reward is flagged auto_approve or costs less than
     ``auto_approve_below``; otherwise it waits for HR.
     """
-    key = _checked_key(request_key)
+    key = checked_request_key(request_key)
     try:
         with uow:
             result = _request(uow.session, actor, employee_id, reward_id, key, auto_approve_below)
@@ -848,18 +847,6 @@ def _same_request(
         )
     name = session.scalar(sa.select(Reward.name).where(Reward.id == existing.reward_id))
     return _redemption_view(existing, name or "")
-
-
-def _checked_key(raw: str) -> str:
-    key = raw.strip()
-    if not key:
-        raise DomainError("Idempotency-Key: must not be empty")
-    if len(key) > MAX_REQUEST_KEY or not _KEY.match(key):
-        raise DomainError(
-            f"Idempotency-Key: at most {MAX_REQUEST_KEY} printable characters without spaces "
-            "(a UUID is ideal)"
-        )
-    return key
 
 
 def _store(session: Session, spec: RewardSpec) -> Reward:

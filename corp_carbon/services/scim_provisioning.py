@@ -32,6 +32,7 @@ from corp_carbon.db.models import Employee
 from corp_carbon.db.models.people import new_public_id
 from corp_carbon.db.session import UnitOfWork, begin_write
 from corp_carbon.db.types import utcnow
+from corp_carbon.domain.bounds import MAX_INT32
 from corp_carbon.domain.email_address import lookup_key
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.scim_mapping import (
@@ -119,7 +120,7 @@ def get_user(uow: UnitOfWork, public_id: str) -> EmployeeRecord:
 
 def list_users(uow: UnitOfWork, term: FilterTerm | None, start_index: int, count: int) -> Page:
     """One page of employees (oldest first), optionally filtered; ``start_index`` is 1-based."""
-    start = max(start_index, 1)
+    start = min(max(start_index, 1), MAX_INT32)  # past any row; an OFFSET the database holds
     query = sa.select(Employee).where(_provisioned())
     if term is not None:
         query = query.where(_matches(term))

@@ -12,6 +12,7 @@ from corp_carbon.web import (
     csrf,
     errors,
     openapi,
+    params,
     request_log,
     views_admin_audit,  # audit log and API tokens admin: /admin/audit
     views_admin_imports,  # imports desk
@@ -44,6 +45,7 @@ def build_blueprint() -> Blueprint:
         static_url_path="/static/carbon",
         template_folder=str(templates_dir()),
     )
+    params.register(bp)  # first: the routes below use its `id` converter
     bp.app_context_processor(_page_context)
     bp.add_app_template_filter(label, "label")
     request_log.register(bp)

@@ -39,25 +39,32 @@ def _wants_json() -> bool:
     return "/api/" in request.path or request.accept_mimetypes.best == "application/json"
 
 
-def _render(status: int, code: str, message: str) -> tuple[Response | str, int]:
+def _render(
+    status: int, code: str, message: str, headers: list[tuple[str, str]] | None = None
+) -> tuple[Response | str, int, list[tuple[str, str]]]:
     if _wants_json():
-        return jsonify(error={"code": code, "message": message}), status
+        return jsonify(error={"code": code, "message": message}), status, headers or []
     title = _TITLES.get(status, "Error")
-    return render_template("carbon/error.html", status=status, title=title, message=message), status
+    page = render_template("carbon/error.html", status=status, title=title, message=message)
+    return page, status, headers or []
 
 
-def _http_error(exc: HTTPException) -> tuple[Response | str, int] | HTTPException:
+def _http_error(
+    exc: HTTPException,
+) -> tuple[Response | str, int, list[tuple[str, str]]] | HTTPException:
     status = exc.code or 500
     if status < 400:
         return exc
     code = (exc.name or "error").lower().replace(" ", "_")
-    return _render(status, code, exc.description or "")
+    # the exception's own headers (Allow on a 405, WWW-Authenticate, Retry-After), not its type
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+    return _render(status, code, exc.description or "", headers)
 
 
-def _domain_error(exc: DomainError) -> tuple[Response | str, int]:
+def _domain_error(exc: DomainError) -> tuple[Response | str, int, list[tuple[str, str]]]:
     return _render(exc.http_status, exc.code, exc.message)
 
 
-def _unexpected(exc: Exception) -> tuple[Response | str, int]:
+def _unexpected(exc: Exception) -> tuple[Response | str, int, list[tuple[str, str]]]:
     log.exception("unhandled error on %s %s", request.method, request.path)
     return _render(500, "internal_error", "The error was logged; please try again later.")

@@ -9,17 +9,20 @@ the prefix the blueprint is mounted under and its enums follow the loaded catalo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from weakref import WeakKeyDictionary
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from pydantic import BaseModel, ConfigDict, Field
 from werkzeug.wrappers import Response
 
+from corp_carbon.domain.bounds import MAX_REQUEST_KEY, REQUEST_KEY_PATTERN
 from corp_carbon.domain.vocabulary import Cabin, DistanceSource, Fuel, Mode
 from corp_carbon.web.access import public
+from corp_carbon.web.params import ID_SCHEMA
 
 API_PREFIX = "/api/v1"
 DOCUMENT_PATH = f"{API_PREFIX}/openapi.json"
@@ -30,8 +33,12 @@ REF_TEMPLATE = "#/components/schemas/{model}"
 SESSION = "session"
 #: the security scheme of programs carrying an API token (``corp-carbon tokens create``).
 BEARER = "bearer"
+JSON = "application/json"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 Schema = dict[str, Any]
+#: a Flask rule's variable part: ``<converter(args):name>`` or ``<name>``.
+RULE_VARIABLE = re.compile(r"<(?:(?P<converter>\w+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
 
 
 # --- shared response bodies ---------------------------------------------------------------
@@ -103,13 +110,24 @@ class Comparison(BaseModel):
 
 @dataclass(frozen=True)
 class Parameter:
-    """A query parameter; ``schema`` may be a callable resolved when the document is built."""
+    """A query (or header) parameter; ``schema`` may be a callable resolved when the document
+    is built. Path parameters come from the route itself (see ``path_template``)."""
 
     name: str
     description: str
     schema: Schema | Callable[[], Schema]
     required: bool = False
     example: str | None = None
+    location: Literal["query", "header"] = "query"
+
+
+@dataclass(frozen=True)
+class Body:
+    """A request body of another kind than a JSON pydantic model (multipart, SCIM JSON)."""
+
+    media_type: str
+    schema: Schema | Callable[[], Schema]
+    required: bool = True
 
 
 @dataclass(frozen=True)
@@ -117,6 +135,9 @@ class Reply:
     status: int
     description: str
     model: type[BaseModel] | None = None
+    #: a body schema given as is, for answers that are not pydantic models (SCIM).
+    schema: Schema | None = None
+    media_type: str = JSON
 
 
 @dataclass(frozen=True)
@@ -132,6 +153,59 @@ class Operation:
     security: tuple[str, ...] = (SESSION, BEARER)
     #: the JSON body the operation takes, if any.
     request_model: type[BaseModel] | None = None
+    #: any other body (multipart form, SCIM JSON).
+    body: Body | None = None
+
+
+def blank_or(schema: Schema) -> Schema:
+    """A filter that may also be sent blank, meaning no filter (as a search form sends it)."""
+    return {"anyOf": [schema, {"type": "string", "pattern": r"^\s*$"}]}
+
+
+def idempotency_key(*, required: bool, description: str) -> Parameter:
+    """The ``Idempotency-Key`` header, with the bounds the server checks."""
+    return Parameter(
+        IDEMPOTENCY_HEADER,
+        description,
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_REQUEST_KEY,
+            "pattern": REQUEST_KEY_PATTERN,
+        },
+        required=required,
+        example="5f0c7a2e-9b7d-4a43-8f0e-6d2b1c3a9e41",
+        location="header",
+    )
+
+
+#: OpenAPI schemas of the URL converters corp-carbon's routes use.
+CONVERTER_SCHEMAS: dict[str, Schema] = {
+    "id": ID_SCHEMA,
+    "int": {"type": "integer", "minimum": 0},
+    "default": {"type": "string", "minLength": 1, "pattern": "^[^/]+$"},
+    "string": {"type": "string", "minLength": 1, "pattern": "^[^/]+$"},
+    "path": {"type": "string", "minLength": 1},
+}
+
+
+def path_template(rule: str) -> tuple[str, list[Schema]]:
+    """A Flask rule as an OpenAPI path template and its path parameters:
+    ``/redemptions/<id:redemption_id>`` -> ``/redemptions/{redemption_id}``."""
+    parameters: list[Schema] = []
+    for match in RULE_VARIABLE.finditer(rule):
+        converter = match.group("converter") or "default"
+        if converter == "any":
+            values = [v.strip().strip("'\"") for v in (match.group("args") or "").split(",")]
+            schema: Schema = {"type": "string", "enum": values}
+        elif converter in CONVERTER_SCHEMAS:
+            schema = dict(CONVERTER_SCHEMAS[converter])
+        else:
+            raise ValueError(f"{rule}: no OpenAPI schema for the URL converter {converter!r}")
+        parameters.append(
+            {"name": match.group("name"), "in": "path", "required": True, "schema": schema}
+        )
+    return RULE_VARIABLE.sub(lambda m: "{" + m.group("name") + "}", rule), parameters
 
 
 def enum_schema(values: Any) -> Schema:
@@ -148,6 +222,8 @@ class ApiDescription:
         self.add_model(Error)
 
     def add(self, operation: Operation) -> None:
+        """Describes ``operation``; its path is the Flask rule it is routed by."""
+        path_template(operation.path)  # fails now, not when the document is first asked for
         key = (operation.path, operation.method.lower())
         if key in self._operations:
             raise ValueError(f"{operation.method} {operation.path} is already described")
@@ -170,12 +246,14 @@ class ApiDescription:
 
     @property
     def paths(self) -> list[str]:
-        return sorted({path for path, _ in self._operations})
+        """The documented paths as OpenAPI templates."""
+        return sorted({path_template(path)[0] for path, _ in self._operations})
 
     def document(self, *, server_url: str, cookie_name: str) -> dict[str, Any]:
         paths: dict[str, dict[str, Any]] = {}
-        for (path, method), op in sorted(self._operations.items()):
-            paths.setdefault(path, {})[method] = self._operation(op)
+        for (rule, method), op in sorted(self._operations.items()):
+            template, path_parameters = path_template(rule)
+            paths.setdefault(template, {})[method] = self._operation(op, path_parameters)
         return {
             "openapi": OPENAPI_VERSION,
             "info": {
@@ -183,7 +261,9 @@ class ApiDescription:
                 "version": API_VERSION,
                 "description": (
                     "Emissions (kg CO2e) and points of trips, for employees' own use. "
-                    'Errors are JSON objects of the shape `{"error": {"code", "message"}}`.'
+                    'Errors are JSON objects of the shape `{"error": {"code", "message"}}`. '
+                    "The SCIM 2.0 provisioning endpoints (tag `scim`, RFC 7644) answer "
+                    "`application/scim+json`, errors included."
                 ),
             },
             "servers": [{"url": server_url or "/"}],
@@ -206,26 +286,32 @@ class ApiDescription:
             },
         }
 
-    def _operation(self, op: Operation) -> dict[str, Any]:
+    def _operation(self, op: Operation, path_parameters: list[Schema]) -> dict[str, Any]:
         result: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary}
         if op.description:
             result["description"] = op.description
         if op.tags:
             result["tags"] = list(op.tags)
-        if op.parameters:
-            result["parameters"] = [_parameter(p) for p in op.parameters]
+        parameters = [*path_parameters, *(_parameter(p) for p in op.parameters)]
+        if parameters:
+            result["parameters"] = parameters
         if op.request_model is not None:
             ref = {"$ref": REF_TEMPLATE.format(model=op.request_model.__name__)}
+            result["requestBody"] = {"required": True, "content": {JSON: {"schema": ref}}}
+        elif op.body is not None:
+            schema = op.body.schema() if callable(op.body.schema) else op.body.schema
             result["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": ref}},
+                "required": op.body.required,
+                "content": {op.body.media_type: {"schema": schema}},
             }
         responses: dict[str, Any] = {}
         for reply in op.responses:
             entry: dict[str, Any] = {"description": reply.description}
             if reply.model is not None:
                 ref = {"$ref": REF_TEMPLATE.format(model=reply.model.__name__)}
-                entry["content"] = {"application/json": {"schema": ref}}
+                entry["content"] = {reply.media_type: {"schema": ref}}
+            elif reply.schema is not None:
+                entry["content"] = {reply.media_type: {"schema": reply.schema}}
             responses[str(reply.status)] = entry
         result["responses"] = responses
         result["security"] = [{name: []} for name in op.security]
@@ -236,7 +322,7 @@ def _parameter(p: Parameter) -> dict[str, Any]:
     schema = p.schema() if callable(p.schema) else dict(p.schema)
     result: dict[str, Any] = {
         "name": p.name,
-        "in": "query",
+        "in": p.location,
         "required": p.required,
         "description": p.description,
         "schema": schema,

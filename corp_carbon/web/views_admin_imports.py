@@ -15,6 +15,7 @@ from corp_carbon.domain.vocabulary import ImportRunStatus, ImportTrigger
 from corp_carbon.services import import_runs
 from corp_carbon.services.imports import COUNTS
 from corp_carbon.web.access import current_actor, current_employee, roles_required
+from corp_carbon.web.params import page_number
 from corp_carbon.web.state import carbon
 from corp_carbon.web.views_api_imports import (
     IMPORT_ROLES,
@@ -56,7 +57,7 @@ def register(bp: Blueprint) -> None:
     bp.url_value_preprocessor(limit_upload_size("admin_import_upload"))
     bp.add_url_rule("/admin/imports", view_func=imports_desk, endpoint="admin_imports")
     bp.add_url_rule(
-        "/admin/imports/<int:run_id>", view_func=import_run_page, endpoint="admin_import_run"
+        "/admin/imports/<id:run_id>", view_func=import_run_page, endpoint="admin_import_run"
     )
     bp.add_url_rule(
         "/admin/imports/upload",
@@ -69,7 +70,7 @@ def register(bp: Blueprint) -> None:
 @roles_required(*IMPORT_ROLES)
 def imports_desk() -> str:
     """200: the runs, newest first (paged), the import sources and the upload form."""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number()
     with carbon().uow() as uow:
         runs = import_runs.list_runs(uow.session, limit=RUNS_PAGE, offset=(page - 1) * RUNS_PAGE)
         total = import_runs.count_runs(uow.session)
@@ -90,7 +91,7 @@ def imports_desk() -> str:
 @roles_required(*IMPORT_ROLES)
 def import_run_page(run_id: int) -> str:
     """200: one run with its counts and row problems; 404: no such run."""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number()
     found = import_runs.look_at_run(
         carbon().uow(), current_actor(), run_id, limit=PROBLEMS_PAGE,
         offset=(page - 1) * PROBLEMS_PAGE,

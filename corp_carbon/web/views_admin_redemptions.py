@@ -17,7 +17,7 @@ HR_ROLES = (Role.HR, Role.ADMIN)
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/admin/redemptions", view_func=desk, endpoint="redemption_desk")
     bp.add_url_rule(
-        "/admin/redemptions/<int:redemption_id>/<any(approve, reject, fulfil):action>",
+        "/admin/redemptions/<id:redemption_id>/<any(approve, reject, fulfil):action>",
         view_func=decide,
         endpoint="redemption_decide",
         methods=["POST"],

@@ -37,7 +37,7 @@ def register(bp: Blueprint) -> None:
         "/admin/tokens", view_func=create, endpoint="admin_token_create", methods=["POST"]
     )
     bp.add_url_rule(
-        "/admin/tokens/<int:token_id>/revoke",
+        "/admin/tokens/<id:token_id>/revoke",
         view_func=revoke,
         endpoint="admin_token_revoke",
         methods=["POST"],

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from corp_carbon.db.queries import activities_page
 from corp_carbon.domain.activities import ActivityView
+from corp_carbon.domain.bounds import MAX_ID
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Cabin, DistanceSource, Mode
 from corp_carbon.services import trails
@@ -29,13 +30,14 @@ from corp_carbon.web.openapi import (
     Parameter,
     Reply,
     api_route,
+    blank_or,
     enum_schema,
 )
 from corp_carbon.web.state import carbon
 
 PER_PAGE = 50
 MAX_PER_PAGE = 500
-_CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(\d{1,18})$")
+_CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(\d{1,10})$")
 
 
 def register(bp: Blueprint) -> None:
@@ -200,7 +202,7 @@ def _cursor() -> tuple[date, int] | None:
         return None
     match = _CURSOR.match(raw)
     try:
-        if match is None:
+        if match is None or int(match.group(2)) > MAX_ID:
             raise ValueError(raw)
         return date.fromisoformat(match.group(1)), int(match.group(2))
     except ValueError:
@@ -224,12 +226,20 @@ MY_ACTIVITIES = Operation(
         Parameter(
             "per_page",
             f"Trips per page, 1 to {MAX_PER_PAGE} (default {PER_PAGE}).",
-            {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            blank_or({"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}),
         ),
-        Parameter("cursor", "Where the page starts; taken from `next`.", {"type": "string"}),
-        Parameter("from", "Trips on or after this date.", {"type": "string", "format": "date"}),
-        Parameter("to", "Trips on or before this date.", {"type": "string", "format": "date"}),
-        Parameter("status", "Only trips in this status.", enum_schema(ActivityStatus)),
+        Parameter(
+            "cursor",
+            "Where the page starts; taken from `next`.",
+            blank_or({"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}\.\d{1,10}$"}),
+        ),
+        Parameter(
+            "from", "Trips on or after this date.", blank_or({"type": "string", "format": "date"})
+        ),
+        Parameter(
+            "to", "Trips on or before this date.", blank_or({"type": "string", "format": "date"})
+        ),
+        Parameter("status", "Only trips in this status.", blank_or(enum_schema(ActivityStatus))),
     ),
     responses=(
         Reply(200, "A page of trips.", MyActivities),

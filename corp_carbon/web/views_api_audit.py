@@ -13,11 +13,20 @@ from flask import Blueprint, jsonify, request, url_for
 from pydantic import BaseModel, Field
 from werkzeug.wrappers import Response
 
+from corp_carbon.domain.bounds import MAX_ID
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services import audit_log
 from corp_carbon.web.access import current_actor, roles_required
-from corp_carbon.web.openapi import API_PREFIX, Error, Operation, Parameter, Reply, api_route
+from corp_carbon.web.openapi import (
+    API_PREFIX,
+    Error,
+    Operation,
+    Parameter,
+    Reply,
+    api_route,
+    blank_or,
+)
 from corp_carbon.web.state import carbon
 
 PER_PAGE = 100
@@ -124,18 +133,30 @@ AUDIT_LOG = Operation(
             {"type": "string", "maxLength": 64},
             example="api_token",
         ),
-        Parameter("target_id", "Only events on the target with this id.", {"type": "string"}),
         Parameter(
-            "from", "Events on or after this day (UTC).", {"type": "string", "format": "date"}
+            "target_id",
+            "Only events on the target with this id.",
+            {"type": "string", "maxLength": 64},
         ),
         Parameter(
-            "to", "Events on or before this day (UTC).", {"type": "string", "format": "date"}
+            "from",
+            "Events on or after this day (UTC).",
+            blank_or({"type": "string", "format": "date"}),
         ),
-        Parameter("before", "Where the page starts; taken from `next`.", {"type": "string"}),
+        Parameter(
+            "to",
+            "Events on or before this day (UTC).",
+            blank_or({"type": "string", "format": "date"}),
+        ),
+        Parameter(
+            "before",
+            "Where the page starts (an event id); taken from `next`.",
+            blank_or({"type": "integer", "minimum": 1, "maximum": MAX_ID}),
+        ),
         Parameter(
             "per_page",
             f"Events per page, 1 to {MAX_PER_PAGE} (default {PER_PAGE}).",
-            {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            blank_or({"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}),
         ),
     ),
     responses=(

@@ -94,8 +94,13 @@ def _current_methodology() -> Methodology:
 
 
 def _text(name: str) -> str | None:
-    value = request.args.get(name, "").strip()
-    return value or None
+    """The parameter's value; None when it is left out, 400 when it is given empty."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if not raw.strip():
+        raise DomainError(f"{name}: empty; give a value or leave the parameter out")
+    return raw.strip()
 
 
 def _required_place(name: str) -> str:
@@ -147,6 +152,8 @@ def _factor_sets() -> Schema:
 
 
 PLACE = "An IATA or ICAO airport code, or a place name (e.g. LHR or London)."
+#: a place: some text that is not only blanks.
+PLACE_SCHEMA: Schema = {"type": "string", "minLength": 1, "pattern": "\\S"}
 ERRORS = (
     Reply(400, "Bad input: unknown mode, cabin or place, no distance, malformed number.", Error),
     Reply(401, "Not signed in.", Error),
@@ -164,8 +171,8 @@ ESTIMATE = Operation(
     ),
     parameters=(
         Parameter("mode", "How the trip is made.", enum_schema(Mode), required=True),
-        Parameter("from", PLACE, {"type": "string"}, example="LHR"),
-        Parameter("to", PLACE, {"type": "string"}, example="JFK"),
+        Parameter("from", PLACE, PLACE_SCHEMA, example="LHR"),
+        Parameter("to", PLACE, PLACE_SCHEMA, example="JFK"),
         Parameter(
             "distance_km",
             "Distance in km, when no places are given (or to override them).",
@@ -210,8 +217,8 @@ COMPARE = Operation(
         "emissions first, each with the points it would earn under the current methodology."
     ),
     parameters=(
-        Parameter("from", PLACE, {"type": "string"}, required=True, example="LHR"),
-        Parameter("to", PLACE, {"type": "string"}, required=True, example="CDG"),
+        Parameter("from", PLACE, PLACE_SCHEMA, required=True, example="LHR"),
+        Parameter("to", PLACE, PLACE_SCHEMA, required=True, example="CDG"),
     ),
     responses=(Reply(200, "The options, lowest emissions first.", Comparison), *ERRORS),
     tags=("estimates",),

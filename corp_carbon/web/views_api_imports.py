@@ -39,6 +39,7 @@ from corp_carbon.web.access import (
 )
 from corp_carbon.web.openapi import (
     API_PREFIX,
+    Body,
     Error,
     ErrorDetail,
     Operation,
@@ -46,6 +47,7 @@ from corp_carbon.web.openapi import (
     Reply,
     api_route,
 )
+from corp_carbon.web.params import PAGE_SCHEMA, api_page_number
 from corp_carbon.web.state import carbon
 
 #: the scope an API token needs to push files and read runs.
@@ -290,10 +292,7 @@ def api_import_run(run_id: int) -> Response:
     unknown = sorted(set(request.args) - {"page"})
     if unknown:
         raise DomainError(f"unknown parameter {unknown[0]!r}: accepted: page")
-    raw_page = request.args.get("page", "1")
-    if not raw_page.isdigit() or int(raw_page) < 1:
-        raise DomainError(f"page {raw_page!r}: a whole number, at least 1")
-    page = int(raw_page)
+    page = api_page_number()
     found = import_runs.look_at_run(
         carbon().uow(), current_actor(), run_id, limit=PROBLEMS_PAGE,
         offset=(page - 1) * PROBLEMS_PAGE,
@@ -381,6 +380,33 @@ NOT_ALLOWED = Reply(
     403, "The API token lacks the import scope, or the employee is not allowed.", Error
 )
 
+
+def _upload_form() -> dict[str, Any]:
+    """The multipart body of a push, with the bounds ``api_push_import`` checks."""
+    return {
+        "type": "object",
+        "required": ["file", "connector"],
+        "properties": {
+            "file": {
+                "type": "string",
+                "contentMediaType": "application/octet-stream",
+                "description": "The export, as the travel system wrote it.",
+            },
+            "connector": {"type": "string", "enum": list(REGISTRY)},
+            "source": {
+                "type": "string",
+                "maxLength": 120,
+                "description": "The import source name; default: the connector's name.",
+            },
+            "dry_run": {
+                "type": "string",
+                "enum": sorted(TRUE | FALSE),
+                "description": "true: read, match and score, store nothing.",
+            },
+        },
+    }
+
+
 PUSH = Operation(
     method="post",
     path=f"{API_PREFIX}/imports",
@@ -394,6 +420,7 @@ PUSH = Operation(
         "answer is sent, exactly as `corp-carbon import` would. Files are limited to "
         "`imports.max_upload_mb`. " + WHO
     ),
+    body=Body("multipart/form-data", _upload_form),
     responses=(
         Reply(201, "Imported; `url` is the run, with every row problem.", ImportResult),
         Reply(200, "A dry run: nothing was stored.", ImportResult),
@@ -414,7 +441,7 @@ PUSH = Operation(
 
 GET_RUN = Operation(
     method="get",
-    path=f"{API_PREFIX}/imports/<int:run_id>",
+    path=f"{API_PREFIX}/imports/<id:run_id>",
     operation_id="getImportRun",
     summary="An import run: status, counts, timings and row problems",
     description=(
@@ -424,7 +451,7 @@ GET_RUN = Operation(
         Parameter(
             "page",
             f"1-based page of {PROBLEMS_PAGE:,} row problems",
-            {"type": "integer", "minimum": 1},
+            PAGE_SCHEMA,
         ),
     ),
     responses=(

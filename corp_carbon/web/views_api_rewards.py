@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, St
 from pydantic import ValidationError as PydanticValidationError
 from werkzeug.wrappers import Response
 
+from corp_carbon.domain.bounds import MAX_ID, MAX_INT32, MAX_INT64
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import RedemptionStatus, RewardKind, Role
@@ -18,14 +19,15 @@ from corp_carbon.services.rewards import RedemptionView, RewardView
 from corp_carbon.web.access import current_actor, current_employee, login_required, roles_required
 from corp_carbon.web.openapi import (
     API_PREFIX,
+    IDEMPOTENCY_HEADER,
     Error,
     Operation,
     Reply,
     api_route,
+    idempotency_key,
 )
 from corp_carbon.web.state import carbon
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 HR = (Role.HR, Role.ADMIN)
 Body = TypeVar("Body", bound=BaseModel)
 
@@ -41,10 +43,15 @@ class NewReward(_In):
     """A catalogue item to add (HR)."""
 
     name: str = Field(max_length=200)
-    cost_points: StrictInt = Field(gt=0, description="Price in points.")
-    stock: StrictInt | None = Field(default=None, ge=0, description="null = unlimited.")
+    cost_points: StrictInt = Field(gt=0, le=MAX_INT64, description="Price in points.")
+    stock: StrictInt | None = Field(
+        default=None, ge=0, le=MAX_INT32, description="null = unlimited."
+    )
     per_person_limit: StrictInt | None = Field(
-        default=None, gt=0, description="Redemptions per employee and limit_period; null = none."
+        default=None,
+        gt=0,
+        le=MAX_INT32,
+        description="Redemptions per employee and limit_period; null = none.",
     )
     limit_period: Literal["month", "quarter", "year", "ever"] = "year"
     auto_approve: StrictBool = Field(
@@ -63,7 +70,7 @@ class NewReward(_In):
 class RedemptionRequest(_In):
     """Redeem a reward; send a fresh Idempotency-Key header with each new request."""
 
-    reward_id: StrictInt
+    reward_id: StrictInt = Field(ge=1, le=MAX_ID)
 
 
 class Rejection(_In):
@@ -291,7 +298,7 @@ HR_ONLY = Reply(403, "Only HR or an administrator may do this.", Error)
 UNKNOWN_REDEMPTION = Reply(404, "No such redemption, or it is another employee's.", Error)
 BAD_INPUT = Reply(400, "Bad input; the message names the field.", Error)
 TAGS = ("rewards",)
-REDEMPTION_PATH = f"{API_PREFIX}/redemptions/<int:redemption_id>"
+REDEMPTION_PATH = f"{API_PREFIX}/redemptions/<id:redemption_id>"
 
 LIST_REWARDS = Operation(
     method="get",
@@ -332,6 +339,12 @@ REDEEM = Operation(
         "redemption is approved automatically or waits for HR."
     ),
     request_model=RedemptionRequest,
+    parameters=(
+        idempotency_key(
+            required=True,
+            description="A new unique value (e.g. a UUID) per redemption; repeat it to retry.",
+        ),
+    ),
     responses=(
         Reply(201, "Redeemed: the points are held.", Redemption),
         Reply(200, "This Idempotency-Key was used before: the same redemption.", Redemption),

@@ -9,11 +9,22 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.wrappers import Response
 
+from corp_carbon.domain.bounds import MAX_INT32, checked_request_key
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services import ledger
 from corp_carbon.web.access import current_actor, current_employee, login_required, roles_required
-from corp_carbon.web.openapi import API_PREFIX, Error, Operation, Parameter, Reply, api_route
+from corp_carbon.web.openapi import (
+    API_PREFIX,
+    IDEMPOTENCY_HEADER,
+    Error,
+    Operation,
+    Parameter,
+    Reply,
+    api_route,
+    idempotency_key,
+)
+from corp_carbon.web.params import PAGE_SCHEMA, api_page_number, page_number
 from corp_carbon.web.state import carbon
 
 PAGE_SIZE = 100
@@ -51,10 +62,12 @@ LEDGER = Operation(
         "Each entry carries its running balance and, for earnings and their reversals, a "
         "link to the trip whose page explains the points."
     ),
-    parameters=(
-        Parameter("page", "1-based page of 100 entries", {"type": "integer", "minimum": 1}),
+    parameters=(Parameter("page", "1-based page of 100 entries", PAGE_SCHEMA),),
+    responses=(
+        Reply(200, "The statement", Statement),
+        Reply(400, "A bad page parameter; the message names it.", Error),
+        Reply(401, "No session and no valid API token.", Error),
     ),
-    responses=(Reply(200, "The statement", Statement),),
     tags=("points",),
 )
 
@@ -62,8 +75,13 @@ LEDGER = Operation(
 class AdjustmentRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    employee: str = Field(description="email or employee number")
-    points: int = Field(description="positive credits, negative debits; never 0")
+    employee: str = Field(min_length=1, max_length=320, description="email or employee number")
+    points: int = Field(
+        ge=-MAX_INT32,
+        le=MAX_INT32,
+        description="positive credits, negative debits; never 0",
+        json_schema_extra={"not": {"const": 0}},
+    )
     reason: str = Field(min_length=1, description="why; kept with the transaction and audited")
 
 
@@ -84,10 +102,18 @@ ADJUST = Operation(
         "writes nothing. A debit below zero answers 409 `insufficient_balance`."
     ),
     request_model=AdjustmentRequest,
+    parameters=(
+        idempotency_key(
+            required=False,
+            description="Repeat the first request's key to retry it safely (default: a new one).",
+        ),
+    ),
     responses=(
         Reply(201, "Posted", AdjustmentResult),
         Reply(200, "Posted earlier under the same Idempotency-Key", AdjustmentResult),
         Reply(400, "Invalid request", Error),
+        Reply(401, "No session and no valid API token.", Error),
+        Reply(403, "Only HR or an administrator may do this.", Error),
         Reply(404, "Unknown employee", Error),
         Reply(409, "Insufficient balance, or the key was used for another request", Error),
     ),
@@ -114,7 +140,7 @@ def _lines() -> tuple[int, list[ledger.StatementLine]]:
 def api_my_ledger() -> Response:
     """200: balance and entries (newest first, 100 a page)."""
     balance, lines = _lines()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = api_page_number()
     chunk = lines[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     more = len(lines) > page * PAGE_SIZE
     body = Statement(
@@ -160,7 +186,8 @@ def api_adjust() -> tuple[Response, int]:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "body"
         raise DomainError(f"{field}: {first['msg']}") from None
-    key = request.headers.get("Idempotency-Key", "").strip() or uuid.uuid4().hex
+    sent = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    key = checked_request_key(sent) if sent else uuid.uuid4().hex
     posted = ledger.adjust(
         carbon().uow(),
         current_actor(),
@@ -182,7 +209,7 @@ def api_adjust() -> tuple[Response, int]:
 def points_page() -> str:
     """200: the employee's balance and statement."""
     balance, lines = _lines()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number()
     pages = max(1, -(-len(lines) // PAGE_SIZE))
     return render_template(
         "carbon/points.html",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 
 from corp_carbon.db.queries import activities_for, count_activities, department_totals, mode_totals
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services import trails
 from corp_carbon.web.access import current_employee, login_required, roles_required
+from corp_carbon.web.params import page_number
 from corp_carbon.web.state import carbon
 
 PAGE_SIZE = 50
@@ -15,7 +16,7 @@ PAGE_SIZE = 50
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/", view_func=home, endpoint="home")
-    bp.add_url_rule("/trips/<int:activity_id>", view_func=trip_detail, endpoint="trip_detail")
+    bp.add_url_rule("/trips/<id:activity_id>", view_func=trip_detail, endpoint="trip_detail")
     bp.add_url_rule("/admin", view_func=admin_overview, endpoint="admin_overview")
 
 
@@ -24,7 +25,7 @@ def home() -> str:
     """200: the employee's own trips, newest first, with totals by mode."""
     employee = current_employee()
     assert employee is not None
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number()
     with carbon().uow() as uow:
         trips = activities_for(
             uow.session, employee.id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE

@@ -21,7 +21,7 @@ def register(bp: Blueprint) -> None:
         "/rewards/redeem", view_func=redeem, endpoint="rewards_redeem", methods=["POST"]
     )
     bp.add_url_rule(
-        "/rewards/redemptions/<int:redemption_id>/cancel",
+        "/rewards/redemptions/<id:redemption_id>/cancel",
         view_func=cancel,
         endpoint="rewards_cancel",
         methods=["POST"],

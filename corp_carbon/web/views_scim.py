@@ -40,6 +40,7 @@ from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services import scim_provisioning as provisioning
+from corp_carbon.web import scim_openapi
 from corp_carbon.web.access import bearer_token, current_employee, current_token
 from corp_carbon.web.state import carbon
 
@@ -77,6 +78,7 @@ def register(bp: Blueprint) -> None:
         bp.add_url_rule(
             SCIM_PREFIX + rule, endpoint, scim_view(view), methods=METHODS, strict_slashes=False
         )
+    scim_openapi.describe(bp)
 
 
 # --- access, errors and answers -----------------------------------------------------------------

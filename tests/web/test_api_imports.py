@@ -368,3 +368,7 @@ def test_problems_are_paged(
         url = body["next"]
     assert len(seen) == total and seen == sorted(seen)
     assert client.get(f"{PUSH}/{run_id}?page=0", headers=headers).status_code == 400
+    for page in ("-1", "x", "2147483648", "99999999999999999999"):  # never an OFFSET overflow
+        refused = client.get(f"{PUSH}/{run_id}?page={page}", headers=headers)
+        assert refused.status_code == 400, refused.get_data(as_text=True)
+        assert refused.get_json()["error"]["message"].startswith(f"page '{page}'")

@@ -380,13 +380,17 @@ def test_the_openapi_document_describes_the_rewards_api(client: FlaskClient) -> 
     assert set(paths[REWARDS]) == {"get", "post"}
     assert set(paths[REDEMPTIONS]) == {"post"}
     for verb in ("approve", "reject", "fulfil", "cancel"):
-        assert f"{REDEMPTIONS}/<int:redemption_id>/{verb}" in paths
+        assert f"{REDEMPTIONS}/{{redemption_id}}/{verb}" in paths
     redeem = paths[REDEMPTIONS]["post"]
     assert {"200", "201", "400", "404", "409"} <= set(redeem["responses"])
     assert "Idempotency-Key" in redeem["description"]
+    header = next(p for p in redeem["parameters"] if p["in"] == "header")
+    assert header["name"] == "Idempotency-Key"
+    assert header["required"] is True
+    assert header["schema"]["minLength"] == 1 and header["schema"]["maxLength"] == 150
     body = redeem["requestBody"]["content"]["application/json"]["schema"]
     assert body == {"$ref": "#/components/schemas/RedemptionRequest"}
-    reject = paths[f"{REDEMPTIONS}/<int:redemption_id>/reject"]["post"]
+    reject = paths[f"{REDEMPTIONS}/{{redemption_id}}/reject"]["post"]
     assert reject["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/Rejection"
     )

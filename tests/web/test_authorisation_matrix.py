@@ -342,7 +342,7 @@ def calls(rule: Rule, method: str, data: Fixture) -> list[Call]:
         elif converter == "any":
             options = [o.strip().strip("'\"") for o in (match.group("args") or "").split(",")]
             choices = [(o, None, None) for o in options if o]
-        elif converter == "int":
+        elif converter in ("int", "id"):
             choices = [(str(_id_for(name, data)), None, None)]
         else:
             choices = [(MISSING_TEXT, None, None)]
@@ -555,7 +555,7 @@ def test_employee_routes_with_a_record_id_are_classified(app: Flask) -> None:
     assert unclassified == []
     for endpoint, owned in OWNED.items():
         assert endpoint in app.view_functions, endpoint
-        assert f"<int:{owned.argument}>" in next(
+        assert f"<id:{owned.argument}>" in next(
             r.rule for r in app.url_map.iter_rules() if r.endpoint == endpoint
         )
 
