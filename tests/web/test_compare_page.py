@@ -29,7 +29,7 @@ def test_the_form_alone_and_the_nav_link(employee: FlaskClient) -> None:
     response = employee.get("/compare")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert 'placeholder="LHR or London"' in page
+    assert 'placeholder="LHR, London or Paris Gare du Nord"' in page
     assert 'name="from"' in page and 'name="to"' in page
     assert "<table" not in page
     assert 'href="/compare" class="active">Compare trips</a>' in page
@@ -60,7 +60,7 @@ def test_london_to_edinburgh_lists_the_options_lowest_first(employee: FlaskClien
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("from=London&to=Xyzzyville", "&#39;Xyzzyville&#39;: not an IATA or ICAO airport code"),
+        ("from=London&to=Xyzzyville", "place &#39;Xyzzyville&#39;: no airport code, station or city of that name"),
         ("from=London&to=", "Enter both"),
         ("from=LHR&to=lhr", "the same place"),
         ("from=London&to=" + "x" * 101, "at most 100 characters"),
@@ -73,7 +73,7 @@ def test_problems_are_shown_inline(employee: FlaskClient, query: str, message: s
     assert 'class="flash error" role="alert"' in page
     assert message in page
     assert "<table" not in page
-    assert 'placeholder="LHR or London"' in page
+    assert 'placeholder="LHR, London or Paris Gare du Nord"' in page
 
 
 def test_atlantis_is_a_real_town_and_the_page_says_which(employee: FlaskClient) -> None:
