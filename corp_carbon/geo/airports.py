@@ -81,7 +81,7 @@ def _rank(city: Place, airport: Airport) -> float:
     """Nearest first, a large airport counting as if 30 km nearer than a medium one."""
     lat = city.lat - airport.place.lat
     lon = (city.lon - airport.place.lon) * math.cos(math.radians(city.lat))
-    degrees = (lat * lat + lon * lon) ** 0.5
+    degrees = math.hypot(lat, lon)
     return degrees * 111 - (30 if airport.large else 0)
 
 

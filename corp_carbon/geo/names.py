@@ -64,10 +64,11 @@ def _index() -> dict[str, tuple[tuple[int, bool], ...]]:
     that look like codes ("QQX", Bath's rail code) are left out: a code is not a name."""
     found: dict[str, dict[int, bool]] = {}
     for record in _records().values():
-        ident = int(record["geonameid"])
+        ident = int(str(record["geonameid"]))
         found.setdefault(key(str(record["name"])), {})[ident] = True
-        for name in record.get("alternatenames", ()):
-            if name and not _CODE.match(name):
+        alternates = record.get("alternatenames", ())
+        for name in alternates if isinstance(alternates, list | tuple) else ():
+            if name and not _CODE.match(str(name)):
                 found.setdefault(key(str(name)), {}).setdefault(ident, False)
     return {name: tuple(ids.items()) for name, ids in found.items() if name}
 
@@ -148,9 +149,10 @@ def station_names() -> dict[str, StationName]:
 @lru_cache(maxsize=1)
 def station_words() -> tuple[tuple[str, frozenset[str]], ...]:
     """Longest first, so "centraal station" is stripped before "station"."""
-    words = [(key(row["word"]), frozenset(row["countries"].split())) for row in _rows(
-        "station_words.csv"
-    )]
+    words = [
+        (key(row["word"]), frozenset(row["countries"].split()))
+        for row in _rows("station_words.csv")
+    ]
     return tuple(sorted(words, key=lambda w: -len(w[0])))
 
 

@@ -95,8 +95,10 @@ def ground(text: str, country: str | None = None) -> Resolution:
         candidates = city_candidates(" ".join(words), hints)
         if country is not None:
             candidates = tuple(c for c in candidates if c.place.country == country)
-        if candidates and candidates[0].population < AIRPORT_BEATS_TOWN and len(words) == len(
-            stem.split()
+        if (
+            candidates
+            and candidates[0].population < AIRPORT_BEATS_TOWN
+            and len(words) == len(stem.split())
         ):
             by_name = airports.named(value)
             if len(by_name) == 1:  # 'Heathrow' is the airport, not the town in Florida
@@ -139,7 +141,9 @@ def air(text: str) -> tuple[Resolution, ...]:
     if city is not None:
         own = airports.of_city(city.place, name)  # Paris: CDG, ORY
         if own:
-            return tuple(Resolution(text, p, _airport_of(value, p, city.place), city.rivals) for p in own)
+            return tuple(
+                Resolution(text, p, _airport_of(value, p, city.place), city.rivals) for p in own
+            )
     by_name = airports.named(value)  # 'Heathrow', 'Charles de Gaulle'
     if by_name:
         return tuple(Resolution(text, port) for port in by_name)
@@ -184,10 +188,7 @@ def ground_pair(origin: str, destination: str) -> tuple[Resolution, Resolution, 
                 continue
             if not _far(again.place, other.place):
                 first = start if first_is_origin else end
-                note = (
-                    f"{text!r} read as {again.place.describe()}, "
-                    f"not {first.place.describe()}"
-                )
+                note = f"{text!r} read as {again.place.describe()}, not {first.place.describe()}"
                 start, end = (again, end) if first_is_origin else (start, again)
                 break
     if start.place.country == end.place.country:

@@ -83,6 +83,8 @@ def trip_for(
 ) -> Trip:
     """The engine's view of a stored activity; fills in a missing distance from the places."""
     air = activity.mode is Mode.AIR
+    origin: places.Place | None
+    destination: places.Place | None
     pair = None
     if activity.origin and activity.destination:
         pair = _pair(activity.origin, activity.destination, air)

@@ -118,6 +118,8 @@ def ends(
     """The places a trip starts and ends at, and what the trail should say about how they
     were read: a flight's airports, a station's city, a namesake to check."""
     notes: list[str] = []
+    start: Resolution | None
+    end: Resolution | None
     if origin and destination:
         if mode in FLIGHT_LIKE:
             start, end = resolve.flight(origin, destination)
@@ -129,7 +131,8 @@ def ends(
         end = _one(destination, mode) if destination else None
     for found in (start, end):
         if found is not None:
-            notes += [_placed(found)] if _placed(found) else []
+            placed = _placed(found)
+            notes += [placed] if placed else []
             notes += found.notes()
     return start, end, tuple(notes)
 

@@ -3,8 +3,9 @@
 Flights need known airports (or the export's coordinates when the code is unknown, e.g.
 a new or a mistyped code next to good coordinates); a city name is read as its airport, never
 its town centre. Ground trips take station or place names; a name that could be a namesake
-elsewhere, or is not found, is kept with a row warning (``Located.warnings``). Distances the source gives win; otherwise great-circle, times the methodology's detour
-factor for ground modes. Each fallback is written into the segment's notes.
+elsewhere, or is not found, is kept with a row warning (``Located.warnings``). Distances
+the source gives win; otherwise great-circle, times the methodology's detour factor for
+ground modes. Each fallback is written into the segment's notes.
 """
 
 from __future__ import annotations
@@ -53,8 +54,9 @@ class PlaceProblem(Exception):
 
 def _point(found: resolve.Resolution) -> Point:
     place = found.place
-    return Point(place.code if place.kind == "airport" else place.name, place.country,
-                 place.lat, place.lon)
+    return Point(
+        place.code if place.kind == "airport" else place.name, place.country, place.lat, place.lon
+    )
 
 
 @lru_cache(maxsize=50_000)
@@ -151,6 +153,8 @@ def locate(segment: Segment, methodology: Methodology) -> Located:
         and segment.origin_lat is None
         and segment.destination_lat is None
     )
+    origin: Point | None
+    destination: Point | None
     pair = None
     if named and segment.origin and segment.destination:
         if segment.mode is Mode.AIR:
@@ -185,7 +189,6 @@ def locate(segment: Segment, methodology: Methodology) -> Located:
             source = DistanceSource.ESTIMATED
             notes.append(f"distance estimated: great circle {great_circle} km x detour {detour}")
     return Located(origin, destination, distance, source, tuple(notes), tuple(warnings))
-
 
 
 def route_km(first: Point | None, last: Point | None) -> Decimal | None:
