@@ -161,3 +161,10 @@ def test_a_name_shared_by_two_cities_asks_for_a_check() -> None:
     assert result.returncode == 0, result.stderr
     assert "please check 'Birmingham': read as Birmingham (GB)" in result.stdout
     assert "Birmingham (US)" in result.stdout
+
+
+def test_compare_says_where_station_names_were_placed() -> None:
+    result = run("compare", "--from", "St Pancras", "--to", "Gare du Nord")
+    assert result.returncode == 0, result.stderr
+    assert "note: 'St Pancras' placed at London (GB)" in result.stdout
+    assert "note: 'Gare du Nord' placed at Paris (FR)" in result.stdout
