@@ -26,15 +26,15 @@ MIN_CITY_POPULATION = 5000
 
 
 class UnknownPlace(DomainError):
-    """A name or code that is no known place; ``suggestions`` are names the user may have
-    meant (for "did you mean")."""
+    """A name or code that is no known place; ``text`` is what was given, for "did you
+    mean" (``geo.resolve.with_suggestions``)."""
 
     http_status = 422
     code = "unknown_place"
 
-    def __init__(self, message: str, suggestions: tuple[str, ...] = ()) -> None:
+    def __init__(self, message: str, text: str | None = None) -> None:
         super().__init__(message)
-        self.suggestions = suggestions
+        self.text = text
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,12 +114,14 @@ def ground(text: str, country: str | None = None) -> Resolution:
         if len(by_name) == 1:
             return Resolution(text, by_name[0])
     if is_code(value) and country is None:
-        raise UnknownPlace(f"{value!r}: not a known airport code, station or city")
+        raise UnknownPlace(f"{value!r}: not a known airport code, station or city", value)
     found = airport(value) if country is None and len(value) in (3, 4) else None
     if found is not None:  # a code in small letters: 'lhr'
         return Resolution(text, found)
     where = f" in {country}" if country else ""
-    raise UnknownPlace(f"place {text!r}: no airport code, station or city of that name{where}")
+    raise UnknownPlace(
+        f"place {text!r}: no airport code, station or city of that name{where}", text
+    )
 
 
 @lru_cache(maxsize=50_000)
@@ -158,7 +160,7 @@ def air(text: str) -> tuple[Resolution, ...]:
     found = airport(value)  # a code in small letters: 'lhr'
     if found is not None:
         return (Resolution(text, found),)
-    raise UnknownPlace(f"{value!r}: not an airport code, nor a city with an airport")
+    raise UnknownPlace(f"{value!r}: not an airport code, nor a city with an airport", value)
 
 
 def _airport_of(text: str, port: Place, city: Place) -> str:
@@ -219,3 +221,14 @@ def suggest(text: str, *, limit: int = 5) -> tuple[str, ...]:
             if choice not in seen:
                 seen.append(choice)
     return tuple(seen[:limit])
+
+
+def with_suggestions(exc: UnknownPlace) -> UnknownPlace:
+    """The same refusal, naming what the user may have meant when a name is misspelt
+    (codes get none: a wrong code is not a near miss of a town)."""
+    if not exc.text or is_code(exc.text.strip()):
+        return exc
+    options = suggest(exc.text, limit=3)
+    if not options:
+        return exc
+    return UnknownPlace(f"{exc.message}; did you mean {' or '.join(options)}?", exc.text)

@@ -180,7 +180,10 @@ def estimate(
     if radiative_forcing is not None:
         chosen = replace(chosen, radiative_forcing=radiative_forcing)
     scorer = Scorer(chosen, catalogue.factor_sets, catalogue.rate_cards)
-    return scorer.assess(build_trip(query, chosen))
+    try:
+        return scorer.assess(build_trip(query, chosen))
+    except UnknownPlace as exc:
+        raise resolve.with_suggestions(exc) from None
 
 
 #: the options of "compare before you book": each flight cabin, rail, coach, car by fuel.
@@ -209,7 +212,10 @@ def compare(
 ) -> list[Assessment]:
     """Every sensible way to make the trip, lowest emissions first."""
     scorer = Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards)
-    start, end, _ = resolve.ground_pair(origin, destination)
+    try:
+        start, end, _ = resolve.ground_pair(origin, destination)
+    except UnknownPlace as exc:
+        raise resolve.with_suggestions(exc) from None
     surface = places.great_circle_km(start.place, end.place) <= SURFACE_MAX_KM
     flying = _flight_offered(origin, destination)
     results = []

@@ -87,6 +87,16 @@ def test_unknown_airport_is_a_422_naming_the_code(employee: FlaskClient, code: s
     assert error["message"] == f"airport code {code!r}: not a known IATA or ICAO airport"
 
 
+def test_a_misspelt_place_is_refused_with_what_it_may_have_meant(employee: FlaskClient) -> None:
+    error = _error(employee.get(f"{ESTIMATE}?mode=rail&from=London&to=Edinbrugh"), 422)
+    assert error["message"].startswith(
+        "place 'Edinbrugh': no airport code, station or city of that name; "
+        "did you mean Edinburgh (GB) or "
+    )
+    error = _error(employee.get(f"{COMPARE}?from=Edinbrugh&to=London"), 422)
+    assert "did you mean Edinburgh (GB)" in error["message"]
+
+
 def test_a_flight_from_a_city_name_uses_its_airport_and_says_so(employee: FlaskClient) -> None:
     body = employee.get(f"{ESTIMATE}?mode=air&from=Paris&to=Tokyo&cabin=economy").get_json()
     places = [step["text"] for step in body["explanation"] if step["step"] == "place"]
