@@ -386,19 +386,28 @@ def estimate_command(
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def compare_command(origin: str, destination: str, as_json: bool) -> None:
     """Every sensible way to make a trip, lowest emissions first: compare before you book."""
-    from corp_carbon.services.estimates import compare, to_json
+    from corp_carbon.domain.vocabulary import Mode
+    from corp_carbon.services.estimates import compare, ends, to_json
 
     methodology, catalogue = _estimate_context()
     try:
         options = compare(origin, destination, methodology, catalogue)
+        notes = ends(origin, destination, Mode.RAIL)[2]  # how the names were read
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     if as_json:
-        payload = {"from": origin, "to": destination, "options": [to_json(o) for o in options]}
+        payload = {
+            "from": origin,
+            "to": destination,
+            "notes": list(notes),
+            "options": [to_json(o) for o in options],
+        }
         click.echo(json.dumps(payload, ensure_ascii=False))
         return
     rows = [to_json(o) for o in options]
     click.echo(f"{origin} -> {destination}  ({rows[0]['factor_set'] if rows else '-'})")
+    for note in notes:
+        click.echo(f"  note: {note}")
     click.echo(f"  {'option':<26}{'km':>10}{'kg CO2e':>12}{'points':>12}  baseline")
     for row in rows:
         click.echo(

@@ -34,6 +34,7 @@ def explain(a: Assessment) -> list[dict[str, Any]]:
     trip = a.trip
     fs = a.factor_set
     steps: list[dict[str, Any]] = [_step("summary", _plain(a))]
+    steps += [_step("place", note) for note in trip.place_notes]
     if trip.mode is Mode.HOTEL:
         steps.append(
             _step("quantity", f"{trip.nights or 1} room-night(s)", nights=trip.nights or 1)

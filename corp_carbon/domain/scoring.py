@@ -71,6 +71,9 @@ class Trip:
     #: the employee's declared usual commute (personal additionality).
     declared_mode: Mode | None = None
     declared_fuel: Fuel | None = None
+    #: how the places were read, where not literally: the airport used for a city, a
+    #: station's city, a namesake to check ("please check ...").
+    place_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

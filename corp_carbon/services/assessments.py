@@ -17,7 +17,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from corp_carbon import places
 from corp_carbon.catalogue import catalogue_for
 from corp_carbon.config import Settings
 from corp_carbon.db.models import (
@@ -37,6 +36,7 @@ from corp_carbon.domain.factors import FactorSet, UnknownFactorSet
 from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.scoring import Assessment, Scorer, Trip
 from corp_carbon.domain.vocabulary import ActivityStatus, DistanceSource, Mode
+from corp_carbon.geo import places, resolve
 from corp_carbon.services import methodology as methodology_service
 
 log = logging.getLogger("corp_carbon.assessments")
@@ -54,11 +54,25 @@ class AssessRun:
 
 
 @lru_cache(maxsize=20_000)
-def _place(text: str) -> places.Place | None:
+def _place(text: str, air: bool = False) -> places.Place | None:
     try:
-        return places.resolve(text)
+        return resolve.air(text)[0].place if air else resolve.ground(text).place
     except DomainError:
         return None
+
+
+@lru_cache(maxsize=20_000)
+def _pair(origin: str, destination: str, air: bool) -> tuple[places.Place, places.Place] | None:
+    """Both ends as the import read them: a flight's airports, a ground trip without a
+    namesake abroad."""
+    try:
+        if air:
+            start, end = resolve.flight(origin, destination)
+        else:
+            start, end, _ = resolve.ground_pair(origin, destination)
+    except DomainError:
+        return None
+    return start.place, end.place
 
 
 def trip_for(
@@ -68,18 +82,17 @@ def trip_for(
     methodology: Methodology,
 ) -> Trip:
     """The engine's view of a stored activity; fills in a missing distance from the places."""
-    origin = _place(activity.origin) if activity.origin else None
-    destination = _place(activity.destination) if activity.destination else None
-    if (
-        activity.mode is not Mode.AIR
-        and origin is not None
-        and destination is not None
-        and activity.origin
-        and activity.destination
-    ):  # as the import read them: no namesake abroad for a ground trip
-        origin, destination, _ = places.closer_pair(
-            activity.origin, activity.destination, origin, destination
-        )
+    air = activity.mode is Mode.AIR
+    origin: places.Place | None
+    destination: places.Place | None
+    pair = None
+    if activity.origin and activity.destination:
+        pair = _pair(activity.origin, activity.destination, air)
+    if pair is not None:
+        origin, destination = pair
+    else:
+        origin = _place(activity.origin, air) if activity.origin else None
+        destination = _place(activity.destination, air) if activity.destination else None
     distance, source = activity.distance_km, activity.distance_source
     note = ""
     if distance is None and origin and destination:
@@ -94,10 +107,9 @@ def trip_for(
             note = f"estimated: great circle {great_circle} km x detour factor {detour}"
     route_km = None
     if journey is not None and activity.mode in (Mode.RAIL, Mode.COACH):
-        start, end = _place(journey.origin), _place(journey.destination)
-        if start and end:
-            start, end, _ = places.closer_pair(journey.origin, journey.destination, start, end)
-            route_km = places.great_circle_km(start, end)
+        ends = _pair(journey.origin, journey.destination, False)
+        if ends:
+            route_km = places.great_circle_km(*ends)
     if route_km is None and origin and destination:
         route_km = places.great_circle_km(origin, destination)
     return Trip(

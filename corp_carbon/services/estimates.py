@@ -11,7 +11,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from corp_carbon import places
 from corp_carbon.catalogue import Catalogue
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.factors import MissingFactor, UnknownFactorSet
@@ -26,6 +25,9 @@ from corp_carbon.domain.vocabulary import (
     VehicleSize,
     label,
 )
+from corp_carbon.geo import places, resolve
+from corp_carbon.geo.places import UnknownPlace
+from corp_carbon.geo.resolve import Resolution
 
 FLIGHT_LIKE = frozenset({Mode.AIR})
 
@@ -65,8 +67,9 @@ def build_trip(query: TripQuery, methodology: Methodology) -> Trip:
     mode = choice(Mode, "mode", query.mode)
     if mode is None:
         raise DomainError(f"mode: required; accepted: {', '.join(m.value for m in Mode)}")
-    origin = places.resolve(query.origin) if query.origin else None
-    destination = places.resolve(query.destination) if query.destination else None
+    start, end, read = ends(query.origin, query.destination, mode)
+    origin = start.place if start else None
+    destination = end.place if end else None
     given = _decimal_km(query.distance_km)
     great_circle = places.great_circle_km(origin, destination) if origin and destination else None
     route = f"{origin.code}-{destination.code}" if origin and destination else ""
@@ -105,7 +108,47 @@ def build_trip(query: TripQuery, methodology: Methodology) -> Trip:
         destination_country=destination.country if destination else None,
         route_km=route_km,
         year=query.year or date.today().year,
+        place_notes=read,
     )
+
+
+def ends(
+    origin: str | None, destination: str | None, mode: Mode
+) -> tuple[Resolution | None, Resolution | None, tuple[str, ...]]:
+    """The places a trip starts and ends at, and what the trail should say about how they
+    were read: a flight's airports, a station's city, a namesake to check."""
+    notes: list[str] = []
+    start: Resolution | None
+    end: Resolution | None
+    if origin and destination:
+        if mode in FLIGHT_LIKE:
+            start, end = resolve.flight(origin, destination)
+        else:
+            start, end, reread = resolve.ground_pair(origin, destination)
+            notes += [reread] if reread else []
+    else:
+        start = _one(origin, mode) if origin else None
+        end = _one(destination, mode) if destination else None
+    for found in (start, end):
+        if found is not None:
+            placed = _placed(found)
+            notes += [placed] if placed else []
+            notes += found.notes()
+    return start, end, tuple(notes)
+
+
+def _one(text: str, mode: Mode) -> Resolution:
+    return resolve.air(text)[0] if mode in FLIGHT_LIKE else resolve.ground(text)
+
+
+def _placed(found: Resolution) -> str | None:
+    """Where a named station or place was put, when its words are not the place's name."""
+    place = found.place
+    if place.kind == "airport" or found.read_as:
+        return None
+    if found.text.strip().casefold() == place.name.casefold():
+        return None
+    return f"{found.text.strip()!r} placed at {place.describe()}"
 
 
 def _decimal_km(value: str | Decimal | None) -> Decimal | None:
@@ -137,7 +180,10 @@ def estimate(
     if radiative_forcing is not None:
         chosen = replace(chosen, radiative_forcing=radiative_forcing)
     scorer = Scorer(chosen, catalogue.factor_sets, catalogue.rate_cards)
-    return scorer.assess(build_trip(query, chosen))
+    try:
+        return scorer.assess(build_trip(query, chosen))
+    except UnknownPlace as exc:
+        raise resolve.with_suggestions(exc) from None
 
 
 #: the options of "compare before you book": each flight cabin, rail, coach, car by fuel.
@@ -166,12 +212,16 @@ def compare(
 ) -> list[Assessment]:
     """Every sensible way to make the trip, lowest emissions first."""
     scorer = Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards)
-    start, end = places.resolve(origin), places.resolve(destination)
-    surface = places.great_circle_km(start, end) <= SURFACE_MAX_KM
+    try:
+        start, end, _ = resolve.ground_pair(origin, destination)
+    except UnknownPlace as exc:
+        raise resolve.with_suggestions(exc) from None
+    surface = places.great_circle_km(start.place, end.place) <= SURFACE_MAX_KM
+    flying = _flight_offered(origin, destination)
     results = []
     seen_air_factors: set[str] = set()
     for mode, cabin, fuel in COMPARE_OPTIONS:
-        if mode is not Mode.AIR and not surface:
+        if (mode is Mode.AIR and not flying) or (mode is not Mode.AIR and not surface):
             continue
         query = TripQuery(
             mode=mode.value, origin=origin, destination=destination, cabin=cabin, fuel=fuel
@@ -187,6 +237,19 @@ def compare(
             seen_air_factors.add(factor.key)
         results.append(result)
     return sorted(results, key=lambda a: (a.kg_co2e, _option_label(a)))
+
+
+#: no flight is offered between places closer than this (Frankfurt to FRA is 12 km).
+FLIGHT_MIN_KM = Decimal(100)
+
+
+def _flight_offered(origin: str, destination: str) -> bool:
+    """A flight is an option when both ends have airports at least ``FLIGHT_MIN_KM`` apart."""
+    try:
+        start, end = resolve.flight(origin, destination)
+    except UnknownPlace:
+        return False
+    return places.great_circle_km(start.place, end.place) >= FLIGHT_MIN_KM
 
 
 def _option_label(a: Assessment) -> str:

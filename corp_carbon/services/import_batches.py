@@ -269,6 +269,10 @@ def _plan_booking(
             )
             out.counts["rejected"] += 1
             continue
+        out.problems += [
+            RowProblem(booking.row, w.field, w.reason, w.value, rejected=False)
+            for w in located.warnings
+        ]
         digest = record_hash(segment, employee_id)
         held = by_key.get(key)
         status = _status(segment)

@@ -1,9 +1,11 @@
 """Where a segment starts and ends, and how far it goes, for the import pipeline.
 
 Flights need known airports (or the export's coordinates when the code is unknown, e.g.
-a new or a mistyped code next to good coordinates); ground trips take station or place
-names. Distances the source gives win; otherwise great-circle, times the methodology's detour
-factor for ground modes. Each fallback is written into the segment's notes.
+a new or a mistyped code next to good coordinates); a city name is read as its airport, never
+its town centre. Ground trips take station or place names; a name that could be a namesake
+elsewhere, or is not found, is kept with a row warning (``Located.warnings``). Distances
+the source gives win; otherwise great-circle, times the methodology's detour factor for
+ground modes. Each fallback is written into the segment's notes.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from corp_carbon import places
 from corp_carbon.domain.bookings import Segment
-from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.geo import haversine_km
 from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.scoring import ZERO_EMISSION_MODES
 from corp_carbon.domain.vocabulary import CalculationMethod, DistanceSource, Mode
+from corp_carbon.geo import places, resolve
+from corp_carbon.geo.places import UnknownPlace
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,8 @@ class Located:
     distance_km: Decimal | None
     distance_source: DistanceSource | None
     notes: tuple[str, ...]
+    #: names kept but worth a check (a namesake, not found): row warnings of the import
+    warnings: tuple[PlaceProblem, ...] = ()
 
 
 class PlaceProblem(Exception):
@@ -48,23 +52,34 @@ class PlaceProblem(Exception):
         self.field, self.reason, self.value = field, reason, value
 
 
-@lru_cache(maxsize=50_000)
-def _airport(code: str) -> Point | None:
-    found = places.airport(code)
-    return None if found is None else Point(found.code, found.country, found.lat, found.lon)
+def _point(found: resolve.Resolution) -> Point:
+    place = found.place
+    return Point(
+        place.code if place.kind == "airport" else place.name, place.country, place.lat, place.lon
+    )
 
 
 @lru_cache(maxsize=50_000)
-def _place(text: str) -> Point | None:
+def _airport(text: str) -> tuple[Point, tuple[str, ...]] | str:
+    """The airport a flight end names (its notes), or why there is none."""
     try:
-        found = places.resolve(text, prefer_airport=False)
-    except DomainError:
+        found = resolve.air(text)[0]
+    except UnknownPlace as exc:
+        return f"unknown airport code {text!r}" if places.is_code(text) else exc.message
+    return _point(found), found.notes()
+
+
+@lru_cache(maxsize=50_000)
+def _place(text: str) -> tuple[Point, tuple[str, ...]] | None:
+    try:
+        found = resolve.ground(text)
+    except UnknownPlace:
         return None
-    return Point(found.name, found.country, found.lat, found.lon)
+    return _point(found), found.notes()
 
 
 def _end(
-    segment: Segment, which: str, notes: list[str]
+    segment: Segment, which: str, notes: list[str], warnings: list[PlaceProblem]
 ) -> tuple[Point | None, PlaceProblem | None]:
     text: str | None = getattr(segment, which)
     lat, lon = getattr(segment, f"{which}_lat"), getattr(segment, f"{which}_lon")
@@ -76,56 +91,89 @@ def _end(
         return given, None
     if segment.mode is Mode.AIR:
         found = _airport(text)
-        if found is None and given is not None:
+        if isinstance(found, str) and given is not None:
             notes.append(f"airport code {text} unknown: position taken from the export")
             return given, None
-        if found is None:
-            return None, PlaceProblem(which, f"unknown airport code {text!r}", text)
-        return found, None
-    found = _place(text)
-    if found is None and given is None:
+        if isinstance(found, str):
+            return None, PlaceProblem(which, found, text)
+        notes.extend(found[1])
+        return found[0], None
+    located = _place(text)
+    if located is None and given is None:
         notes.append(f"place {text!r} not found")
-    return found or given, None
+        warnings.append(PlaceProblem(which, f"place {text!r} not found: please check", text))
+    if located is None:
+        return given, None
+    for note in located[1]:
+        notes.append(note)
+        warnings.append(PlaceProblem(which, note, text))
+    return located[0], None
+
+
+#: a note about one end of a segment: (field, note, the value it is about)
+EndNote = tuple[str, str, str]
 
 
 @lru_cache(maxsize=50_000)
-def _named_pair(origin: str, destination: str) -> tuple[Point, Point, str | None] | None:
+def _named_pair(origin: str, destination: str) -> tuple[Point, Point, tuple[EndNote, ...]] | None:
     """Two place names of a ground trip, read so that a namesake abroad does not turn a
-    train to Milan into a trip from Lesotho (``places.closer_pair``)."""
+    train to Milan into a trip from Lesotho (``resolve.ground_pair``); with the notes."""
     try:
-        start = places.resolve(origin, prefer_airport=False)
-        end = places.resolve(destination, prefer_airport=False)
-    except DomainError:
+        start, end, note = resolve.ground_pair(origin, destination)
+    except UnknownPlace:
         return None
-    start, end, note = places.closer_pair(origin, destination, start, end)
-    return (
-        Point(start.name, start.country, start.lat, start.lon),
-        Point(end.name, end.country, end.lat, end.lon),
-        note,
-    )
+    notes: list[EndNote] = []
+    if note:
+        field = "origin" if start.place != resolve.ground(origin).place else "destination"
+        notes.append((field, note, origin if field == "origin" else destination))
+    notes += [("origin", n, origin) for n in start.notes()]
+    notes += [("destination", n, destination) for n in end.notes()]
+    return _point(start), _point(end), tuple(notes)
+
+
+@lru_cache(maxsize=50_000)
+def _flight(origin: str, destination: str) -> tuple[Point, Point, tuple[EndNote, ...]] | None:
+    """Both airports of a flight given by names or codes: the pair with the shortest route."""
+    try:
+        start, end = resolve.flight(origin, destination)
+    except UnknownPlace:
+        return None
+    notes = [("origin", n, origin) for n in start.notes()]
+    notes += [("destination", n, destination) for n in end.notes()]
+    return _point(start), _point(end), tuple(notes)
 
 
 def locate(segment: Segment, methodology: Methodology) -> Located:
     """The segment's ends and distance; raises PlaceProblem when a flight cannot be placed."""
     notes: list[str] = []
-    origin, problem = _end(segment, "origin", notes)
-    if problem:
-        raise problem
-    destination, problem = _end(segment, "destination", notes)
-    if problem:
-        raise problem
-    if (
-        segment.mode is not Mode.AIR
-        and segment.origin
+    warnings: list[PlaceProblem] = []
+    named = (
+        segment.origin
         and segment.destination
         and segment.origin_lat is None
         and segment.destination_lat is None
-    ):
-        pair = _named_pair(segment.origin, segment.destination)
-        if pair is not None:
-            origin, destination, note = pair
-            if note:
-                notes.append(note)
+    )
+    origin: Point | None
+    destination: Point | None
+    pair = None
+    if named and segment.origin and segment.destination:
+        if segment.mode is Mode.AIR:
+            pair = _flight(segment.origin, segment.destination)
+        else:
+            pair = _named_pair(segment.origin, segment.destination)
+    if pair is not None:
+        origin, destination, pair_notes = pair
+        for field, note, value in pair_notes:
+            notes.append(note)
+            if segment.mode is not Mode.AIR or note.startswith("please check"):
+                warnings.append(PlaceProblem(field, note, value))
+    else:
+        origin, problem = _end(segment, "origin", notes, warnings)
+        if problem:
+            raise problem
+        destination, problem = _end(segment, "destination", notes, warnings)
+        if problem:
+            raise problem
     distance, source = segment.distance_km, segment.distance_source
     if distance is not None:
         source = source or DistanceSource.GIVEN
@@ -140,7 +188,7 @@ def locate(segment: Segment, methodology: Methodology) -> Located:
             distance = (great_circle * detour).quantize(Decimal("0.001"))
             source = DistanceSource.ESTIMATED
             notes.append(f"distance estimated: great circle {great_circle} km x detour {detour}")
-    return Located(origin, destination, distance, source, tuple(notes))
+    return Located(origin, destination, distance, source, tuple(notes), tuple(warnings))
 
 
 def route_km(first: Point | None, last: Point | None) -> Decimal | None:

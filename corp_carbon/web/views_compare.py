@@ -7,10 +7,11 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
-from corp_carbon import places
 from corp_carbon.catalogue import catalogue_for
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.points import AVOIDED_GRAMS
+from corp_carbon.geo import resolve
+from corp_carbon.geo.places import UnknownPlace
 from corp_carbon.services import methodology
 from corp_carbon.services.estimates import compare, to_json
 from corp_carbon.web.access import login_required
@@ -21,6 +22,16 @@ MAX_PLACE_LENGTH = 100
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/compare", view_func=compare_page, endpoint="compare")
+
+
+@dataclass(frozen=True)
+class Choices:
+    """Places a name may stand for: the user picks one instead of the page guessing."""
+
+    field: str  # "from" or "to"
+    text: str
+    reason: str
+    options: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -41,14 +52,48 @@ def compare_page() -> str:
     destination = request.args.get("to", "").strip()
     route: Route | None = None
     error = None
+    choices: list[Choices] = []
     if origin or destination:
         try:
-            route = _route(origin, destination)
+            choices = _choices(origin, destination)
+            route = None if choices else _route(origin, destination)
         except DomainError as exc:
             error = exc.message
     return render_template(
-        "carbon/compare.html", origin=origin, destination=destination, route=route, error=error
+        "carbon/compare.html",
+        origin=origin,
+        destination=destination,
+        route=route,
+        error=error,
+        choices=choices,
     )
+
+
+def _choices(origin: str, destination: str) -> list[Choices]:
+    """For each end that is unknown or could be a namesake: what the user may have meant.
+    Empty when both ends are clear (or the other end settles a namesake)."""
+    if not origin or not destination:
+        return []
+    found: list[Choices] = []
+    ends: dict[str, resolve.Resolution] = {}
+    for field, text in (("from", origin), ("to", destination)):
+        if len(text) > MAX_PLACE_LENGTH:
+            return []  # _route says why
+        try:
+            ends[field] = resolve.ground(text)
+        except UnknownPlace as exc:
+            options = resolve.suggest(text)
+            if not options:
+                raise
+            found.append(Choices(field, text, exc.message, options))
+    if found or len(ends) < 2:
+        return found
+    start, end, _ = resolve.ground_pair(origin, destination)
+    for field, text, end_found in (("from", origin, start), ("to", destination, end)):
+        if end_found.rivals:
+            options = tuple(resolve.label(p) for p in (end_found.place, *end_found.rivals))
+            found.append(Choices(field, text, f"{text!r} is the name of several places", options))
+    return found
 
 
 def _route(origin: str, destination: str) -> Route:
@@ -57,7 +102,7 @@ def _route(origin: str, destination: str) -> Route:
     for name, value in (("From", origin), ("To", destination)):
         if len(value) > MAX_PLACE_LENGTH:
             raise DomainError(f"{name}: at most {MAX_PLACE_LENGTH} characters, please.")
-    start, end = places.resolve(origin), places.resolve(destination)
+    start, end = (found.place for found in resolve.ground_pair(origin, destination)[:2])
     if start == end:
         raise DomainError(f"From and To are the same place: {start.describe()}.")
     settings = carbon().settings

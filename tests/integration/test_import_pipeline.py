@@ -448,11 +448,11 @@ def test_two_concurrent_runs_of_one_file_store_it_once(
     assert sum(_balances(uow, ids).values()) > 0
 
 
-def test_a_namesake_abroad_does_not_stretch_a_train_ride(
+def test_a_station_is_read_in_its_own_country_not_as_a_namesake(
     uow: UnitOfWork, settings: Settings, tmp_path: Path
 ) -> None:
-    """ "Roma Termini" alone is Roma in Lesotho (GeoNames' official name); on a train to
-    Milano Centrale it must be Rome, and the trail rebuilt later must read it the same way."""
+    """ "Roma" alone is also Roma in Lesotho (GeoNames' official name); "Roma Termini" is the
+    station of Rome, on the import and in the trail rebuilt later alike."""
     from corp_carbon.db.queries import activities_for
     from corp_carbon.services import trails
 
@@ -463,12 +463,39 @@ def test_a_namesake_abroad_does_not_stretch_a_train_ride(
     )
     export = tmp_path / "navan_italy.csv"
     export.write_text("\n".join([rows[0], train]) + "\n", encoding="utf-8")
-    _run(uow, settings, "navan", export)
+    report = _run(uow, settings, "navan", export)
     [ride] = _activities(uow, mode=Mode.RAIL)
     assert ride.distance_km is not None and 400 < ride.distance_km < 700  # not 8,000 km
-    assert ride.note is not None and "read as Rome (IT), not Roma (LS)" in ride.note
+    assert ride.note is not None and "(LS)" not in ride.note
+    assert not report.problems
     with uow:
         [view] = trails.complete(
             uow.session, settings, activities_for(uow.session, ids["E1004"], limit=5)
         )
     assert "check" not in [s.get("step") for s in view.explanation]
+
+
+def test_a_namesake_abroad_is_read_again_and_the_row_says_so(
+    uow: UnitOfWork, settings: Settings, tmp_path: Path
+) -> None:
+    """ "Valencia" alone is Valencia, Venezuela (the larger); on a train to Madrid it is read
+    in Spain, and the import warns on the row so someone can check it."""
+    _people(uow)
+    rows = NAVAN.read_text(encoding="utf-8").splitlines()
+    train = rows[9].replace(
+        "Madrid Puerta de Atocha>Barcelona Sants", "Valencia Nord>Madrid Chamartín"
+    )
+    export = tmp_path / "navan_valencia.csv"
+    export.write_text("\n".join([rows[0], train]) + "\n", encoding="utf-8")
+    report = _run(uow, settings, "navan", export)
+    [ride] = _activities(uow, mode=Mode.RAIL)
+    assert ride.distance_km is not None and 300 < ride.distance_km < 400
+    message = "'Valencia Nord' read as Valencia (ES), not Valencia (VE)"
+    assert ride.note is not None and message in ride.note
+    [warning] = report.problems
+    assert (warning.row, warning.field, warning.reason, warning.rejected) == (
+        2,
+        "origin",
+        message,
+        False,
+    )

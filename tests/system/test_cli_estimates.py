@@ -100,7 +100,15 @@ def test_estimate_without_places_and_without_rf() -> None:
         (["--mode", "plane", "--distance-km", "5"], "mode 'plane': accepted: air, rail"),
         (
             ["--mode", "air", "--from", "LHR", "--to", "Q9Z"],
-            "place 'Q9Z': not an IATA or ICAO airport code",
+            "airport code 'Q9Z': not a known IATA or ICAO airport",
+        ),
+        (  # not an airport: never Bath, whose GeoNames entry lists the rail code QQX
+            ["--mode", "air", "--from", "LHR", "--to", "QQX"],
+            "airport code 'QQX': not a known IATA or ICAO airport",
+        ),
+        (  # nor Loimaa (Finland)
+            ["--mode", "air", "--from", "LHR", "--to", "QZJ"],
+            "airport code 'QZJ': not a known IATA or ICAO airport",
         ),
         (
             ["--mode", "air", "--distance-km", "5", "--cabin", "coach"],
@@ -138,3 +146,25 @@ def test_compare_lists_every_sensible_mode_lowest_first() -> None:
     table = run("compare", "--from", "London", "--to", "Paris")
     assert "Rail" in table.stdout
     assert "an economy flight" in table.stdout
+
+
+def test_a_flight_between_city_names_says_which_airports_it_used() -> None:
+    result = run("estimate", "--mode", "air", "--from", "Frankfurt", "--to", "Ulm")
+    assert result.returncode == 0, result.stderr
+    # Ulm has no airport: the flight ends at the one serving it, never at the town centre
+    assert "'Frankfurt' read as FRA (Frankfurt Airport)" in result.stdout
+    assert "'Ulm' read as STR (Stuttgart Airport), the airport serving Ulm (DE)" in result.stdout
+
+
+def test_a_name_shared_by_two_cities_asks_for_a_check() -> None:
+    result = run("estimate", "--mode", "hotel", "--to", "Birmingham", "--nights", "1")
+    assert result.returncode == 0, result.stderr
+    assert "please check 'Birmingham': read as Birmingham (GB)" in result.stdout
+    assert "Birmingham (US)" in result.stdout
+
+
+def test_compare_says_where_station_names_were_placed() -> None:
+    result = run("compare", "--from", "St Pancras", "--to", "Gare du Nord")
+    assert result.returncode == 0, result.stderr
+    assert "note: 'St Pancras' placed at London (GB)" in result.stdout
+    assert "note: 'Gare du Nord' placed at Paris (FR)" in result.stdout

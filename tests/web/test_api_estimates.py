@@ -78,10 +78,31 @@ def test_radiative_forcing_can_be_switched_off(employee: FlaskClient) -> None:
     assert without["kg_co2e"] < with_rf["kg_co2e"]
 
 
-def test_unknown_airport_is_a_400_naming_the_code(employee: FlaskClient) -> None:
-    error = _error(employee.get(f"{ESTIMATE}?mode=air&from=LHR&to=QQZ&cabin=economy"), 400)
+@pytest.mark.parametrize("code", ["QQZ", "QQX", "QZJ"])
+def test_unknown_airport_is_a_422_naming_the_code(employee: FlaskClient, code: str) -> None:
+    """QQX and QZJ are GeoNames alternate names of Bath and Loimaa: a flight to a code
+    that is no airport is refused, never flown to a namesake town."""
+    error = _error(employee.get(f"{ESTIMATE}?mode=air&from=LHR&to={code}&cabin=economy"), 422)
     assert error["code"] == "unknown_place"
-    assert "QQZ" in error["message"]
+    assert error["message"] == f"airport code {code!r}: not a known IATA or ICAO airport"
+
+
+def test_a_misspelt_place_is_refused_with_what_it_may_have_meant(employee: FlaskClient) -> None:
+    error = _error(employee.get(f"{ESTIMATE}?mode=rail&from=London&to=Edinbrugh"), 422)
+    assert error["message"].startswith(
+        "place 'Edinbrugh': no airport code, station or city of that name; "
+        "did you mean Edinburgh (GB) or "
+    )
+    error = _error(employee.get(f"{COMPARE}?from=Edinbrugh&to=London"), 422)
+    assert "did you mean Edinburgh (GB)" in error["message"]
+
+
+def test_a_flight_from_a_city_name_uses_its_airport_and_says_so(employee: FlaskClient) -> None:
+    body = employee.get(f"{ESTIMATE}?mode=air&from=Paris&to=Tokyo&cabin=economy").get_json()
+    places = [step["text"] for step in body["explanation"] if step["step"] == "place"]
+    assert any(text.startswith("'Paris' read as CDG") for text in places), places
+    assert any(text.startswith("'Tokyo' read as HND") for text in places), places
+    assert 9700 < body["distance_km"] < 9750  # CDG-HND, not the town centres
 
 
 def test_unknown_factor_set_is_a_404_listing_the_accepted_ones(employee: FlaskClient) -> None:
@@ -136,7 +157,7 @@ def test_compare_lists_rail_with_points_and_flights_without(employee: FlaskClien
 
 def test_compare_needs_both_places(employee: FlaskClient) -> None:
     assert "to" in _error(employee.get(f"{COMPARE}?from=LHR"), 400)["message"]
-    assert _error(employee.get(f"{COMPARE}?from=LHR&to=QQZ"), 400)["code"] == "unknown_place"
+    assert _error(employee.get(f"{COMPARE}?from=LHR&to=QQZ"), 422)["code"] == "unknown_place"
 
 
 def test_openapi_document_is_valid_and_describes_the_endpoints(client: FlaskClient) -> None:

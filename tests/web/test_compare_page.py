@@ -29,7 +29,7 @@ def test_the_form_alone_and_the_nav_link(employee: FlaskClient) -> None:
     response = employee.get("/compare")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert 'placeholder="LHR or London"' in page
+    assert 'placeholder="LHR, London or Paris Gare du Nord"' in page
     assert 'name="from"' in page and 'name="to"' in page
     assert "<table" not in page
     assert 'href="/compare" class="active">Compare trips</a>' in page
@@ -60,7 +60,10 @@ def test_london_to_edinburgh_lists_the_options_lowest_first(employee: FlaskClien
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("from=London&to=Xyzzyville", "&#39;Xyzzyville&#39;: not an IATA or ICAO airport code"),
+        (
+            "from=London&to=Xyzzyville",
+            "place &#39;Xyzzyville&#39;: no airport code, station or city of that name",
+        ),
         ("from=London&to=", "Enter both"),
         ("from=LHR&to=lhr", "the same place"),
         ("from=London&to=" + "x" * 101, "at most 100 characters"),
@@ -73,7 +76,7 @@ def test_problems_are_shown_inline(employee: FlaskClient, query: str, message: s
     assert 'class="flash error" role="alert"' in page
     assert message in page
     assert "<table" not in page
-    assert 'placeholder="LHR or London"' in page
+    assert 'placeholder="LHR, London or Paris Gare du Nord"' in page
 
 
 def test_atlantis_is_a_real_town_and_the_page_says_which(employee: FlaskClient) -> None:
@@ -86,3 +89,40 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: FlaskClient) -> None:
     response = client.get("/compare?from=London&to=Edinburgh")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
+
+
+def test_station_names_are_read_as_their_cities_not_namesakes(employee: FlaskClient) -> None:
+    """ "St Pancras → Gare du Nord" once became "Sète (FR) → Gare (FR)", 765 km."""
+    page = employee.get("/compare?from=St+Pancras&to=Gare+du+Nord").get_data(as_text=True)
+    assert "London (GB) → Paris (FR)" in page
+    rail = next(row for row in _rows(page) if "<td>Rail</td>" in row)
+    km = float(re.findall(r'class="num">([\d,]+)<', rail)[0].replace(",", ""))
+    assert 380 < km < 480  # 344 km great circle times the rail detour factor
+
+
+def test_no_flight_is_offered_between_places_a_few_km_apart(employee: FlaskClient) -> None:
+    page = employee.get("/compare?from=Frankfurt&to=FRA").get_data(as_text=True)
+    assert "Frankfurt am Main (DE) → FRA (Frankfurt am Main International Airport, DE)" in page
+    rows = _rows(page)
+    assert rows and not [row for row in rows if "<td>Flight" in row]
+
+
+@pytest.mark.parametrize(
+    ("query", "choices"),
+    [  # a name of several cities: the user chooses, the page does not guess
+        ("from=Cambridge&to=Paris", ["Cambridge (GB)", "Cambridge (US)"]),
+        ("from=London&to=Edinbrugh", ["Edinburgh (GB)"]),  # a typo: what it may have meant
+    ],
+)
+def test_did_you_mean_instead_of_a_guess(
+    employee: FlaskClient, query: str, choices: list[str]
+) -> None:
+    page = employee.get(f"/compare?{query}").get_data(as_text=True)
+    assert "Did you mean" in page
+    assert "<table" not in page
+    for choice in choices:
+        assert f">{choice}</a>" in page
+    link = re.search(r'href="(/compare\?[^"]+)">' + re.escape(choices[0]), page)
+    assert link is not None
+    chosen = employee.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "Did you mean" not in chosen and "<table" in chosen

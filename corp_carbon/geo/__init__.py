@@ -1,0 +1,1 @@
+"""Gazetteer and place resolution: airports, stations and cities, offline, from shipped data."""
