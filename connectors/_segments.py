@@ -16,7 +16,8 @@ from typing import TypeVar
 
 from connectors import fields
 from connectors.fields import FieldError
-from corp_carbon.domain.bookings import BookingRecord, Record, RowProblem, Traveller
+from corp_carbon.domain.bookings import BookingRecord, Record, RowProblem, Segment, Traveller
+from corp_carbon.domain.matching import segment_identity
 from corp_carbon.domain.vocabulary import Cabin
 
 T = TypeVar("T")
@@ -54,6 +55,13 @@ class Findings:
 
     def warn(self, name: str, reason: str, value: object = None) -> None:
         self.problems.append(RowProblem(self.row, name, reason, shown(value), rejected=False))
+
+    def repeat(self, name: str, first_row: int, since: int | None = None) -> None:
+        """This row repeats an earlier segment of the booking: a warning, counted once. The
+        warnings met reading it since ``since`` (problems count) go: the first copy has them."""
+        if since is not None:
+            self.problems[since:] = [p for p in self.problems[since:] if p.rejected]
+        self.problems.append(repeated(self.row, name, first_row))
 
     def check(self, name: str, raw: T, parse: Callable[[T], R], *, reject: bool = True) -> R | None:
         """``parse(raw)``, or None with a problem (rejecting unless ``reject=False``)."""
@@ -178,3 +186,32 @@ def unique_key(key: str, seen: dict[str, int]) -> str:
     count = seen.get(key, 0) + 1
     seen[key] = count
     return key if count == 1 else f"{key}#{count}"
+
+
+def repeated(row: int, name: str, first_row: int) -> RowProblem:
+    """The warning for a repeated segment (the pipeline counts it under duplicates)."""
+    return RowProblem(
+        row,
+        name,
+        f"same segment as row {first_row}: counted once",
+        rejected=False,
+        repeat_of=first_row,
+    )
+
+
+class Repeats:
+    """The segments of one booking read so far, by what identifies their travel: a segment
+    that agrees with an earlier one on all of it is the same segment repeated (an export
+    re-run or pasted twice), not a second leg. One dict lookup per segment."""
+
+    def __init__(self) -> None:
+        self._first: dict[tuple[object, ...], int] = {}
+
+    def first_row(self, segment: Segment, row: int, *extra: object) -> int | None:
+        """The row of the earlier segment ``segment`` repeats, or None (then it is recorded).
+        ``extra`` adds what identifies it beyond the segment (a line's traveller)."""
+        identity = (*segment_identity(segment), *extra)
+        first = self._first.get(identity)
+        if first is None:
+            self._first[identity] = row
+        return first

@@ -9,7 +9,7 @@ on each of its segments, ``CouponStatus`` EXCH marks a coupon given up in an exc
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -101,14 +101,22 @@ class ConcurItinerary(Connector):
         trip = _Trip(trip_status, note, self.options.default_cabin)
         segments: list[Segment] = []
         modified: list[datetime] = []
+        repeats = _segments.Repeats()
         for number, row in rows:
             found.row = number
             stamp = found.check("DateModifiedUtc", row.get("DateModifiedUtc"), fields.iso_datetime)
             if stamp is not None:
                 modified.append(stamp)
+            since = len(found.problems)
             segment = _segment(found, row, trip)
-            if segment is not None:
-                segments.append(segment)
+            if segment is None:
+                continue
+            earlier = repeats.first_row(segment, number)
+            if earlier is not None:
+                found.repeat("SegmentType", earlier, since)
+                continue
+            unique = _segments.unique_key(segment.key, trip.keys_seen)
+            segments.append(segment if unique == segment.key else replace(segment, key=unique))
         record = None
         if person is not None and segments:
             locators = (fields.text(r.get("RecordLocator")) for _, r in rows)
@@ -185,7 +193,7 @@ def _segment(found: _segments.Findings, row: Row, trip: _Trip) -> Segment | None
     ticket = fields.text(row.get("TicketNumber"))
     key = _segment_key(row, kind, carrier, number, day.isoformat(), origin)
     return Segment(
-        key=_segments.unique_key(key, trip.keys_seen),
+        key=key,
         mode=mode,
         travel_date=day,
         origin=origin,

@@ -29,7 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
-from connectors import fields
+from connectors import _segments, fields
 from connectors.base import Connector
 from connectors.reading import table_rows
 from corp_carbon.domain.bookings import (
@@ -62,6 +62,9 @@ COL_PERSONAL = 68
 COL_AMOUNT = 123
 COL_DEBIT_CREDIT = 168
 COL_JOURNAL_AMOUNT = 169
+#: Allocation Key, Allocation Percentage, Allocation Custom 1-20: what tells one allocation
+#: line of an entry from another (a 50/50 split has two lines of the same amount).
+COL_ALLOCATION = range(189, 212)
 COL_BUSINESS_DISTANCE = 171
 COL_EMAIL = 265
 COL_FROM = 336
@@ -77,6 +80,7 @@ FIELD_NAMES = {
     COL_AMOUNT: "Transaction Amount (123)",
     COL_BUSINESS_DISTANCE: "Car Business Distance (171)",
     COL_EMAIL: "Employee Email Address (265)",
+    COL_ENTRY_ID: "Report Entry Id (61)",
 }
 
 #: expense-type keywords (whole words or phrases, lower case) -> mode, in the order tried.
@@ -147,6 +151,7 @@ class ConcurSaeConnector(Connector):
         details = 0
         last_entry = ""
         repeat = 0
+        repeats = _segments.Repeats()
         for number, cells in table_rows(path, self.options.xlsx_guard, DELIMITER):
             line = _Line(number, cells)
             kind = line.get(COL_KIND).lstrip("\ufeff").upper()
@@ -169,12 +174,16 @@ class ConcurSaeConnector(Connector):
                 continue
             entry = f"{line.get(COL_REPORT_ID)}:{line.get(COL_ENTRY_ID)}"
             repeat = repeat + 1 if entry == last_entry else 1
+            if repeat == 1:
+                repeats = _segments.Repeats()
             last_entry = entry
             key = entry if repeat == 1 else f"{entry}:{repeat}"
-            yield from self._line(line, key)
+            yield from self._line(line, key, repeats)
         yield from _check_count(declared, details)
 
-    def _line(self, line: _Line, key: str) -> Iterator[Record]:
+    def _line(self, line: _Line, key: str, repeats: _segments.Repeats) -> Iterator[Record]:
+        """One DETAIL line's booking; a line repeating an earlier line of its entry (same
+        traveller and travel) is a warning, counted once."""
         if line.get(COL_PERSONAL).upper() == "Y":
             return
         kind = self._kind(line.get(COL_EXPENSE_TYPE))
@@ -183,6 +192,11 @@ class ConcurSaeConnector(Connector):
         problems: list[RowProblem] = []
         traveller = _traveller(line, problems)
         segment = self._segment(line, kind, problems)
+        if traveller is not None and segment is not None:
+            first = repeats.first_row(segment, line.row, traveller, *_line_identity(line))
+            if first is not None:
+                yield _segments.repeated(line.row, FIELD_NAMES[COL_ENTRY_ID], first)
+                return
         yield from problems
         if traveller is None or segment is None:
             return
@@ -274,6 +288,13 @@ def _spend(
         spend_currency=currency,
         notes=notes,
     )
+
+
+def _line_identity(line: _Line) -> tuple[str, ...]:
+    """What tells two lines of one entry apart beyond their travel: the entry type, expense
+    type, journal amount and allocation (itemisations and allocations are not repeats)."""
+    columns = (COL_ENTRY_TYPE, COL_EXPENSE_TYPE, COL_JOURNAL_AMOUNT, *COL_ALLOCATION)
+    return tuple(line.get(c) for c in columns)
 
 
 def _traveller(line: _Line, problems: list[RowProblem]) -> Traveller | None:

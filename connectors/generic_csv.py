@@ -35,7 +35,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from connectors import fields
+from connectors import _segments, fields
 from connectors.base import Connector
 from connectors.reading import UnreadableFile, dict_rows, head_of
 from corp_carbon.domain.bookings import (
@@ -182,11 +182,18 @@ class _RowReader:
             yield RowProblem(first_row, self.mapping.columns["record_key"], "record key missing")
             return
         traveller = self.traveller(first_row, first, problems)
-        segments = []
+        segments: list[Segment] = []
+        repeats = _segments.Repeats()
         for index, (number, row) in enumerate(group):
             segment = self.segment(number, row, str(index), problems)
-            if segment is not None:
+            if segment is None:
+                continue
+            earlier = repeats.first_row(segment, number)
+            if earlier is None:
                 segments.append(segment)
+            else:  # keys stay positional, so a later row keeps its key
+                column = self.mapping.columns["record_key"]
+                problems.append(_segments.repeated(number, column, earlier))
         rejected = [p for p in problems if p.rejected]
         if rejected:
             for p in problems:

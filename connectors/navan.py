@@ -191,25 +191,29 @@ def _transport(
     tickets = _tickets(row.get("etickets"), len(parsed))
     journeys = _journeys(fields.text(row.get("routeType")), _place(row, "destination"), parsed)
     segments = []
+    repeats = _segments.Repeats()
     for index, item in enumerate(parsed):
         carrier, number = _service(item.number, mode)
-        segments.append(
-            Segment(
-                key=str(index),
-                mode=mode,
-                travel_date=item.day,
-                origin=item.origin,
-                destination=item.destination,
-                carrier=carrier,
-                service_number=number,
-                ticket_number=tickets[index],
-                cabin=cabin,
-                distance_km=distance,
-                distance_source=DistanceSource.GIVEN if distance is not None else None,
-                journey=journeys[index],
-                notes=tuple(notes),
-            )
+        segment = Segment(
+            key=str(index),
+            mode=mode,
+            travel_date=item.day,
+            origin=item.origin,
+            destination=item.destination,
+            carrier=carrier,
+            service_number=number,
+            ticket_number=tickets[index],
+            cabin=cabin,
+            distance_km=distance,
+            distance_source=DistanceSource.GIVEN if distance is not None else None,
+            journey=journeys[index],
+            notes=tuple(notes),
         )
+        first = repeats.first_row(segment, found.row)
+        if first is None:
+            segments.append(segment)
+        else:  # the same item listed twice in the row; keys stay positional
+            found.repeat("segments", first)
     return segments
 
 

@@ -303,6 +303,7 @@ def _legs(
         return []
     cabins = _Cabins(booking.get("greenperk"))
     segments: list[Segment] = []
+    repeats = _segments.Repeats()
     for leg_index, leg in enumerate(legs):
         parts = _obj(leg).get("segments")
         if not isinstance(parts, list) or not parts:
@@ -310,10 +311,15 @@ def _legs(
             continue
         for index, part in enumerate(parts):
             path = f"{where}.legs[{leg_index}].segments[{index}]"
+            since = len(found.problems)
             segment = _leg_segment(found, path, mode, _obj(part), cabins, default_cabin)
-            if segment is not None:
-                key = f"{leg_index}.{index}"
-                segments.append(replace(segment, key=key, journey=str(leg_index)))
+            if segment is None:
+                continue
+            if repeats.first_row(segment, found.row) is not None:
+                found.repeat(path, found.row, since)  # listed twice in the booking
+                continue
+            key = f"{leg_index}.{index}"
+            segments.append(replace(segment, key=key, journey=str(leg_index)))
     return segments
 
 

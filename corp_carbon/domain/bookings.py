@@ -131,6 +131,8 @@ class RowProblem:
     value: str | None = None
     #: True when the whole record was dropped; False for a warning (a default was applied).
     rejected: bool = True
+    #: the row this one repeats (same booking, same travel): counted once, as a duplicate.
+    repeat_of: int | None = None
 
 
 Record = BookingRecord | CommuteResponse | RowProblem

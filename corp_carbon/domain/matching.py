@@ -4,6 +4,11 @@ The cross-source match key is documented in the README: the traveller (our emplo
 travel date, the mode and the route (origin and destination, case- and accent-insensitive).
 Two segments with the same key are the same trip when their carrier and service number agree,
 or their ticket numbers agree, or one side (a manual entry) has neither.
+
+Inside one booking the rule is stricter, because both copies come from the same export: two
+segments are one when they agree on every field that identifies travel (``segment_identity``,
+built from the same folded route and service token as the cross-source match), so a repeated
+row is counted once while a return on the same route, or another flight, stays a leg.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from datetime import date
 from functools import lru_cache
 
 from corp_carbon.domain.bookings import Segment
-from corp_carbon.domain.vocabulary import Mode
+from corp_carbon.domain.vocabulary import CalculationMethod, Mode
 
 
 def _fold(text: str | None) -> str:
@@ -46,6 +51,28 @@ def service_id(carrier: str | None, number: str | None) -> str:
     """Carrier and number as one comparable token: "LH 0729" and "lh729" agree."""
     digits = _fold(number).lstrip("0") if number and number.strip().isdigit() else _fold(number)
     return f"{_fold(carrier)}{digits}"
+
+
+def segment_identity(segment: Segment) -> tuple[object, ...]:
+    """What identifies one segment's travel within its booking (the traveller is the
+    booking's): mode, date, route, carrier and number, ticket, status, nights, and the amount
+    when the amount is all there is (a spend-based expense line)."""
+    spend = (
+        (segment.spend_amount, segment.spend_currency)
+        if segment.method is CalculationMethod.SPEND
+        else None
+    )
+    return (
+        segment.mode,
+        segment.travel_date,
+        _fold(segment.origin),
+        _fold(segment.destination),
+        service_id(segment.carrier, segment.service_number),
+        segment.ticket_number or "",
+        segment.status,
+        segment.nights,
+        spend,
+    )
 
 
 def same_trip(a_service: str, a_ticket: str | None, b_service: str, b_ticket: str | None) -> bool:

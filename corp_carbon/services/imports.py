@@ -26,8 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from connectors import REGISTRY, ConnectorOptions, UnknownConnector, connector_class
+from connectors.base import Connector
 from connectors.reading import UnreadableFile, XlsxGuard, head_of
-from corp_carbon.catalogue import catalogue_for
+from corp_carbon.catalogue import Catalogue, catalogue_for
 from corp_carbon.config import Settings
 from corp_carbon.db.bulk import insert_rows, table_of
 from corp_carbon.db.models import (
@@ -43,6 +44,7 @@ from corp_carbon.db.types import utcnow
 from corp_carbon.domain.bookings import BookingRecord, CommuteResponse, Record, RowProblem
 from corp_carbon.domain.currency import RateProvider
 from corp_carbon.domain.errors import DomainError
+from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.scoring import Scorer
 from corp_carbon.domain.spend import SpendDataError, SpendFactorSet, load_spend_sets
 from corp_carbon.domain.vocabulary import Cabin, ImportRunStatus, ImportTrigger
@@ -203,14 +205,16 @@ def check_fit(request: ImportRequest, options: ConnectorOptions) -> None:
     )
 
 
-def _source(session: Session, name: str, connector: str) -> ImportSource:
+def _source(
+    session: Session, name: str, connector: str, placeholder: int | None = None
+) -> ImportSource:
     """The named source, created on first use (a concurrent first use wins the race)."""
     query = sa.select(ImportSource).where(ImportSource.name == name)
     source = session.scalar(query)
     if source is None:
         try:
             with session.begin_nested():
-                source = ImportSource(name=name, connector=connector)
+                source = ImportSource(id=placeholder, name=name, connector=connector)
                 session.add(source)
         except IntegrityError:
             source = session.scalars(query).one()
@@ -218,7 +222,8 @@ def _source(session: Session, name: str, connector: str) -> ImportSource:
 
 
 def _open_run(session: Session, request: ImportRequest, sha: str, size: int) -> ImportRun:
-    source = _source(session, request.source or request.connector, request.connector)
+    placeholder = _placeholder_id(session) if request.dry_run else None
+    source = _source(session, request.source or request.connector, request.connector, placeholder)
     stale = session.scalars(
         sa.select(ImportRun).where(
             ImportRun.source_id == source.id,
@@ -227,6 +232,7 @@ def _open_run(session: Session, request: ImportRequest, sha: str, size: int) -> 
         )
     ).all()
     run = ImportRun(
+        id=placeholder,
         source_id=source.id,
         connector=request.connector,
         file_name=request.file_name[:500],
@@ -244,6 +250,15 @@ def _open_run(session: Session, request: ImportRequest, sha: str, size: int) -> 
         old.error = f"interrupted; run {run.id} repeated the file"
         old.finished_at = utcnow()
     return run
+
+
+def _placeholder_id(session: Session) -> int | None:
+    """The id of a dry run's run (and new source), never committed. PostgreSQL sequences do
+    not roll back, so an id drawn from one would make the next real run's number skip; this
+    one is below any sequence's range and unique among open sessions. SQLite's ids roll back."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return -int(session.scalar(sa.text("SELECT pg_backend_pid()")) or 1)
 
 
 class _Batches:
@@ -272,7 +287,11 @@ def run_import(
     progress: Callable[[int], None] | None = None,
 ) -> RunReport:
     """Imports one file; see the module docstring. Never raises for bad input: the report
-    says what happened (status FAILED when the file could not be read at all)."""
+    says what happened (status FAILED when the file could not be read at all).
+
+    A dry run does exactly what the real run would, batch after batch in one transaction
+    that is rolled back at the end: each batch sees the batches before it (a booking re-sent
+    later in the file, a re-import of the same file), so its counts are the real run's."""
     started = time.perf_counter()
     if request.connector not in REGISTRY:
         raise UnknownConnector(
@@ -286,33 +305,77 @@ def run_import(
         connector = connector_class(request.connector)(options)
     except (UnreadableFile, ValueError) as exc:
         return _fail_early(uow, request, report, str(exc), started)
-    methodology = methodology_service.ensure_current(uow, settings)
     catalogue = catalogue_for(settings)
-    scorer = Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards)
-    with uow:
-        begin_write(uow.session)
-        version_id = uow.session.scalar(
-            sa.select(MethodologyVersion.id).where(
-                MethodologyVersion.version == methodology.version
-            )
-        )
-        assert version_id is not None
-        if not request.dry_run:
+    if request.dry_run:
+        with uow:  # never committed: leaving the block rolls every batch back
+            begin_write(uow.session)
+            methodology = methodology_service.current(uow.session, settings)
             run = _open_run(uow.session, request, report.file_sha256, report.file_size)
+            scoring = _scoring(uow.session, settings, catalogue, methodology)
+            target = _Target(run.id, run.source_id, committed=False)
+            _read(uow, settings, request, report, scoring, target, connector, progress)
+    else:
+        methodology = methodology_service.ensure_current(uow, settings)
+        with uow:
+            begin_write(uow.session)
+            run = _open_run(uow.session, request, report.file_sha256, report.file_size)
+            scoring = _scoring(uow.session, settings, catalogue, methodology)
             uow.commit()
             report.run_id = run.id
-    scoring = ScoringContext(scorer, version_id, methodology.version, *spend_tables(settings))
+            target = _Target(run.id, run.source_id, committed=True)
+        _read(uow, settings, request, report, scoring, target, connector, progress)
+    report.seconds = time.perf_counter() - started
+    _finish(uow, report)
+    return report
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a run's batches go: its run record and source; committed batch by batch, or
+    (a dry run) flushed into one open transaction that the caller rolls back."""
+
+    run_id: int
+    source_id: int
+    committed: bool
+
+
+def _scoring(
+    session: Session, settings: Settings, catalogue: Catalogue, methodology: Methodology
+) -> ScoringContext:
+    scorer = Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards)
+    version_id = session.scalar(
+        sa.select(MethodologyVersion.id).where(MethodologyVersion.version == methodology.version)
+    )
+    assert version_id is not None
+    return ScoringContext(scorer, version_id, methodology.version, *spend_tables(settings))
+
+
+def _read(
+    uow: UnitOfWork,
+    settings: Settings,
+    request: ImportRequest,
+    report: RunReport,
+    scoring: ScoringContext,
+    target: _Target,
+    connector: Connector,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """The file's batches, one after the other; an error ends the run after the last good
+    batch (a real run keeps the batches committed before it)."""
     # the catalogue, places and scorer live for the whole run: keep the collector off them
     gc.freeze()
-    source_id: int | None = None
-    with uow:
-        if report.run_id is not None:
-            source_id = uow.session.get_one(ImportRun, report.run_id).source_id
+    months = settings.imports.commute_months
     try:
         for batch in _Batches(connector.extract(request.path), settings.imports.batch_size):
-            _one_batch(
-                uow, request, report, scoring, batch, source_id, settings.imports.commute_months
-            )
+            if target.committed:
+                with uow:
+                    begin_write(uow.session)
+                    stored = _one_batch(uow.session, scoring, batch, target, months)
+                    uow.commit()
+            else:
+                with uow.session.begin_nested():  # a failing batch undoes itself alone
+                    stored = _one_batch(uow.session, scoring, batch, target, months)
+            _tally(report, request, stored)
             if progress is not None:
                 progress(max(r.row for r in batch))
     except (UnreadableFile, ValueError) as exc:
@@ -320,9 +383,6 @@ def run_import(
     except Exception as exc:
         log.exception("import run %s failed", report.run_id)
         report.error = f"{type(exc).__name__}: {exc}"
-    report.seconds = time.perf_counter() - started
-    _finish(uow, report)
-    return report
 
 
 def _fail_early(
@@ -350,73 +410,80 @@ def _lock_source(session: Session, source_id: int) -> None:
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
+@dataclass
+class _Stored:
+    """What one batch did: its counts, figures and problems."""
+
+    counts: Counter[str]
+    points: int
+    kg_co2e: Decimal
+    problems: list[RowProblem]
+
+
 def _one_batch(
-    uow: UnitOfWork,
-    request: ImportRequest,
-    report: RunReport,
+    session: Session,
     scoring: ScoringContext,
     batch: list[Record],
-    source_id: int | None,
+    target: _Target,
     commute_months: int,
-) -> None:
+) -> _Stored:
+    """One batch in the session's transaction, the run's counters included (flushed only)."""
     problems = [r for r in batch if isinstance(r, RowProblem)]
     bookings = [r for r in batch if isinstance(r, BookingRecord)]
     responses = [r for r in batch if isinstance(r, CommuteResponse)]
-    with uow:
-        session = uow.session
-        begin_write(session)
-        if source_id is None:  # a dry run: a throw-away run, rolled back with the batch
-            run = _open_run(session, request, report.file_sha256, report.file_size)
-            source_id, run_id = run.source_id, run.id
-        else:
-            run_id = report.run_id or 0
-            _lock_source(session, source_id)
-            session.execute(  # also takes SQLite's write lock before ids are allocated
-                sa.update(ImportRun)
-                .where(ImportRun.id == run_id)
-                .values(last_committed_row=max(r.row for r in batch))
-            )
-        ctx = BatchContext(source_id, run_id, scoring.scorer.methodology)
-        outcome = store_bookings(session, ctx, bookings) if bookings else BatchOutcome()
-        if responses:
-            commute_imports.store(session, ctx, responses, outcome, commute_months)
-        scored = score_batch(session, scoring, outcome.journeys)
-        earnings.reverse_undone(session, outcome.undone)
-        if scored.capped_path:
-            _, capped_points, _ = earnings.credit_assessed(
-                session,
-                scoring.scorer.methodology,
-                scoring.methodology_version_id,
-                scored.capped_path,
-            )
-            scored.points += capped_points
-        found = problems + outcome.problems + scored.problems
-        counts = outcome.counts
-        counts["rejected"] += sum(1 for p in problems if p.rejected)
-        counts["read"] += sum(len(b.segments) for b in bookings) + len(responses)
-        counts["read"] += sum(1 for p in problems if p.rejected)
-        _store_problems(session, run_id, found)
-        if not request.dry_run:
-            session.execute(
-                sa.update(ImportRun)
-                .where(ImportRun.id == run_id)
-                .values(
-                    rows_read=ImportRun.rows_read + counts["read"],
-                    imported=ImportRun.imported + counts["imported"],
-                    updated=ImportRun.updated + counts["updated"],
-                    duplicates=ImportRun.duplicates + counts["duplicates"],
-                    cancelled=ImportRun.cancelled + counts["cancelled"],
-                    rejected=ImportRun.rejected + counts["rejected"],
-                    waiting=ImportRun.waiting + counts["waiting"],
-                    unchanged=ImportRun.unchanged + counts["unchanged"],
-                )
-            )
-            uow.commit()
-    report.counts.update(counts)
-    report.points += scored.points
-    report.kg_co2e += scored.kg_co2e
+    run_id = target.run_id
+    _lock_source(session, target.source_id)
+    session.execute(  # also takes SQLite's write lock before ids are allocated
+        sa.update(ImportRun)
+        .where(ImportRun.id == run_id)
+        .values(last_committed_row=max(r.row for r in batch))
+    )
+    ctx = BatchContext(target.source_id, run_id, scoring.scorer.methodology)
+    outcome = store_bookings(session, ctx, bookings) if bookings else BatchOutcome()
+    if responses:
+        commute_imports.store(session, ctx, responses, outcome, commute_months)
+    scored = score_batch(session, scoring, outcome.journeys)
+    earnings.reverse_undone(session, outcome.undone)
+    if scored.capped_path:
+        _, capped_points, _ = earnings.credit_assessed(
+            session,
+            scoring.scorer.methodology,
+            scoring.methodology_version_id,
+            scored.capped_path,
+        )
+        scored.points += capped_points
+    found = problems + outcome.problems + scored.problems
+    counts = outcome.counts
+    repeats = sum(1 for p in problems if p.repeat_of is not None)
+    counts["duplicates"] += repeats  # a segment repeated in its booking: read, counted once
+    counts["rejected"] += sum(1 for p in problems if p.rejected)
+    counts["read"] += sum(len(b.segments) for b in bookings) + len(responses) + repeats
+    counts["read"] += sum(1 for p in problems if p.rejected)
+    _store_problems(session, run_id, found)
+    session.execute(
+        sa.update(ImportRun)
+        .where(ImportRun.id == run_id)
+        .values(
+            rows_read=ImportRun.rows_read + counts["read"],
+            imported=ImportRun.imported + counts["imported"],
+            updated=ImportRun.updated + counts["updated"],
+            duplicates=ImportRun.duplicates + counts["duplicates"],
+            cancelled=ImportRun.cancelled + counts["cancelled"],
+            rejected=ImportRun.rejected + counts["rejected"],
+            waiting=ImportRun.waiting + counts["waiting"],
+            unchanged=ImportRun.unchanged + counts["unchanged"],
+        )
+    )
+    return _Stored(counts, scored.points, scored.kg_co2e, found)
+
+
+def _tally(report: RunReport, request: ImportRequest, stored: _Stored) -> None:
+    report.counts.update(stored.counts)
+    report.points += stored.points
+    report.kg_co2e += stored.kg_co2e
     report.problems.extend(
-        Problem(request.file_name, p.row, p.field, p.reason, p.value, p.rejected) for p in found
+        Problem(request.file_name, p.row, p.field, p.reason, p.value, p.rejected)
+        for p in stored.problems
     )
 
 

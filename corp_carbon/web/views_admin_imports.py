@@ -45,7 +45,8 @@ COUNT_HELP = {
     "read": "Trip segments (or survey answers) read from the file",
     "imported": "New trips stored",
     "updated": "Trips changed by a newer copy of their booking",
-    "duplicates": "Trips already reported by another travel system: kept once",
+    "duplicates": "Trips already reported by another travel system, or repeated in the file: "
+    "kept once",
     "cancelled": "Trips cancelled by the travel system: their points were given back",
     "rejected": "Rows not imported: see the problems below",
     "waiting": "Trips of travellers not (yet) in the employee directory",
@@ -138,7 +139,8 @@ def upload() -> Response:
     if report.failed:
         flash(f"{report.file_name}: the import failed. {hint(report.error or '')}", "error")
     elif report.run_id is None:
-        flash(f"Dry run of {report.file_name} (nothing was stored): {counts}.")
+        into = (form.get("source") or "").strip() or report.connector
+        flash(f"Dry run of {report.file_name} into source {into} (nothing was stored): {counts}.")
     elif rejected:
         flash(
             f"{report.file_name} imported with problems: {counts}. The rejected "

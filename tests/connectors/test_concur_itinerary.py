@@ -255,11 +255,17 @@ def test_bad_spend_only_warns() -> None:
     assert booking.segments[0].distance_km is not None
 
 
-def test_duplicate_segment_rows_get_distinct_keys() -> None:
-    (booking,) = _by_row()[18]
+def test_a_repeated_segment_row_is_one_segment_with_a_warning_naming_the_first_row() -> None:
+    """Rows 18 and 19 are the same flight of trip T15 (an export re-run or pasted twice)."""
+    records = _by_row()
+    (booking,) = records[18]
     assert isinstance(booking, BookingRecord)
-    first, second = booking.segments
-    assert second.key == f"{first.key}#2"
+    (segment,) = booking.segments
+    assert not segment.key.endswith("#2")
+    (warning,) = records[19]
+    assert isinstance(warning, RowProblem)
+    assert (warning.rejected, warning.repeat_of) == (False, 18)
+    assert warning.reason == "same segment as row 18: counted once"
 
 
 def test_gds_cancelled_segment_status() -> None:

@@ -227,7 +227,41 @@ def test_a_dry_run_stores_nothing_and_says_so(
     assert response.status_code == 302 and response.headers["Location"] == DESK
     assert _runs(uow) == []
     page = officer.get(DESK).get_data(as_text=True)
-    assert "Dry run of navan_bookings_export.csv (nothing was stored): 14 read, 10 imported" in page
+    assert (
+        "Dry run of navan_bookings_export.csv into source navan (nothing was stored): "
+        "14 read, 10 imported"
+    ) in page
+
+
+def _told(client: FlaskClient, response: Any) -> str:
+    """The counts the page flashed after an upload ("14 read, 10 imported, ...")."""
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    found = re.search(r"(\d[\d,]* read, [^.]*)\.", page)
+    assert found, page
+    return found.group(1)
+
+
+def test_a_dry_run_tells_what_the_import_then_does_also_on_a_re_import(
+    officer: FlaskClient, uow: UnitOfWork, people: dict[str, int]
+) -> None:
+    for _ in range(2):  # the first import, then the same file again
+        predicted = _told(officer, _upload(officer, NAVAN, "navan", dry_run="true"))
+        done = _told(officer, _upload(officer, NAVAN, "navan"))
+        assert predicted == done
+    assert "14 read, 0 imported" in done and "unchanged" in done
+
+
+def test_a_file_is_checked_against_the_source_that_imported_it(
+    officer: FlaskClient, uow: UnitOfWork, people: dict[str, int]
+) -> None:
+    """A nightly source's file uploaded by hand: named, it is recognised (all unchanged);
+    under the format's default source, its trips are another source's (duplicates)."""
+    _upload(officer, NAVAN, "navan", source="navan-nightly")
+    assert 'option value="navan-nightly"' in officer.get(DESK).get_data(as_text=True)
+    same = _told(officer, _upload(officer, NAVAN, "navan", source="navan-nightly", dry_run="true"))
+    assert "0 imported" in same and "unchanged" in same and "duplicates" not in same
+    other = _told(officer, _upload(officer, NAVAN, "navan", dry_run="true"))
+    assert "duplicates" in other
 
 
 def test_a_missing_file_or_connector_is_explained(
