@@ -147,7 +147,7 @@ def child_import(
     from corp_carbon.config import load_settings
     from corp_carbon.db.session import UnitOfWork, make_engine, make_session_factory
     from corp_carbon.domain.vocabulary import ImportTrigger
-    from corp_carbon.services.imports import ImportRequest, run_import
+    from corp_carbon.services.imports.run import ImportRequest, run_import
 
     config: dict[str, Any] = {"database": {"url": url}}
     if batch_size:

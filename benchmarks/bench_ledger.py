@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from corp_carbon.db import migrate
 from corp_carbon.db.session import UnitOfWork, make_engine, make_session_factory
-from corp_carbon.services import ledger
+from corp_carbon.services.ledger import postings as ledger
 
 BATCH = 50_000
 

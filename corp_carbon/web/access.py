@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from corp_carbon.db.queries import profile_by_id
 from corp_carbon.domain.people import Actor, EmployeeProfile
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services import tokens
+from corp_carbon.services.people import tokens
 from corp_carbon.web.state import carbon
 
 F = TypeVar("F", bound=Callable[..., Any])

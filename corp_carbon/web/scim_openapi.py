@@ -3,15 +3,15 @@
 The resources themselves are described by the service's own discovery endpoints
 (``/Schemas``, ``/ResourceTypes``); here each body is a SCIM message with its ``schemas``
 list, and every answer, errors included, is ``application/scim+json``. The paths are the
-rules ``views_scim`` routes by, so the document names no route that does not exist.
+rules ``web.scim`` routes by, so the document names no route that does not exist.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint
 
-from corp_carbon.domain.scim_mapping import DEFAULT_COUNT, MAX_RESULTS, SCIM_CONTENT_TYPE
-from corp_carbon.web.openapi import (
+from corp_carbon.scim.mapping import DEFAULT_COUNT, MAX_RESULTS, SCIM_CONTENT_TYPE
+from corp_carbon.web.api.openapi import (
     BEARER,
     Body,
     Operation,

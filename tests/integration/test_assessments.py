@@ -31,8 +31,8 @@ from corp_carbon.domain.vocabulary import (
     TransactionKind,
     Verification,
 )
-from corp_carbon.services import methodology
-from corp_carbon.services.assessments import assess_activities
+from corp_carbon.services.scoring import methodology
+from corp_carbon.services.scoring.assessments import assess_activities
 from tests.conftest import make_settings
 
 

@@ -16,7 +16,7 @@ from corp_carbon.db.models import ImportRun, ImportSource
 from corp_carbon.db.session import make_engine, make_session_factory
 from corp_carbon.domain.vocabulary import ImportRunStatus
 from corp_carbon.jobs.tasks import Runtime
-from corp_carbon.services import pull
+from corp_carbon.services.imports import pull
 from tests.conftest import make_settings
 
 NAVAN = Path(__file__).resolve().parents[1] / "connectors" / "golden" / "navan"
@@ -205,7 +205,7 @@ def test_sources_commands_list_and_pull_now(
     make_runtime: Callable[..., Runtime], inbox: Path, tmp_path: Path
 ) -> None:
     from corp_carbon import create_app
-    from corp_carbon.cli_scheduler import sources
+    from corp_carbon.cli.scheduler import sources
     from corp_carbon.web.state import EXTENSION_KEY
 
     rt = make_runtime(location=str(inbox), schedule="every 1h")

@@ -35,8 +35,9 @@ from corp_carbon.domain.vocabulary import (
     TransactionKind,
     Verification,
 )
-from corp_carbon.services import employees, ledger
-from corp_carbon.services.imports import ImportRequest, RunReport, replay_pending, run_import
+from corp_carbon.services.imports.run import ImportRequest, RunReport, replay_pending, run_import
+from corp_carbon.services.ledger import postings as ledger
+from corp_carbon.services.people import employees
 
 GOLDEN = Path(__file__).resolve().parents[1] / "connectors" / "golden"
 CONCUR = GOLDEN / "concur-itinerary" / "concur_itinerary_export.csv"
@@ -381,7 +382,7 @@ def test_bulk_trails_are_rebuilt_and_agree_with_the_stored_figures(
     """Bulk rows store figures only; the trail rebuilt from the activity, the methodology
     version and the pinned factor set must give exactly the stored figures."""
     from corp_carbon.db.queries import activities_for
-    from corp_carbon.services import trails
+    from corp_carbon.services.scoring import trails
 
     ids = _people(uow)
     _run(uow, settings, connector, path)
@@ -454,7 +455,7 @@ def test_a_station_is_read_in_its_own_country_not_as_a_namesake(
     """ "Roma" alone is also Roma in Lesotho (GeoNames' official name); "Roma Termini" is the
     station of Rome, on the import and in the trail rebuilt later alike."""
     from corp_carbon.db.queries import activities_for
-    from corp_carbon.services import trails
+    from corp_carbon.services.scoring import trails
 
     ids = _people(uow)
     rows = NAVAN.read_text(encoding="utf-8").splitlines()

@@ -47,9 +47,9 @@ from corp_carbon.domain.vocabulary import (
     TransactionKind,
     Verification,
 )
-from corp_carbon.services import ledger
-from corp_carbon.services.assessments import assess_activities
-from corp_carbon.services.earnings import post_earnings
+from corp_carbon.services.ledger import postings as ledger
+from corp_carbon.services.ledger.earnings import post_earnings
+from corp_carbon.services.scoring.assessments import assess_activities
 from tests.conftest import make_settings
 
 HR = Actor(label="hr@example.com")

@@ -31,9 +31,11 @@ from corp_carbon.domain.errors import DomainError, NotFound
 from corp_carbon.domain.ledger import IdempotencyKeyReused, InsufficientBalance
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import RedemptionStatus, RewardKind, TransactionKind
-from corp_carbon.services import audit, ledger, rewards
-from corp_carbon.services.employees import add_employee
-from corp_carbon.services.rewards import (
+from corp_carbon.services.audit import entries as audit
+from corp_carbon.services.ledger import postings as ledger
+from corp_carbon.services.people.employees import add_employee
+from corp_carbon.services.rewards import redemptions as rewards
+from corp_carbon.services.rewards.redemptions import (
     InvalidTransition,
     LimitReached,
     OutOfStock,
@@ -486,7 +488,7 @@ def test_a_crash_after_the_debit_leaves_nothing(
         assert debited, "the crash must come after the debit"
         raise Crash("power cut")
 
-    monkeypatch.setattr("corp_carbon.services.rewards.post", post_and_note)
+    monkeypatch.setattr("corp_carbon.services.rewards.redemptions.post", post_and_note)
     if where == "audit":
         monkeypatch.setattr(audit, "record", boom)
     elif where == "before_commit":  # the redemption row is flushed by then

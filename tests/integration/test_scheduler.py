@@ -218,7 +218,7 @@ def test_the_expiry_job_dates_its_run_to_the_first_of_the_month(
     runtime_for: Callable[[Settings], tasks.Runtime],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from corp_carbon.services import ledger
+    from corp_carbon.services.ledger import postings as ledger
 
     calls: list[dict[str, Any]] = []
     real = ledger.expire_points

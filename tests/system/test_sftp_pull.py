@@ -22,7 +22,7 @@ from corp_carbon.domain.vocabulary import ImportRunStatus
 from corp_carbon.jobs import tasks
 from corp_carbon.jobs.scheduler import build_scheduler
 from corp_carbon.jobs.tasks import Runtime
-from corp_carbon.services import pull
+from corp_carbon.services.imports import pull
 from tests.conftest import make_settings
 from tests.support import free_port
 

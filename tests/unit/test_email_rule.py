@@ -12,7 +12,7 @@ from connectors import fields
 from corp_carbon.config import SsoClaimsSection
 from corp_carbon.domain.email_address import InvalidEmail, canonical_email, lookup_key
 from corp_carbon.domain.identity import IdentityError, identity_from_claims
-from corp_carbon.domain.scim_mapping import parse_create
+from corp_carbon.scim.mapping import parse_create
 from tests.email_cases import BAD, GOOD, SPELLINGS
 
 USERS_URL = "https://carbon.example.com/scim/v2/Users"

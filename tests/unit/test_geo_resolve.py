@@ -166,7 +166,7 @@ def test_an_unknown_name_gets_spelling_suggestions() -> None:
 def test_a_town_named_like_an_airport_code_is_the_town(mode: str, country: str) -> None:
     """ "Ulm" once became ULM, New Ulm Municipal Airport (US): a hotel night in Minnesota."""
     from corp_carbon.domain.methodology import Methodology
-    from corp_carbon.services.estimates import TripQuery, build_trip
+    from corp_carbon.services.scoring.estimates import TripQuery, build_trip
 
     query = TripQuery(mode=mode, origin="München Hbf", destination="Ulm", nights=1)
     trip = build_trip(query, Methodology(factor_set="desnz-2024"))

@@ -10,7 +10,7 @@ import pytest
 from corp_carbon.domain.bookings import Segment
 from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.vocabulary import Mode
-from corp_carbon.services.import_places import PlaceProblem, locate
+from corp_carbon.geo.segments import PlaceProblem, locate
 
 METHODOLOGY = Methodology(factor_set="desnz-2024")
 

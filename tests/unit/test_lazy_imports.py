@@ -31,7 +31,7 @@ def _modules_loaded_by(statement: str) -> list[str]:
         "from connectors.navan import Navan",
         "import connectors",
         "import corp_carbon.domain",
-        "import corp_carbon.domain.scoring, corp_carbon.domain.ledger, corp_carbon.domain.matching",
+        "import corp_carbon.domain.scoring.engine, corp_carbon.domain.ledger, corp_carbon.domain.matching",
         "from connectors import get_connector; get_connector('concur-itinerary')",
     ],
 )

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corp_carbon.bulk_scoring import TripColumns, score_columns, score_many
 from corp_carbon.catalogue import load_catalogue
 from corp_carbon.domain.factors import MissingFactor
 from corp_carbon.domain.geo import haversine_km
 from corp_carbon.domain.methodology import Methodology
-from corp_carbon.domain.points import grams
-from corp_carbon.domain.scoring import MissingDistance, Scorer, Trip
+from corp_carbon.domain.scoring.bulk import TripColumns, score_columns, score_many
+from corp_carbon.domain.scoring.engine import MissingDistance, Scorer, Trip
+from corp_carbon.domain.scoring.points import grams
 from corp_carbon.domain.vocabulary import ActivityKind, Cabin, DistanceSource, Fuel, Mode
 from corp_carbon.geo import places, resolve
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from currency_converter import CURRENCY_FILE
 
+from corp_carbon.catalogue.rates import EcbRates, ecb_rates, load_currency_rates, rate_provider
 from corp_carbon.domain.currency import CurrencyRates, MissingRate
 from corp_carbon.domain.spend import (
     MissingSpendFactor,
@@ -28,7 +29,6 @@ from corp_carbon.domain.spend import (
     score_spend,
 )
 from corp_carbon.domain.vocabulary import Mode
-from corp_carbon.rates import EcbRates, ecb_rates, load_currency_rates, rate_provider
 from tests.conftest import make_settings
 
 SET_ID = "useeio-v1.2-2021usd"
@@ -213,7 +213,7 @@ def test_the_ecb_history_loads_offline_on_first_use(monkeypatch: pytest.MonkeyPa
 def test_start_up_does_not_load_the_ecb_history() -> None:
     """The CLI and the import service import without parsing (or even importing) the rates."""
     code = (
-        "import sys, corp_carbon.cli, corp_carbon.services.imports, corp_carbon.rates; "
+        "import sys, corp_carbon.cli, corp_carbon.services.imports.run, corp_carbon.catalogue.rates; "
         "print('currency_converter' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -25,10 +25,10 @@ from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.spreadsheet_safety import safe_cell
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services import audit_log
-from corp_carbon.services.employees import add_employee
-from corp_carbon.services.tokens import create_token
-from corp_carbon.web import views_admin_audit
+from corp_carbon.services.audit import reading as audit_log
+from corp_carbon.services.people.employees import add_employee
+from corp_carbon.services.people.tokens import create_token
+from corp_carbon.web.admin import audit as views_admin_audit
 from tests.support import need
 
 PAGE = "/admin/audit"

@@ -18,7 +18,7 @@ from corp_carbon import create_app
 from corp_carbon.db.models import Activity, AuditEvent, ImportRun
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.vocabulary import ImportRunStatus, ImportTrigger
-from corp_carbon.services.employees import add_employee
+from corp_carbon.services.people.employees import add_employee
 from corp_carbon.web.state import EXTENSION_KEY
 from tests.conftest import make_settings
 from tests.web.test_api_imports import CONCUR, NAVAN, OPERATOR, add_directory
@@ -147,7 +147,7 @@ def test_the_desk_lists_runs_and_sources_and_the_nav_links_to_it(
 def test_the_desk_pages_runs(
     officer: FlaskClient, uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from corp_carbon.web import views_admin_imports
+    from corp_carbon.web.admin import imports as views_admin_imports
 
     monkeypatch.setattr(views_admin_imports, "RUNS_PAGE", 1)
     _upload(officer, NAVAN, "navan")
@@ -335,7 +335,7 @@ def test_desk_lists_who_bookings_wait_for_until_they_are_employees(
 ) -> None:
     """The officer sees whom to add; once HR adds them, their bookings are imported and the
     list empties."""
-    from corp_carbon.services.imports import replay_pending
+    from corp_carbon.services.imports.run import replay_pending
 
     export = tmp_path / "navan_with_contractor.csv"
     export.write_text(

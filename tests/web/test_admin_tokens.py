@@ -18,8 +18,8 @@ from corp_carbon.db.models import ApiToken, AuditEvent
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services.employees import add_employee
-from corp_carbon.services.tokens import create_token, hash_token, revoke_token
+from corp_carbon.services.people.employees import add_employee
+from corp_carbon.services.people.tokens import create_token, hash_token, revoke_token
 
 LIST = "/admin/tokens"
 OPERATOR = Actor(label="test-operator")

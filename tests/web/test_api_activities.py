@@ -16,10 +16,10 @@ from corp_carbon.db.models import Activity
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.activities import ActivityView
 from corp_carbon.domain.vocabulary import ActivityStatus, ImportTrigger, Role
-from corp_carbon.services.imports import ImportRequest, run_import
-from corp_carbon.services.tokens import create_token
-from corp_carbon.web import views_api_activities
-from corp_carbon.web.views_api_activities import MyActivities
+from corp_carbon.services.imports.run import ImportRequest, run_import
+from corp_carbon.services.people.tokens import create_token
+from corp_carbon.web.api import activities as views_api_activities
+from corp_carbon.web.api.activities import MyActivities
 from tests.web.test_api_imports import CONCUR, NAVAN, OPERATOR, add_directory
 
 URL = "/api/v1/me/activities"

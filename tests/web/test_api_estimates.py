@@ -13,8 +13,8 @@ from openapi_spec_validator import validate
 from corp_carbon import create_app
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import Actor
-from corp_carbon.services.employees import add_employee
-from corp_carbon.web.openapi import Comparison, Estimate, path_template
+from corp_carbon.services.people.employees import add_employee
+from corp_carbon.web.api.openapi import Comparison, Estimate, path_template
 from tests.conftest import make_settings
 
 ESTIMATE = "/api/v1/estimate"

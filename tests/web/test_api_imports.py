@@ -19,11 +19,11 @@ from corp_carbon.db.models import Activity, AuditEvent, ImportRowProblem, Import
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import ImportRunStatus, ImportTrigger, Role
-from corp_carbon.services.employees import add_employee
-from corp_carbon.services.imports import COUNTS
-from corp_carbon.services.tokens import create_token
+from corp_carbon.services.imports.run import COUNTS
+from corp_carbon.services.people.employees import add_employee
+from corp_carbon.services.people.tokens import create_token
+from corp_carbon.web.api.imports import ImportRefused, ImportResult, ImportRunDetail
 from corp_carbon.web.state import EXTENSION_KEY
-from corp_carbon.web.views_api_imports import ImportRefused, ImportResult, ImportRunDetail
 from tests.conftest import make_settings
 
 GOLDEN = Path(__file__).resolve().parents[1] / "connectors" / "golden"
@@ -348,7 +348,7 @@ def test_an_unknown_run_is_404(
 def test_problems_are_paged(
     client: FlaskClient, uow: UnitOfWork, people: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from corp_carbon.web import views_api_imports
+    from corp_carbon.web.api import imports as views_api_imports
 
     headers = _token(uow, "import")
     run_id = client.post(PUSH, data=_form(NAVAN_BROKEN), headers=headers).get_json()["run_id"]

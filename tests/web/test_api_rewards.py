@@ -21,10 +21,10 @@ from corp_carbon.db.models import LedgerTransaction
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import TransactionKind
-from corp_carbon.services import ledger
-from corp_carbon.services.employees import add_employee
+from corp_carbon.services.ledger import postings as ledger
+from corp_carbon.services.people.employees import add_employee
+from corp_carbon.web.api.rewards import Redemption, Reward, RewardList
 from corp_carbon.web.state import EXTENSION_KEY, CarbonState
-from corp_carbon.web.views_api_rewards import Redemption, Reward, RewardList
 from tests.conftest import make_settings
 
 REWARDS = "/api/v1/rewards"

@@ -24,9 +24,9 @@ from corp_carbon.db.types import utcnow
 from corp_carbon.domain.errors import Conflict, DomainError, NotFound
 from corp_carbon.domain.people import Actor, EmployeeProfile
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services import ledger
-from corp_carbon.services.employees import add_employee
-from corp_carbon.services.tokens import (
+from corp_carbon.services.ledger import postings as ledger
+from corp_carbon.services.people.employees import add_employee
+from corp_carbon.services.people.tokens import (
     TokenInfo,
     authenticate,
     create_token,
@@ -34,9 +34,9 @@ from corp_carbon.services.tokens import (
     revoke_token,
 )
 from corp_carbon.web.access import current_employee, current_token_id, login_required
+from corp_carbon.web.api.me import MyProfile
 from corp_carbon.web.blueprint import build_blueprint
 from corp_carbon.web.state import EXTENSION_KEY
-from corp_carbon.web.views_api_me import MyProfile
 
 ME = "/api/v1/me"
 OPERATOR = Actor(label="test-operator")

@@ -62,9 +62,10 @@ from corp_carbon.domain.vocabulary import (
     Role,
     Verification,
 )
-from corp_carbon.services import ledger, rewards
-from corp_carbon.services.employees import add_employee
-from corp_carbon.services.tokens import create_token, token_roles
+from corp_carbon.services.ledger import postings as ledger
+from corp_carbon.services.people.employees import add_employee
+from corp_carbon.services.people.tokens import create_token, token_roles
+from corp_carbon.services.rewards import redemptions as rewards
 from corp_carbon.web.access import SESSION_EMPLOYEE, SESSION_LOGIN_METHOD, SESSION_ROLES
 
 OPERATOR = Actor(label="test-operator")

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import Actor
-from corp_carbon.services.employees import add_employee
+from corp_carbon.services.people.employees import add_employee
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services.employees import add_employee
-from corp_carbon.services.tokens import create_token
-from corp_carbon.web.openapi import path_template
+from corp_carbon.services.people.employees import add_employee
+from corp_carbon.services.people.tokens import create_token
+from corp_carbon.web.api.openapi import path_template
 
 DOCUMENT = "/api/v1/openapi.json"
 ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services.employees import add_employee
-from corp_carbon.services.tokens import create_token
+from corp_carbon.services.people.employees import add_employee
+from corp_carbon.services.people.tokens import create_token
 
 EXAMPLES = 5
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)

@@ -16,7 +16,7 @@ from corp_carbon.db import migrate
 from corp_carbon.db.base import Base as CarbonBase
 from corp_carbon.db.migrate import include_object
 from corp_carbon.domain.people import Actor
-from corp_carbon.services.employees import add_employee
+from corp_carbon.services.people.employees import add_employee
 from tests.conftest import make_settings
 
 

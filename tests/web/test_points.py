@@ -12,7 +12,7 @@ from corp_carbon.db.models import Activity, Employee
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import ActivityKind, Mode, Verification
-from corp_carbon.services import ledger
+from corp_carbon.services.ledger import postings as ledger
 
 
 def _people(uow: UnitOfWork) -> tuple[int, int, int]:
@@ -128,7 +128,7 @@ def _csrf(client: FlaskClient) -> str:
 def test_a_redemption_shows_on_the_statement_with_its_reward(
     client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]
 ) -> None:
-    from corp_carbon.services import rewards
+    from corp_carbon.services.rewards import redemptions as rewards
 
     zoe, _, _ = _people(uow)
     hr = Actor(label="hr")

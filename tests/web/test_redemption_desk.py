@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 from corp_carbon.db.models import AuditEvent, Employee
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import Actor
-from corp_carbon.services import ledger, rewards
+from corp_carbon.services.ledger import postings as ledger
+from corp_carbon.services.rewards import redemptions as rewards
 
 SYSTEM = Actor(label="test")
 

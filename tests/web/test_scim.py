@@ -19,10 +19,10 @@ from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import ImportTrigger, Role
-from corp_carbon.services import tokens
-from corp_carbon.services.employees import add_employee
-from corp_carbon.services.imports import ImportRequest, run_import
-from corp_carbon.services.tokens import create_token
+from corp_carbon.services.imports.run import ImportRequest, run_import
+from corp_carbon.services.people import tokens
+from corp_carbon.services.people.employees import add_employee
+from corp_carbon.services.people.tokens import create_token
 
 OPERATOR = Actor(label="test-operator")
 USERS = "/scim/v2/Users"

@@ -30,8 +30,8 @@ from werkzeug.serving import make_server
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services.employees import add_employee
-from corp_carbon.services.tokens import create_token
+from corp_carbon.services.people.employees import add_employee
+from corp_carbon.services.people.tokens import create_token
 from tests.support import free_port
 
 pytestmark = pytest.mark.slow

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services.employees import add_employee
-from corp_carbon.services.tokens import create_token
+from corp_carbon.services.people.employees import add_employee
+from corp_carbon.services.people.tokens import create_token
 from tests.email_cases import BAD, GOOD, SPELLINGS
 
 USERS = "/scim/v2/Users"

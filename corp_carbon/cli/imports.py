@@ -1,0 +1,134 @@
+"""``corp-carbon import``: one import run from the command line, with a progress bar."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import click
+from flask.cli import with_appcontext
+
+from connectors import REGISTRY
+from corp_carbon.cli import _state
+from corp_carbon.domain.vocabulary import ImportTrigger
+from corp_carbon.services.imports import run as import_service
+
+
+def _mapping(source: str | None, mapping_file: Path | None) -> dict[str, Any] | None:
+    """The column mapping: from a TOML file, else from the configured source of that name."""
+    if mapping_file is not None:
+        with mapping_file.open("rb") as fh:
+            data = tomllib.load(fh)
+        found: dict[str, Any] = data.get("mapping", data)
+        return found
+    state = _state()
+    for configured in getattr(state.settings, "sources", []):
+        if configured.name == source:
+            return dict(configured.mapping or {})
+    return None
+
+
+class _Progress:
+    """A tqdm bar (rows per second and ETA) on a terminal; silent otherwise."""
+
+    def __init__(self, total: int | None) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(
+            total=total,
+            unit=" rows",
+            unit_scale=True,
+            disable=not sys.stderr.isatty(),
+            file=sys.stderr,
+            dynamic_ncols=True,
+        )
+        self.done = 0
+
+    def __call__(self, row: int) -> None:
+        if row > self.done:
+            self.bar.update(row - self.done)
+            self.done = row
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+@click.command("import")
+@click.option(
+    "--connector",
+    required=True,
+    type=click.Choice(list(REGISTRY)),
+    help="Which export format the file is in.",
+)
+@click.option(
+    "--source",
+    default=None,
+    help="Import source name (records are de-duplicated per source); default: the connector.",
+)
+@click.option(
+    "--mapping",
+    "mapping_file",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML column mapping for generic-csv (default: the configured source's mapping).",
+)
+@click.option("--dry-run", is_flag=True, help="Read, match and score, but store nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the outcome.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_command(
+    connector: str,
+    source: str | None,
+    mapping_file: Path | None,
+    dry_run: bool,
+    as_json: bool,
+    file: Path,
+) -> None:
+    """Import one booking export FILE; prints the counts and every row problem.
+
+    The exit status is 1 when the file could not be read at all (wrong format, unreadable,
+    broken mid-file); rows with problems are reported, and the rest is imported.
+    """
+    state = _state()
+    request = import_service.ImportRequest(
+        connector=connector,
+        path=file,
+        file_name=file.name,
+        trigger=ImportTrigger.CLI,
+        started_by=f"cli:{getpass.getuser()}",
+        source=source,
+        dry_run=dry_run,
+        mapping=_mapping(source or connector, mapping_file),
+    )
+    _, _, lines = import_service.fingerprint(file)
+    progress = _Progress(None if connector == "travelperk" else lines)
+    try:
+        report = import_service.run_import(state.uow(), state.settings, request, progress)
+    finally:
+        progress.close()
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        _print(report)
+    if report.failed:
+        sys.exit(1)
+
+
+def _print(report: import_service.RunReport) -> None:
+    what = "dry run (nothing stored)" if report.run_id is None else f"run {report.run_id}"
+    click.echo(f"{report.file_name}: {what}, {report.status.value} in {report.seconds:.1f} s")
+    counts = ", ".join(f"{name} {report.counts[name]}" for name in import_service.COUNTS)
+    click.echo(f"  {counts}")
+    if report.counts["merged_manual"]:
+        click.echo(f"  {report.counts['merged_manual']} manual entries merged into imported trips")
+    click.echo(f"  {report.kg_co2e} kg CO2e assessed, {report.points} points credited")
+    for p in report.problems:
+        kind = "rejected" if p.rejected else "warning"
+        value = f" (value {p.value!r})" if p.value is not None else ""
+        click.echo(f"  {p.file} row {p.row}, {p.field}: {kind}: {p.reason}{value}")
+    if report.error:
+        click.echo(f"error: {report.error}", err=True)

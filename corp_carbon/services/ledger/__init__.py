@@ -1,0 +1,1 @@
+"""The points ledger: postings, earnings, expiry and adjustments."""

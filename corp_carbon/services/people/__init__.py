@@ -1,0 +1,1 @@
+"""Employees, their sign-in, SCIM provisioning and API tokens."""

@@ -1,0 +1,1 @@
+"""The rewards catalogue and redemptions."""

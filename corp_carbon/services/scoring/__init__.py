@@ -1,0 +1,1 @@
+"""Assessing activities and hypothetical trips under the stored methodology."""

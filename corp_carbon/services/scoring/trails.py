@@ -1,0 +1,137 @@
+"""The step-by-step trail of assessments stored without one (bulk imports).
+
+A bulk import stores the figures of each assessment but not its trail (about 2 KB of JSON per
+segment). The trail is rebuilt here from what the figures were computed from: the stored
+activity, its journey, the methodology version the assessment names (versions are never
+edited) and the factor set it names (pinned by the hash of its data file). The rebuilt
+figures are compared with the stored ones, and any difference is stated in the trail.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from corp_carbon.catalogue import catalogue_for
+from corp_carbon.config import Settings
+from corp_carbon.db.models import (
+    Activity,
+    Assessment,
+    CommuteProfile,
+    Journey,
+    MethodologyVersion,
+)
+from corp_carbon.domain.activities import ActivityView
+from corp_carbon.domain.errors import DomainError
+from corp_carbon.domain.methodology import methodology_from_parameters
+from corp_carbon.domain.scoring.engine import Scorer
+from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Mode
+from corp_carbon.services.scoring.assessments import trip_for
+
+
+def complete(
+    session: Session, settings: Settings, views: Sequence[ActivityView]
+) -> list[ActivityView]:
+    """The views, with the trail filled in where it was not stored."""
+    wanted = {v.id for v in views if v.kg_co2e is not None and not v.explanation}
+    if not wanted:
+        return list(views)
+    trails = rebuild(session, settings, wanted)
+    done = []
+    for view in views:
+        steps = trails.get(view.id)
+        if steps is None:
+            done.append(view)
+            continue
+        plain = next((str(s["text"]) for s in steps if s.get("step") == "summary"), view.plain)
+        done.append(dataclasses.replace(view, explanation=tuple(steps), plain=plain))
+    return done
+
+
+def rebuild(session: Session, settings: Settings, activity_ids: set[int]) -> dict[int, list[Any]]:
+    """Trails of the activities' scoring assessments (newest methodology), by activity id."""
+    catalogue = catalogue_for(settings)
+    newest = sa.select(sa.func.max(MethodologyVersion.id)).scalar_subquery()
+    rows = session.execute(
+        sa.select(Activity, Journey, Assessment, MethodologyVersion)
+        .join(Assessment, Assessment.activity_id == Activity.id)
+        .join(MethodologyVersion, MethodologyVersion.id == Assessment.methodology_version_id)
+        .outerjoin(Journey, Journey.id == Activity.journey_id)
+        .where(
+            Activity.id.in_(sorted(activity_ids)),
+            Assessment.comparison.is_(False),
+            Assessment.methodology_version_id == newest,
+        )
+    ).all()
+    trails: dict[int, list[Any]] = {}
+    for activity, journey, stored, version in rows:
+        methodology = methodology_from_parameters(version.version, version.parameters)
+        scorer = Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards)
+        fs = catalogue.factor_sets.get(stored.factor_set_id)
+        if fs is None:
+            continue
+        try:
+            profile = _profile(session, activity)
+            result = _assess(session, scorer, activity, journey, profile, methodology, fs)
+        except DomainError as exc:
+            trails[activity.id] = [{"step": "check", "text": f"trail unavailable: {exc.message}"}]
+            continue
+        steps = result.explanation()
+        if (result.kg_co2e, result.points) != (stored.kg_co2e, stored.points):
+            steps.append(
+                {
+                    "step": "check",
+                    "text": (
+                        f"the stored figures ({stored.kg_co2e} kg CO2e, {stored.points} points) "
+                        f"differ from this recomputation ({result.kg_co2e} kg, {result.points} "
+                        "points): the stored ones count"
+                    ),
+                }
+            )
+        trails[activity.id] = steps
+    return trails
+
+
+def _profile(session: Session, activity: Activity) -> CommuteProfile | None:
+    """The profile whose declared baseline the import used (commutes only: the latest)."""
+    if activity.kind is not ActivityKind.COMMUTE:
+        return None
+    return session.scalars(
+        sa.select(CommuteProfile)
+        .where(CommuteProfile.employee_id == activity.employee_id)
+        .order_by(CommuteProfile.valid_from.desc())
+        .limit(1)
+    ).first()
+
+
+def _assess(
+    session: Session,
+    scorer: Scorer,
+    activity: Activity,
+    journey: Journey | None,
+    profile: CommuteProfile | None,
+    methodology: Any,
+    fs: Any,
+) -> Any:
+    """As the import scored it: a rail or coach journey with connections as a whole."""
+    if journey is not None and activity.mode in (Mode.RAIL, Mode.COACH):
+        legs = session.scalars(
+            sa.select(Activity)
+            .where(
+                Activity.journey_id == journey.id,
+                Activity.status == ActivityStatus.CONFIRMED,
+            )
+            .order_by(Activity.leg_index)
+        ).all()
+        if len(legs) > 1 and all(leg.mode in (Mode.RAIL, Mode.COACH) for leg in legs):
+            results = scorer.assess_journey(
+                [trip_for(leg, journey, profile, methodology) for leg in legs], fs
+            )
+            for leg, result in zip(legs, results, strict=True):
+                if leg.id == activity.id:
+                    return result
+    return scorer.assess(trip_for(activity, journey, profile, methodology), fs)

@@ -1,0 +1,17 @@
+"""The admin pages for HR, sustainability officers and admins.
+
+Each module registers its routes on the blueprint; ``MODULES`` is the order they are added in.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from corp_carbon.web.admin import audit, imports, redemptions, tokens
+
+MODULES: tuple[ModuleType, ...] = (
+    redemptions,
+    imports,
+    audit,
+    tokens,
+)

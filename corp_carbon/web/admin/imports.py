@@ -1,0 +1,172 @@
+"""The imports desk: runs, sources, row problems, and uploading a booking export by hand.
+
+For sustainability officers and administrators. A run's row problems can quote travellers'
+emails and employee numbers, so opening a run is recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from connectors import REGISTRY
+from corp_carbon.domain.errors import DomainError
+from corp_carbon.domain.vocabulary import ImportRunStatus, ImportTrigger
+from corp_carbon.services.imports import runs as import_runs
+from corp_carbon.services.imports.run import COUNTS
+from corp_carbon.web.access import current_actor, current_employee, roles_required
+from corp_carbon.web.api.imports import (
+    IMPORT_ROLES,
+    import_upload,
+    limit_upload_size,
+    parse_flag,
+)
+from corp_carbon.web.params import page_number
+from corp_carbon.web.state import carbon
+
+RUNS_PAGE = 50
+PROBLEMS_PAGE = 500
+#: the badge colour of each status, from the stylesheet's existing badge classes.
+STATUS_TONE = {
+    ImportRunStatus.SUCCEEDED: "",
+    ImportRunStatus.COMPLETED_WITH_ERRORS: "requested",
+    ImportRunStatus.FAILED: "rejected",
+    ImportRunStatus.RUNNING: "cancelled",
+}
+#: how each kind of run started, in words.
+TRIGGER_TEXT = {
+    ImportTrigger.UPLOAD: "Uploaded here",
+    ImportTrigger.API: "Pushed to the API",
+    ImportTrigger.SCHEDULE: "Scheduled pull",
+    ImportTrigger.CLI: "Command line",
+}
+#: what each count means, for the run page.
+COUNT_HELP = {
+    "read": "Trip segments (or survey answers) read from the file",
+    "imported": "New trips stored",
+    "updated": "Trips changed by a newer copy of their booking",
+    "duplicates": "Trips already reported by another travel system, or repeated in the file: "
+    "kept once",
+    "cancelled": "Trips cancelled by the travel system: their points were given back",
+    "rejected": "Rows not imported: see the problems below",
+    "waiting": "Trips of travellers not (yet) in the employee directory",
+    "unchanged": "Re-sent exactly as already stored: nothing changed",
+}
+
+
+def register(bp: Blueprint) -> None:
+    bp.url_value_preprocessor(limit_upload_size("admin_import_upload"))
+    bp.add_url_rule("/admin/imports", view_func=imports_desk, endpoint="admin_imports")
+    bp.add_url_rule(
+        "/admin/imports/<id:run_id>", view_func=import_run_page, endpoint="admin_import_run"
+    )
+    bp.add_url_rule(
+        "/admin/imports/upload",
+        view_func=upload,
+        endpoint="admin_import_upload",
+        methods=["POST"],
+    )
+
+
+@roles_required(*IMPORT_ROLES)
+def imports_desk() -> str:
+    """200: the runs, newest first (paged), the import sources and the upload form."""
+    page = page_number()
+    with carbon().uow() as uow:
+        runs = import_runs.list_runs(uow.session, limit=RUNS_PAGE, offset=(page - 1) * RUNS_PAGE)
+        total = import_runs.count_runs(uow.session)
+        sources = import_runs.list_sources(uow.session)
+        waiting = import_runs.waiting_travellers(uow.session)
+    return render_template(
+        "carbon/admin/imports.html",
+        runs=runs,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // RUNS_PAGE)),
+        sources=sources,
+        waiting=waiting,
+        **_form_context(),
+    )
+
+
+@roles_required(*IMPORT_ROLES)
+def import_run_page(run_id: int) -> str:
+    """200: one run with its counts and row problems; 404: no such run."""
+    page = page_number()
+    found = import_runs.look_at_run(
+        carbon().uow(), current_actor(), run_id, limit=PROBLEMS_PAGE,
+        offset=(page - 1) * PROBLEMS_PAGE,
+    )  # fmt: skip
+    if found is None:
+        abort(404, description=f"Import run {run_id} does not exist.")
+    run, problems = found
+    return render_template(
+        "carbon/admin/import_run.html",
+        run=run,
+        problems=problems,
+        page=page,
+        pages=max(1, -(-run.problems // PROBLEMS_PAGE)),
+        count_help=COUNT_HELP,
+        **_form_context(selected=run.connector),
+    )
+
+
+@roles_required(*IMPORT_ROLES)
+def upload() -> Response:
+    """302 to the new run's page (or back to the desk) with what happened."""
+    employee = current_employee()
+    assert employee is not None
+    form = request.form
+    try:
+        dry_run = parse_flag("dry run", form.get("dry_run"))
+        report = import_upload(
+            request.files.get("file"),
+            connector=form.get("connector", ""),
+            source=form.get("source"),
+            dry_run=dry_run,
+            trigger=ImportTrigger.UPLOAD,
+            started_by=employee.email,
+        )
+    except DomainError as exc:
+        flash(f"Nothing was imported: {exc.message}", "error")
+        return redirect(url_for("carbon.admin_imports"))
+    counts = ", ".join(
+        f"{report.counts[name]:,} {name}"
+        for name in COUNTS
+        if name in ("read", "imported") or report.counts[name]
+    )
+    rejected = report.counts["rejected"]
+    if report.failed:
+        flash(f"{report.file_name}: the import failed. {hint(report.error or '')}", "error")
+    elif report.run_id is None:
+        into = (form.get("source") or "").strip() or report.connector
+        flash(f"Dry run of {report.file_name} into source {into} (nothing was stored): {counts}.")
+    elif rejected:
+        flash(
+            f"{report.file_name} imported with problems: {counts}. The rejected "
+            f"row{'s were' if rejected != 1 else ' was'} not imported: see the row problems.",
+            "error",
+        )
+    else:
+        flash(f"{report.file_name} imported: {counts}.")
+    if report.run_id is None:
+        return redirect(url_for("carbon.admin_imports"))
+    return redirect(url_for("carbon.admin_import_run", run_id=report.run_id))
+
+
+def hint(error: str) -> str:
+    """The pipeline's message, with its command-line advice put as this page's words."""
+    return error.replace("use --connector ", "choose the format ")
+
+
+def _form_context(selected: str | None = None) -> dict[str, object]:
+    settings = carbon().settings
+    return {
+        "connectors": list(REGISTRY),
+        "selected_connector": selected,
+        "max_upload_mb": settings.imports.max_upload_mb,
+        "status_tone": STATUS_TONE,
+        "counts": COUNTS,
+        "trigger_text": TRIGGER_TEXT,
+        "hint": hint,
+    }

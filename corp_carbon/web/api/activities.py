@@ -1,0 +1,250 @@
+"""JSON API: the caller's own trips with emissions, points and the calculation trail.
+
+Paged by cursor (keyset on date and id, newest first), so a page never repeats or skips a
+trip when new ones are imported while a client is walking the pages.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, jsonify, request, url_for
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from corp_carbon.db.queries import activities_page
+from corp_carbon.domain.activities import ActivityView
+from corp_carbon.domain.bounds import MAX_ID
+from corp_carbon.domain.errors import DomainError
+from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Cabin, DistanceSource, Mode
+from corp_carbon.services.scoring import trails
+from corp_carbon.web.access import current_employee, login_required
+from corp_carbon.web.api.openapi import (
+    API_PREFIX,
+    Error,
+    ExplanationStep,
+    Operation,
+    Parameter,
+    Reply,
+    api_route,
+    blank_or,
+    enum_schema,
+)
+from corp_carbon.web.state import carbon
+
+PER_PAGE = 50
+MAX_PER_PAGE = 500
+_CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(\d{1,10})$")
+
+
+def register(bp: Blueprint) -> None:
+    api_route(bp, MY_ACTIVITIES, api_my_activities, endpoint="api_my_activities")
+
+
+# --- the trail hook ---------------------------------------------------------------------------
+
+
+def fill_missing_trails(session: Session, trips: list[ActivityView]) -> list[ActivityView]:
+    """Activities imported in bulk are stored without their trail: rebuild it (and check it
+    against the stored figures) inside the request's transaction."""
+    return trails.complete(session, carbon().settings, trips)
+
+
+# --- bodies -----------------------------------------------------------------------------------
+
+
+class ActivityExplanation(BaseModel):
+    summary: str = Field(
+        description="The calculation in one plain line (or why the trip has none)."
+    )
+    steps: list[ExplanationStep] = Field(
+        description="The calculation trail, step by step; empty when none is stored."
+    )
+
+
+class MyActivity(BaseModel):
+    id: int
+    date: date
+    kind: ActivityKind
+    mode: Mode
+    origin: str | None
+    destination: str | None
+    cabin: Cabin | None
+    distance_km: float | None
+    distance_source: DistanceSource | None
+    status: ActivityStatus = Field(
+        description="Only confirmed trips count; cancelled, replaced (by an exchanged ticket) "
+        "and duplicate (the same trip from another source) ones never score."
+    )
+    kg_co2e: float | None = Field(description="Emissions, kg CO2e; null when not assessed.")
+    points: int | None = Field(description="Points earned; null when not assessed.")
+    explanation: ActivityExplanation
+    url: str = Field(description="The trip's page, which explains its figures.")
+
+
+class MyActivities(BaseModel):
+    items: list[MyActivity]
+    next: str | None = Field(description="The next page (a relative URL); null on the last.")
+
+
+# --- the view ---------------------------------------------------------------------------------
+
+
+@login_required
+def api_my_activities() -> Response:
+    """200: a page of the caller's own trips, newest first; 400 naming a bad parameter."""
+    _reject_unknown()
+    per_page = _per_page()
+    date_from, date_to = _date("from"), _date("to")
+    if date_from and date_to and date_from > date_to:
+        raise DomainError(f"from {date_from}: after to {date_to}")
+    status = _status()
+    after = _cursor()
+    employee = current_employee()
+    assert employee is not None  # login_required
+    with carbon().uow() as uow:
+        trips = activities_page(
+            uow.session,
+            employee.id,
+            limit=per_page + 1,
+            date_from=date_from,
+            date_to=date_to,
+            status=status,
+            after=after,
+        )
+        trips = fill_missing_trails(uow.session, trips)
+    more = len(trips) > per_page
+    trips = trips[:per_page]
+    next_url = None
+    if more:
+        last = trips[-1]
+        kept: dict[str, Any] = {k: v for k, v in request.args.items() if k != "cursor"}
+        kept["cursor"] = f"{last.travel_date.isoformat()}.{last.id}"
+        next_url = url_for("carbon.api_my_activities", **kept)
+    body = MyActivities(items=[_item(t) for t in trips], next=next_url)
+    return jsonify(body.model_dump(mode="json"))
+
+
+def _item(t: ActivityView) -> MyActivity:
+    steps = [ExplanationStep(**step) for step in t.explanation if step.get("step") != "summary"]
+    if t.kg_co2e is None:
+        summary = (
+            "Not assessed yet."
+            if t.status is ActivityStatus.CONFIRMED
+            else f"Not scored: this trip was {t.status.value}."
+        )
+    else:
+        summary = t.plain
+    return MyActivity(
+        id=t.id,
+        date=t.travel_date,
+        kind=t.kind,
+        mode=t.mode,
+        origin=t.origin,
+        destination=t.destination,
+        cabin=t.cabin,
+        distance_km=None if t.distance_km is None else float(t.distance_km),
+        distance_source=t.distance_source,
+        status=t.status,
+        kg_co2e=None if t.kg_co2e is None else float(t.kg_co2e),
+        points=t.points,
+        explanation=ActivityExplanation(summary=summary, steps=steps),
+        url=url_for("carbon.trip_detail", activity_id=t.id),
+    )
+
+
+# --- query parameters -----------------------------------------------------------------------
+
+
+def _reject_unknown() -> None:
+    known = [p.name for p in MY_ACTIVITIES.parameters]
+    unknown = sorted(set(request.args) - set(known))
+    if unknown:
+        raise DomainError(f"unknown parameter {unknown[0]!r}: accepted: {', '.join(known)}")
+
+
+def _per_page() -> int:
+    raw = request.args.get("per_page", "").strip()
+    if not raw:
+        return PER_PAGE
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PER_PAGE:
+        raise DomainError(f"per_page {raw!r}: must be a whole number from 1 to {MAX_PER_PAGE}")
+    return int(raw)
+
+
+def _date(name: str) -> date | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise DomainError(f"{name} {raw!r}: not a date (YYYY-MM-DD)") from None
+
+
+def _status() -> ActivityStatus | None:
+    raw = request.args.get("status", "").strip()
+    if not raw:
+        return None
+    try:
+        return ActivityStatus(raw)
+    except ValueError:
+        accepted = ", ".join(s.value for s in ActivityStatus)
+        raise DomainError(f"status {raw!r}: accepted: {accepted}") from None
+
+
+def _cursor() -> tuple[date, int] | None:
+    raw = request.args.get("cursor", "").strip()
+    if not raw:
+        return None
+    match = _CURSOR.match(raw)
+    try:
+        if match is None or int(match.group(2)) > MAX_ID:
+            raise ValueError(raw)
+        return date.fromisoformat(match.group(1)), int(match.group(2))
+    except ValueError:
+        raise DomainError(
+            f"cursor {raw!r}: not a cursor this API gave; follow the `next` URL"
+        ) from None
+
+
+# --- the API description --------------------------------------------------------------------
+
+MY_ACTIVITIES = Operation(
+    method="get",
+    path=f"{API_PREFIX}/me/activities",
+    operation_id="myActivities",
+    summary="The caller's own trips, newest first, with emissions, points and explanation",
+    description=(
+        "Only the caller's own trips, whatever their role. Paged: follow `next` (it keeps "
+        "the filters). Works with the browser session or an API token."
+    ),
+    parameters=(
+        Parameter(
+            "per_page",
+            f"Trips per page, 1 to {MAX_PER_PAGE} (default {PER_PAGE}).",
+            blank_or({"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}),
+        ),
+        Parameter(
+            "cursor",
+            "Where the page starts; taken from `next`.",
+            blank_or({"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}\.\d{1,10}$"}),
+        ),
+        Parameter(
+            "from", "Trips on or after this date.", blank_or({"type": "string", "format": "date"})
+        ),
+        Parameter(
+            "to", "Trips on or before this date.", blank_or({"type": "string", "format": "date"})
+        ),
+        Parameter("status", "Only trips in this status.", blank_or(enum_schema(ActivityStatus))),
+    ),
+    responses=(
+        Reply(200, "A page of trips.", MyActivities),
+        Reply(400, "A bad parameter; the message names it.", Error),
+        Reply(401, "No session and no valid API token.", Error),
+    ),
+    tags=("me",),
+)

@@ -1,0 +1,141 @@
+"""The "compare before you book" page: every sensible way to make a trip, lowest emissions first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, render_template, request
+
+from corp_carbon.catalogue import catalogue_for
+from corp_carbon.domain.errors import DomainError
+from corp_carbon.domain.scoring.points import AVOIDED_GRAMS
+from corp_carbon.geo import resolve
+from corp_carbon.geo.places import UnknownPlace
+from corp_carbon.services.scoring import methodology
+from corp_carbon.services.scoring.estimates import compare, to_json
+from corp_carbon.web.access import login_required
+from corp_carbon.web.state import carbon
+
+MAX_PLACE_LENGTH = 100
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/compare", view_func=compare_page, endpoint="compare")
+
+
+@dataclass(frozen=True)
+class Choices:
+    """Places a name may stand for: the user picks one instead of the page guessing."""
+
+    field: str  # "from" or "to"
+    text: str
+    reason: str
+    options: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Route:
+    origin: str  # as resolved, e.g. "London (GB)"
+    destination: str
+    rows: list[dict[str, Any]]
+    factor_set: str
+    factor_set_title: str
+    methodology_version: int
+    points_meaning: str
+
+
+@login_required
+def compare_page() -> str:
+    """200: the form; with ``from`` and ``to`` the options, or why there are none, inline."""
+    origin = request.args.get("from", "").strip()
+    destination = request.args.get("to", "").strip()
+    route: Route | None = None
+    error = None
+    choices: list[Choices] = []
+    if origin or destination:
+        try:
+            choices = _choices(origin, destination)
+            route = None if choices else _route(origin, destination)
+        except DomainError as exc:
+            error = exc.message
+    return render_template(
+        "carbon/pages/compare.html",
+        origin=origin,
+        destination=destination,
+        route=route,
+        error=error,
+        choices=choices,
+    )
+
+
+def _choices(origin: str, destination: str) -> list[Choices]:
+    """For each end that is unknown or could be a namesake: what the user may have meant.
+    Empty when both ends are clear (or the other end settles a namesake)."""
+    if not origin or not destination:
+        return []
+    found: list[Choices] = []
+    ends: dict[str, resolve.Resolution] = {}
+    for field, text in (("from", origin), ("to", destination)):
+        if len(text) > MAX_PLACE_LENGTH:
+            return []  # _route says why
+        try:
+            ends[field] = resolve.ground(text)
+        except UnknownPlace as exc:
+            options = resolve.suggest(text)
+            if not options:
+                raise
+            found.append(Choices(field, text, exc.message, options))
+    if found or len(ends) < 2:
+        return found
+    start, end, _ = resolve.ground_pair(origin, destination)
+    for field, text, end_found in (("from", origin, start), ("to", destination, end)):
+        if end_found.rivals:
+            options = tuple(resolve.label(p) for p in (end_found.place, *end_found.rivals))
+            found.append(Choices(field, text, f"{text!r} is the name of several places", options))
+    return found
+
+
+def _route(origin: str, destination: str) -> Route:
+    if not origin or not destination:
+        raise DomainError("Enter both where the trip starts (From) and where it ends (To).")
+    for name, value in (("From", origin), ("To", destination)):
+        if len(value) > MAX_PLACE_LENGTH:
+            raise DomainError(f"{name}: at most {MAX_PLACE_LENGTH} characters, please.")
+    start, end = (found.place for found in resolve.ground_pair(origin, destination)[:2])
+    if start == end:
+        raise DomainError(f"From and To are the same place: {start.describe()}.")
+    settings = carbon().settings
+    catalogue = catalogue_for(settings)
+    current = methodology.ensure_current(carbon().uow(), settings)
+    options = compare(origin, destination, current, catalogue)
+    largest = max((option.kg_co2e for option in options), default=0)
+    rows = []
+    for option in options:
+        row = to_json(option)
+        why = option.baseline.description if option.baseline else option.no_baseline_reason
+        row["compared_with"] = why[:1].upper() + why[1:]
+        share = float(option.kg_co2e / largest * 100) if largest else 0.0
+        row["bar_pct"] = max(0.5, round(share, 1)) if share else 0.0  # a sliver stays visible
+        rows.append(row)
+    if current.points_rule == AVOIDED_GRAMS:
+        meaning = (
+            "Points: 1 point for each gram of CO2e an option avoids compared with the option in "
+            "the last column; options with nothing lower-carbon to credit earn none."
+        )
+    else:
+        card = catalogue.rate_cards[current.points_rule]
+        meaning = (
+            f"Points follow the {card.title} rate card: a set amount per km or per trip for "
+            "each lower-carbon way of travelling."
+        )
+    factor_set = options[0].factor_set if options else None
+    return Route(
+        origin=start.describe(),
+        destination=end.describe(),
+        rows=rows,
+        factor_set=factor_set.id if factor_set else current.factor_set,
+        factor_set_title=factor_set.title if factor_set else "",
+        methodology_version=current.version,
+        points_meaning=meaning,
+    )

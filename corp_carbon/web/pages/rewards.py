@@ -1,0 +1,102 @@
+"""The rewards page: the catalogue, the employee's balance, their redemptions, and redeeming."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from corp_carbon.domain.errors import DomainError
+from corp_carbon.domain.people import EmployeeProfile
+from corp_carbon.domain.vocabulary import RedemptionStatus
+from corp_carbon.services.ledger import postings as ledger
+from corp_carbon.services.rewards import redemptions as rewards
+from corp_carbon.web.access import current_actor, current_employee, login_required
+from corp_carbon.web.state import carbon
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/rewards", view_func=rewards_page, endpoint="rewards")
+    bp.add_url_rule(
+        "/rewards/redeem", view_func=redeem, endpoint="rewards_redeem", methods=["POST"]
+    )
+    bp.add_url_rule(
+        "/rewards/redemptions/<id:redemption_id>/cancel",
+        view_func=cancel,
+        endpoint="rewards_cancel",
+        methods=["POST"],
+    )
+
+
+@login_required
+def rewards_page() -> str:
+    """200: what can be redeemed (and why not), the balance, and the employee's redemptions."""
+    employee = _me()
+    with carbon().uow() as uow:
+        balance = ledger.balance(uow.session, employee.id)
+        offers = rewards.offers_for(uow.session, employee.id, balance=balance)
+        mine = rewards.redemptions_for(uow.session, employee.id)
+    return render_template(
+        "carbon/pages/rewards.html",
+        balance=balance,
+        offers=offers,
+        redemptions=mine,
+        # one key per rendering: a double click or a resent form redeems once
+        request_key=uuid.uuid4().hex,
+    )
+
+
+@login_required
+def redeem() -> Response:
+    """302 back to the page, with what happened as a flash message."""
+    employee = _me()
+    try:
+        reward_id = int(request.form.get("reward_id", ""))
+    except ValueError:
+        flash("Choose a reward to redeem.", "error")
+        return redirect(url_for("carbon.rewards"))
+    try:
+        result = rewards.request_redemption(
+            carbon().uow(),
+            current_actor(),
+            employee_id=employee.id,
+            reward_id=reward_id,
+            request_key=request.form.get("request_key", ""),
+            auto_approve_below=carbon().settings.rewards.auto_approve_below_points,
+        )
+    except DomainError as exc:
+        flash(f"Not redeemed: {exc.message}", "error")
+        return redirect(url_for("carbon.rewards"))
+    done = result.redemption
+    if not result.created:
+        flash(f"You already redeemed {done.reward_name!r} with this form; nothing more was taken.")
+    elif done.status is RedemptionStatus.APPROVED:
+        flash(f"Redeemed {done.reward_name!r} for {done.cost_points:,} points: approved.")
+    else:
+        flash(
+            f"Requested {done.reward_name!r}: {done.cost_points:,} points are held until HR "
+            "approves it (you get them back if it is rejected)."
+        )
+    return redirect(url_for("carbon.rewards"))
+
+
+@login_required
+def cancel(redemption_id: int) -> Response:
+    """302 back to the page; the employee's own redemption, while it awaits approval."""
+    employee = _me()
+    try:
+        done = rewards.cancel(
+            carbon().uow(), current_actor(), redemption_id, employee_id=employee.id
+        )
+    except DomainError as exc:
+        flash(f"Not cancelled: {exc.message}", "error")
+    else:
+        flash(f"Cancelled {done.reward_name!r}: {done.cost_points:,} points are back.")
+    return redirect(url_for("carbon.rewards"))
+
+
+def _me() -> EmployeeProfile:
+    employee = current_employee()
+    assert employee is not None  # the access decorators ran first
+    return employee
