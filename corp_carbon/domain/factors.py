@@ -21,6 +21,15 @@ from corp_carbon.domain.errors import DomainError
 
 HaulRule = Literal["uk_territory", "distance_bands"]
 
+#: the hauls of the sets' air keys, as a sentence reads them (trails, policy reasons).
+HAUL_LABELS = {
+    "domestic": "domestic",
+    "short_haul": "short-haul",
+    "medium_haul": "medium-haul",
+    "long_haul": "long-haul",
+    "international": "international (to/from non-UK)",
+}
+
 
 class UnknownFactorSet(DomainError):
     http_status = 404
@@ -98,6 +107,10 @@ class FactorSet:
         if factor is None:
             raise MissingFactor(f"factor set {self.id} has no factor {key!r}")
         return factor
+
+
+def haul_label(haul: str) -> str:
+    return HAUL_LABELS.get(haul, haul)
 
 
 def load_factor_set(path: Path) -> FactorSet:
