@@ -1,19 +1,17 @@
 """Emission-factor sets as immutable values, and the rules each set declares for itself.
 
-A set is published data (DESNZ, EPA, ...) loaded from a versioned TOML file; this module only
+A set is published data (DESNZ, EPA, ...) read from a versioned TOML file by
+``corp_carbon.catalogue``; this module only
 describes its shape and how a factor is looked up, so the engine never hard-codes a number.
-Keys follow one scheme across sets (see ``corp_carbon/factor_sets/README.md``), e.g.
+Keys follow one scheme across sets (see ``corp_carbon/catalogue/factor_sets/README.md``), e.g.
 ``air.long_haul.economy.rf`` or ``car.medium.bev``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -41,10 +39,6 @@ class MissingFactor(DomainError):
 
     http_status = 422
     code = "missing_factor"
-
-
-class FactorSetFileError(Exception):
-    """A shipped or added factor-set file is malformed: a packaging error, not a user error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,17 +107,11 @@ def haul_label(haul: str) -> str:
     return HAUL_LABELS.get(haul, haul)
 
 
-def load_factor_set(path: Path) -> FactorSet:
-    """Reads one factor-set file; the returned set and its mappings are read-only."""
-    raw = path.read_bytes()
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-        return _build(data, hashlib.sha256(raw).hexdigest())
-    except (KeyError, TypeError, ValueError, InvalidOperation, tomllib.TOMLDecodeError) as exc:
-        raise FactorSetFileError(f"{path}: {exc!r}") from exc
+def parse_factor_set(data: Mapping[str, Any], sha256: str) -> FactorSet:
+    """A set from its file's parsed TOML and the sha256 of its bytes; read-only throughout.
 
-
-def _build(data: dict[str, Any], sha256: str) -> FactorSet:
+    Raises ``KeyError``, ``TypeError`` or ``ValueError`` on a malformed set.
+    """
     rules = data["rules"]
     factors: dict[str, Factor] = {}
     for entry in data["factors"]:

@@ -3,19 +3,17 @@
 The GHG Protocol allows the spend method only as a fallback when no distance (or nights) is
 known. It prices an industry average, so a spend-based activity never earns points: no
 baseline can be claimed from money. Factor sets (e.g. EPA USEEIO, per US dollar) live in
-``corp_carbon/factor_sets/spend/*.toml``; the amount is converted into the set's currency with
-a dated rate from a ``RateProvider`` (ECB reference rates, or an operator's own table).
+``corp_carbon/catalogue/factor_sets/spend/*.toml``; the amount is converted into the set's
+currency with a dated rate from a ``RateProvider`` (ECB reference rates, or an operator's own
+table).
 """
 
 from __future__ import annotations
 
-import hashlib
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
-from pathlib import Path
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from types import MappingProxyType
 from typing import Any
 
@@ -26,11 +24,6 @@ from corp_carbon.domain.vocabulary import Mode
 __all__ = ["MissingRate", "MissingSpendFactor", "SpendAssessment", "score_spend"]
 
 KG = Decimal("0.001")
-SPEND_DIR = Path(__file__).resolve().parent.parent / "factor_sets" / "spend"
-
-
-class SpendDataError(Exception):
-    """A spend factor set or rate file is malformed: a packaging or configuration error."""
 
 
 class MissingSpendFactor(DomainError):
@@ -83,27 +76,11 @@ class SpendFactorSet:
         return factor
 
 
-def load_spend_set(path: Path) -> SpendFactorSet:
-    """Reads one spend factor-set file (numbers are TOML strings: no float touches them)."""
-    raw = path.read_bytes()
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-        return _build_set(data, hashlib.sha256(raw).hexdigest())
-    except (KeyError, TypeError, ValueError, InvalidOperation, tomllib.TOMLDecodeError) as exc:
-        raise SpendDataError(f"{path}: {exc!r}") from exc
+def parse_spend_set(data: Mapping[str, Any], sha256: str) -> SpendFactorSet:
+    """A spend set from its file's parsed TOML and the sha256 of its bytes.
 
-
-def load_spend_sets(folder: Path = SPEND_DIR) -> Mapping[str, SpendFactorSet]:
-    sets: dict[str, SpendFactorSet] = {}
-    for path in sorted(folder.glob("*.toml")):
-        loaded = load_spend_set(path)
-        if loaded.id != path.stem:
-            raise SpendDataError(f"{path}: id {loaded.id!r} differs from the file name")
-        sets[loaded.id] = loaded
-    return MappingProxyType(sets)
-
-
-def _build_set(data: dict[str, Any], sha256: str) -> SpendFactorSet:
+    Raises ``KeyError``, ``TypeError`` or ``ValueError`` on a malformed set.
+    """
     factors: dict[str, SpendFactor] = {}
     for entry in data["factors"]:
         factor = SpendFactor(
