@@ -118,7 +118,7 @@ def parse_factor_set(data: Mapping[str, Any], sha256: str) -> FactorSet:
         factor = Factor(
             key=entry["key"],
             publisher_id=str(entry["publisher_id"]),
-            value=_decimal(entry["value"]),
+            value=exact_decimal(entry["value"]),
             unit=entry["unit"],
             label=entry["label"],
             derivation=entry.get("derivation", ""),
@@ -135,7 +135,7 @@ def parse_factor_set(data: Mapping[str, Any], sha256: str) -> FactorSet:
     bands = tuple(
         DistanceBand(
             haul=b["haul"],
-            below_km=None if b.get("below_km") is None else _decimal(b["below_km"]),
+            below_km=None if b.get("below_km") is None else exact_decimal(b["below_km"]),
         )
         for b in rules.get("distance_bands", [])
     )
@@ -153,7 +153,7 @@ def parse_factor_set(data: Mapping[str, Any], sha256: str) -> FactorSet:
         territories=MappingProxyType(dict(rules.get("territories", {}))),
         distance_bands=bands,
         uplift_included=bool(rules["uplift_included"]),
-        uplift_pct=_decimal(rules.get("uplift_pct", "0")),
+        uplift_pct=exact_decimal(rules.get("uplift_pct", "0")),
         uplift_note=rules.get("uplift_note", ""),
         rf_available=bool(rules["rf_available"]),
         rf_note=rules.get("rf_note", ""),
@@ -163,8 +163,8 @@ def parse_factor_set(data: Mapping[str, Any], sha256: str) -> FactorSet:
     )
 
 
-def _decimal(value: object) -> Decimal:
-    """Factor values are written as strings in the files so no float ever touches them."""
+def exact_decimal(value: object) -> Decimal:
+    """Published numbers are written as strings in the files so no float ever touches them."""
     if isinstance(value, float):
-        raise ValueError(f"factor value {value!r} written as a float; quote it")
+        raise ValueError(f"value {value!r} written as a float; quote it")
     return Decimal(str(value))

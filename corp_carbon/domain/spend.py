@@ -19,6 +19,7 @@ from typing import Any
 
 from corp_carbon.domain.currency import MissingRate, Rate, RateProvider, currency_code
 from corp_carbon.domain.errors import DomainError
+from corp_carbon.domain.factors import exact_decimal
 from corp_carbon.domain.vocabulary import Mode
 
 __all__ = ["MissingRate", "MissingSpendFactor", "SpendAssessment", "score_spend"]
@@ -88,7 +89,7 @@ def parse_spend_set(data: Mapping[str, Any], sha256: str) -> SpendFactorSet:
             naics=str(entry["naics"]),
             naics_title=entry["naics_title"],
             useeio_code=str(entry.get("useeio_code", "")),
-            value=_decimal(entry["value"]),
+            value=exact_decimal(entry["value"]),
         )
         if factor.category in factors:
             raise ValueError(f"duplicate spend category {factor.category!r}")
@@ -110,7 +111,7 @@ def parse_spend_set(data: Mapping[str, Any], sha256: str) -> SpendFactorSet:
         verification=data["verification"],
         gwp=data.get("gwp", ""),
         note=data.get("note", ""),
-        currency=_currency(data["currency"]),
+        currency=currency_code(data["currency"]),
         price_year=int(data["price_year"]),
         factors=MappingProxyType(factors),
         modes=MappingProxyType(modes),
@@ -158,7 +159,7 @@ def score_spend(
     """
     factor = spend_set.require(category)
     try:
-        ccy = _currency(currency)
+        ccy = currency_code(currency)
     except ValueError as exc:
         raise MissingRate("currency", currency, str(exc)) from exc
     rate = None if ccy == spend_set.currency else rates.rate(ccy, spend_set.currency, on_date)
@@ -271,13 +272,3 @@ def _price_year_note(on: date, fs: SpendFactorSet) -> str:
 
 def _step(step: str, text: str, **data: Any) -> dict[str, Any]:
     return {"step": step, "text": text, **data}
-
-
-def _decimal(value: object) -> Decimal:
-    if isinstance(value, float):
-        raise ValueError(f"value {value!r} written as a float; quote it")
-    return Decimal(str(value))
-
-
-def _currency(value: str) -> str:
-    return currency_code(value)
