@@ -29,8 +29,8 @@ from corp_carbon.domain.scoring.points import RateCard
 from corp_carbon.domain.spend import SpendFactorSet
 from corp_carbon.domain.vocabulary import Fuel
 
-FACTOR_SETS_DIR = Path(__file__).resolve().parent / "factor_sets"
-RATE_CARDS_DIR = Path(__file__).resolve().parent / "rate_cards"
+FACTOR_SETS_DIR = Path(__file__).resolve().with_name("factor_sets")
+RATE_CARDS_DIR = Path(__file__).resolve().with_name("rate_cards")
 SPEND_DIR = FACTOR_SETS_DIR / "spend"
 
 

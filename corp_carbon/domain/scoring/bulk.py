@@ -27,6 +27,7 @@ from corp_carbon.domain.scoring.plans import (
     VALUE_SCALE,
     Plan,
 )
+from corp_carbon.domain.scoring.points import AVOIDED_GRAMS
 from corp_carbon.domain.scoring.values import Score, Trip
 from corp_carbon.domain.vocabulary import ActivityKind, Cabin, Fuel, Mode
 
@@ -152,7 +153,7 @@ def score_columns(scorer: Scorer, columns: TripColumns) -> ScoredColumns:
     scored one by one, as there."""
     n = len(columns)
     m = scorer.methodology
-    grams_rule = m.points_rule == "avoided_grams"
+    grams_rule = m.points_rule == AVOIDED_GRAMS
     low_m, high_m = int(m.rail_vs_flight_min_km * 1000), int(m.rail_vs_flight_max_km * 1000)
     plans: dict[tuple[object, ...], tuple[Plan, int]] = {}
     plan_list: list[Plan] = []
