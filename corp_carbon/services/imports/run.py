@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 from connectors import REGISTRY, ConnectorOptions, UnknownConnector, connector_class
 from connectors.base import Connector
 from connectors.reading import UnreadableFile, XlsxGuard, head_of
-from corp_carbon.catalogue import Catalogue, catalogue_for
+from corp_carbon.catalogue import Catalogue, catalogue_for, load_spend_sets
+from corp_carbon.catalogue.files import SpendDataError
 from corp_carbon.catalogue.rates import rate_provider
 from corp_carbon.config import Settings
 from corp_carbon.db.bulk import insert_rows, table_of
@@ -47,7 +48,7 @@ from corp_carbon.domain.currency import RateProvider
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.scoring.engine import Scorer
-from corp_carbon.domain.spend import SpendDataError, SpendFactorSet, load_spend_sets
+from corp_carbon.domain.spend import SpendFactorSet
 from corp_carbon.domain.vocabulary import Cabin, ImportRunStatus, ImportTrigger
 from corp_carbon.services.imports import commutes as commute_imports
 from corp_carbon.services.imports.batches import BatchContext, BatchOutcome, store_bookings
