@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 from flask import Blueprint, jsonify, request, url_for
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from werkzeug.wrappers import Response
 
-from corp_carbon.domain.bounds import MAX_ID, MAX_INT32, MAX_INT64
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.people import EmployeeProfile
-from corp_carbon.domain.vocabulary import RedemptionStatus, RewardKind, Role
-from corp_carbon.services.audit import entries as audit
-from corp_carbon.services.rewards import redemptions as rewards
-from corp_carbon.services.rewards.redemptions import RedemptionView, RewardView
+from corp_carbon.domain.vocabulary import Role
+from corp_carbon.services.rewards import catalogue, queries, redemptions
+from corp_carbon.services.rewards.views import RedemptionView
 from corp_carbon.web.access import current_actor, current_employee, login_required, roles_required
 from corp_carbon.web.api.openapi import (
     API_PREFIX,
@@ -27,101 +24,19 @@ from corp_carbon.web.api.openapi import (
     api_route,
     idempotency_key,
 )
+from corp_carbon.web.api.schemas.rewards import (
+    FulfilmentIn,
+    NewRewardIn,
+    RedemptionOut,
+    RedemptionRequestIn,
+    RejectionIn,
+    RewardListOut,
+    RewardOut,
+)
 from corp_carbon.web.state import carbon
 
 HR = (Role.HR, Role.ADMIN)
 Body = TypeVar("Body", bound=BaseModel)
-
-
-# --- bodies -----------------------------------------------------------------------------------
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class NewReward(_In):
-    """A catalogue item to add (HR)."""
-
-    name: str = Field(max_length=200)
-    cost_points: StrictInt = Field(gt=0, le=MAX_INT64, description="Price in points.")
-    stock: StrictInt | None = Field(
-        default=None, ge=0, le=MAX_INT32, description="null = unlimited."
-    )
-    per_person_limit: StrictInt | None = Field(
-        default=None,
-        gt=0,
-        le=MAX_INT32,
-        description="Redemptions per employee and limit_period; null = none.",
-    )
-    limit_period: Literal["month", "quarter", "year", "ever"] = "year"
-    auto_approve: StrictBool = Field(
-        default=False, description="Approve redemptions at once, without HR."
-    )
-    kind: RewardKind = RewardKind.VOUCHER
-    description: str = ""
-    project_name: str | None = Field(
-        default=None, max_length=200, description="For donations: the climate project funded."
-    )
-    image_url: str | None = Field(default=None, max_length=500)
-    active_from: AwareDatetime | None = None
-    active_until: AwareDatetime | None = None
-
-
-class RedemptionRequest(_In):
-    """Redeem a reward; send a fresh Idempotency-Key header with each new request."""
-
-    reward_id: StrictInt = Field(ge=1, le=MAX_ID)
-
-
-class Rejection(_In):
-    reason: str = Field(min_length=1, description="Shown to the employee.")
-
-
-class Fulfilment(_In):
-    """The voucher code, or a note on how the reward was handed over (at least one)."""
-
-    voucher_code: str | None = Field(default=None, max_length=200)
-    note: str | None = None
-
-
-class Reward(BaseModel):
-    id: int
-    name: str
-    description: str
-    kind: RewardKind
-    project_name: str | None
-    cost_points: int
-    stock: int | None = Field(description="Left in stock; null = unlimited.")
-    per_person_limit: int | None
-    limit_period: str
-    auto_approve: bool
-    active: bool
-    active_from: datetime | None
-    active_until: datetime | None
-    image_url: str | None
-
-
-class RewardList(BaseModel):
-    rewards: list[Reward]
-
-
-class Redemption(BaseModel):
-    id: int
-    employee_id: int
-    reward_id: int
-    reward_name: str
-    status: RedemptionStatus
-    request_key: str = Field(description="The Idempotency-Key the redemption was requested with.")
-    cost_points: int = Field(description="Points held when it was requested.")
-    hold_transaction_id: int
-    refund_transaction_id: int | None
-    voucher_code: str | None
-    note: str | None
-    decided_by_id: int | None
-    requested_at: datetime
-    decided_at: datetime | None
-    fulfilled_at: datetime | None
 
 
 def register(bp: Blueprint) -> None:
@@ -142,31 +57,19 @@ def register(bp: Blueprint) -> None:
 def api_rewards() -> Response:
     """200: the rewards that can be redeemed now, cheapest first."""
     with carbon().uow() as uow:
-        found = rewards.list_rewards(uow.session, active_only=True)
-    return jsonify(RewardList(rewards=[_reward(r) for r in found]).model_dump(mode="json"))
+        found = catalogue.list_rewards(uow.session, active_only=True)
+    listed = RewardListOut(
+        rewards=[RewardOut.model_validate(r, from_attributes=True) for r in found]
+    )
+    return jsonify(listed.model_dump(mode="json"))
 
 
 @roles_required(*HR)
 def api_add_reward() -> tuple[Response, int]:
     """201: the stored reward; 400 naming the bad field; 409 when the name is in use."""
-    body = _body(NewReward)
-    added = rewards.add_reward(
-        carbon().uow(),
-        current_actor(),
-        name=body.name,
-        cost_points=body.cost_points,
-        kind=body.kind,
-        stock=body.stock,
-        per_person_limit=body.per_person_limit,
-        limit_period=body.limit_period,
-        auto_approve=body.auto_approve,
-        description=body.description,
-        project_name=body.project_name,
-        image_url=body.image_url,
-        active_from=body.active_from,
-        active_until=body.active_until,
-    )
-    return jsonify(_reward(added).model_dump(mode="json")), 201
+    body = _body(NewRewardIn)
+    added = catalogue.add_reward(carbon().uow(), current_actor(), **body.model_dump())
+    return jsonify(added.model_dump(mode="json")), 201
 
 
 @login_required
@@ -178,9 +81,9 @@ def api_redeem() -> tuple[Response, int]:
             f"{IDEMPOTENCY_HEADER}: header required, a new unique value (e.g. a UUID) per "
             "redemption; repeat it to retry the same redemption safely"
         )
-    body = _body(RedemptionRequest)
+    body = _body(RedemptionRequestIn)
     employee = _me()
-    result = rewards.request_redemption(
+    result = redemptions.request_redemption(
         carbon().uow(),
         current_actor(),
         employee_id=employee.id,
@@ -188,7 +91,7 @@ def api_redeem() -> tuple[Response, int]:
         request_key=key,
         auto_approve_below=carbon().settings.rewards.auto_approve_below_points,
     )
-    response = jsonify(_redemption(result.redemption).model_dump(mode="json"))
+    response = _reply(result.redemption)
     response.headers["Location"] = url_for(
         "carbon.api_redemption", redemption_id=result.redemption.id
     )
@@ -199,47 +102,37 @@ def api_redeem() -> tuple[Response, int]:
 def api_redemption(redemption_id: int) -> Response:
     """200: the redemption; 404 when it is someone else's (unless HR or admin)."""
     employee = _me()
-    with carbon().uow() as uow:
-        found = rewards.get_redemption(
-            uow.session,
-            redemption_id,
-            viewer_id=employee.id,
-            see_all=employee.has_any_role(*HR),
-        )
-        if found.employee_id != employee.id:  # HR looking at someone's record: on the record
-            audit.record(
-                uow.session,
-                current_actor(),
-                "redemption.view",
-                target_type="redemption",
-                target_id=redemption_id,
-                detail={"employee_id": found.employee_id},
-            )
-            uow.commit()
+    found = queries.look_at_redemption(
+        carbon().uow(),
+        current_actor(),
+        redemption_id,
+        viewer_id=employee.id,
+        see_all=employee.has_any_role(*HR),
+    )
     return _reply(found)
 
 
 @roles_required(*HR)
 def api_approve(redemption_id: int) -> Response:
     """200: approved; 409 unless it was requested."""
-    return _reply(rewards.approve(carbon().uow(), current_actor(), redemption_id))
+    return _reply(redemptions.approve(carbon().uow(), current_actor(), redemption_id))
 
 
 @roles_required(*HR)
 def api_reject(redemption_id: int) -> Response:
     """200: rejected and refunded; 409 unless it was requested or approved."""
-    body = _body(Rejection)
+    body = _body(RejectionIn)
     return _reply(
-        rewards.reject(carbon().uow(), current_actor(), redemption_id, reason=body.reason)
+        redemptions.reject(carbon().uow(), current_actor(), redemption_id, reason=body.reason)
     )
 
 
 @roles_required(*HR)
 def api_fulfil(redemption_id: int) -> Response:
     """200: fulfilled with a voucher code or note; 409 unless it was approved."""
-    body = _body(Fulfilment)
+    body = _body(FulfilmentIn)
     return _reply(
-        rewards.fulfil(
+        redemptions.fulfil(
             carbon().uow(),
             current_actor(),
             redemption_id,
@@ -254,7 +147,7 @@ def api_cancel(redemption_id: int) -> Response:
     """200: cancelled and refunded; 404 for someone else's; 409 once it was decided."""
     employee = _me()
     return _reply(
-        rewards.cancel(carbon().uow(), current_actor(), redemption_id, employee_id=employee.id)
+        redemptions.cancel(carbon().uow(), current_actor(), redemption_id, employee_id=employee.id)
     )
 
 
@@ -281,15 +174,7 @@ def _body(model: type[Body]) -> Body:
 
 
 def _reply(found: RedemptionView) -> Response:
-    return jsonify(_redemption(found).model_dump(mode="json"))
-
-
-def _reward(r: RewardView) -> Reward:
-    return Reward.model_validate(r, from_attributes=True)
-
-
-def _redemption(r: RedemptionView) -> Redemption:
-    return Redemption.model_validate(r, from_attributes=True)
+    return jsonify(found.model_dump(mode="json"))
 
 
 # --- the API description --------------------------------------------------------------------
@@ -307,7 +192,7 @@ LIST_REWARDS = Operation(
     operation_id="listRewards",
     summary="The rewards catalogue",
     description="Rewards that can be redeemed now (active and within their window).",
-    responses=(Reply(200, "The catalogue, cheapest first.", RewardList), SIGNED_IN),
+    responses=(Reply(200, "The catalogue, cheapest first.", RewardListOut), SIGNED_IN),
     tags=TAGS,
 )
 
@@ -317,9 +202,9 @@ ADD_REWARD = Operation(
     operation_id="addReward",
     summary="Add a reward to the catalogue (HR)",
     description="JSON body: `NewReward`.",
-    request_model=NewReward,
+    request_model=NewRewardIn,
     responses=(
-        Reply(201, "The reward as stored.", Reward),
+        Reply(201, "The reward as stored.", RewardOut),
         BAD_INPUT,
         SIGNED_IN,
         HR_ONLY,
@@ -339,7 +224,7 @@ REDEEM = Operation(
         "200 and holds no more points. The reward's cost is held (debited) at once; the "
         "redemption is approved automatically or waits for HR."
     ),
-    request_model=RedemptionRequest,
+    request_model=RedemptionRequestIn,
     parameters=(
         idempotency_key(
             required=True,
@@ -347,8 +232,8 @@ REDEEM = Operation(
         ),
     ),
     responses=(
-        Reply(201, "Redeemed: the points are held.", Redemption),
-        Reply(200, "This Idempotency-Key was used before: the same redemption.", Redemption),
+        Reply(201, "Redeemed: the points are held.", RedemptionOut),
+        Reply(200, "This Idempotency-Key was used before: the same redemption.", RedemptionOut),
         Reply(400, "No Idempotency-Key header, or a bad body.", Error),
         SIGNED_IN,
         Reply(404, "No such reward.", Error),
@@ -368,7 +253,7 @@ GET_REDEMPTION = Operation(
     operation_id="getRedemption",
     summary="One redemption",
     description="An employee sees their own redemptions; HR and administrators see all.",
-    responses=(Reply(200, "The redemption.", Redemption), SIGNED_IN, UNKNOWN_REDEMPTION),
+    responses=(Reply(200, "The redemption.", RedemptionOut), SIGNED_IN, UNKNOWN_REDEMPTION),
     tags=TAGS,
 )
 
@@ -389,7 +274,7 @@ def _decision(
         description=body,
         request_model=model,
         responses=(
-            Reply(200, "The redemption in its new status.", Redemption),
+            Reply(200, "The redemption in its new status.", RedemptionOut),
             BAD_INPUT,
             SIGNED_IN,
             HR_ONLY,
@@ -413,7 +298,7 @@ REJECT = _decision(
     "Reject a redemption and refund its points (HR)",
     "JSON body: `Rejection`. The held points are refunded and the reward goes back to stock.",
     "only a requested or approved redemption can be rejected.",
-    Rejection,
+    RejectionIn,
 )
 FULFIL = _decision(
     "fulfil",
@@ -421,7 +306,7 @@ FULFIL = _decision(
     "Mark an approved redemption fulfilled (HR)",
     "JSON body: `Fulfilment` (a voucher code, or a note).",
     "only an approved redemption can be fulfilled.",
-    Fulfilment,
+    FulfilmentIn,
 )
 CANCEL = Operation(
     method="post",
@@ -430,7 +315,7 @@ CANCEL = Operation(
     summary="Cancel your own redemption while it awaits approval",
     description="No body. The held points are refunded and the reward goes back to stock.",
     responses=(
-        Reply(200, "The cancelled redemption.", Redemption),
+        Reply(200, "The cancelled redemption.", RedemptionOut),
         SIGNED_IN,
         UNKNOWN_REDEMPTION,
         Reply(409, "invalid_transition: only a requested redemption can be cancelled.", Error),
