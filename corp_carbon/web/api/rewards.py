@@ -20,6 +20,7 @@ from corp_carbon.web.api.openapi import (
     IDEMPOTENCY_HEADER,
     Error,
     Operation,
+    Parameter,
     Reply,
     api_route,
     idempotency_key,
@@ -183,46 +184,96 @@ SIGNED_IN = Reply(401, "Not signed in.", Error)
 HR_ONLY = Reply(403, "Only HR or an administrator may do this.", Error)
 UNKNOWN_REDEMPTION = Reply(404, "No such redemption, or it is another employee's.", Error)
 BAD_INPUT = Reply(400, "Bad input; the message names the field.", Error)
-TAGS = ("rewards",)
-REDEMPTION_PATH = f"{API_PREFIX}/redemptions/<id:redemption_id>"
+REDEMPTION_PATH = "/redemptions/<id:redemption_id>"
 
-LIST_REWARDS = Operation(
-    method="get",
-    path=f"{API_PREFIX}/rewards",
-    operation_id="listRewards",
-    summary="The rewards catalogue",
-    description="Rewards that can be redeemed now (active and within their window).",
-    responses=(Reply(200, "The catalogue, cheapest first.", RewardListOut), SIGNED_IN),
-    tags=TAGS,
+
+def _operation(
+    route: str,
+    operation_id: str,
+    summary: str,
+    description: str,
+    *replies: Reply,
+    hr_only: bool = False,
+    request_model: type[BaseModel] | None = None,
+    parameters: tuple[Parameter, ...] = (),
+) -> Operation:
+    """A rewards operation (``route``: "METHOD /path" below the API prefix); every one can
+    answer 401, an ``hr_only`` one also 403."""
+    method, path = route.split(" ", 1)
+    return Operation(
+        method=method,
+        path=f"{API_PREFIX}{path}",
+        operation_id=operation_id,
+        summary=summary,
+        description=description,
+        request_model=request_model,
+        parameters=parameters,
+        responses=(*replies, SIGNED_IN, *((HR_ONLY,) if hr_only else ())),
+        tags=("rewards",),
+    )
+
+
+def _status_change(
+    verb: str,
+    operation_id: str,
+    summary: str,
+    description: str,
+    allowed: str,
+    *replies: Reply,
+    hr_only: bool = True,
+    request_model: type[BaseModel] | None = None,
+) -> Operation:
+    """POST .../redemptions/<id>/<verb>: 404 for an unknown redemption, 409 when not allowed."""
+    return _operation(
+        f"post {REDEMPTION_PATH}/{verb}",
+        operation_id,
+        summary,
+        description,
+        *replies,
+        UNKNOWN_REDEMPTION,
+        Reply(409, f"invalid_transition: {allowed}", Error),
+        hr_only=hr_only,
+        request_model=request_model,
+    )
+
+
+NEW_STATUS = Reply(200, "The redemption in its new status.", RedemptionOut)
+
+LIST_REWARDS = _operation(
+    "get /rewards",
+    "listRewards",
+    "The rewards catalogue",
+    "Rewards that can be redeemed now (active and within their window).",
+    Reply(200, "The catalogue, cheapest first.", RewardListOut),
 )
-
-ADD_REWARD = Operation(
-    method="post",
-    path=f"{API_PREFIX}/rewards",
-    operation_id="addReward",
-    summary="Add a reward to the catalogue (HR)",
-    description="JSON body: `NewReward`.",
+ADD_REWARD = _operation(
+    "post /rewards",
+    "addReward",
+    "Add a reward to the catalogue (HR)",
+    "JSON body: `NewReward`.",
+    Reply(201, "The reward as stored.", RewardOut),
+    BAD_INPUT,
+    Reply(409, "An active reward already has this name.", Error),
+    hr_only=True,
     request_model=NewRewardIn,
-    responses=(
-        Reply(201, "The reward as stored.", RewardOut),
-        BAD_INPUT,
-        SIGNED_IN,
-        HR_ONLY,
-        Reply(409, "An active reward already has this name.", Error),
-    ),
-    tags=TAGS,
 )
-
-REDEEM = Operation(
-    method="post",
-    path=f"{API_PREFIX}/redemptions",
-    operation_id="redeem",
-    summary="Redeem a reward",
-    description=(
-        "JSON body: `RedemptionRequest`. Header `Idempotency-Key` (required): a new unique "
-        "value per redemption; sending the same key again returns the first redemption with "
-        "200 and holds no more points. The reward's cost is held (debited) at once; the "
-        "redemption is approved automatically or waits for HR."
+REDEEM = _operation(
+    "post /redemptions",
+    "redeem",
+    "Redeem a reward",
+    "JSON body: `RedemptionRequest`. Header `Idempotency-Key` (required): a new unique "
+    "value per redemption; sending the same key again returns the first redemption with "
+    "200 and holds no more points. The reward's cost is held (debited) at once; the "
+    "redemption is approved automatically or waits for HR.",
+    Reply(201, "Redeemed: the points are held.", RedemptionOut),
+    Reply(200, "This Idempotency-Key was used before: the same redemption.", RedemptionOut),
+    Reply(400, "No Idempotency-Key header, or a bad body.", Error),
+    Reply(404, "No such reward.", Error),
+    Reply(
+        409,
+        "insufficient_balance, out_of_stock, limit_reached, reward_inactive, or "
+        "idempotency_key_reused (the key was used for another request).",
+        Error,
     ),
     request_model=RedemptionRequestIn,
     parameters=(
@@ -231,94 +282,50 @@ REDEEM = Operation(
             description="A new unique value (e.g. a UUID) per redemption; repeat it to retry.",
         ),
     ),
-    responses=(
-        Reply(201, "Redeemed: the points are held.", RedemptionOut),
-        Reply(200, "This Idempotency-Key was used before: the same redemption.", RedemptionOut),
-        Reply(400, "No Idempotency-Key header, or a bad body.", Error),
-        SIGNED_IN,
-        Reply(404, "No such reward.", Error),
-        Reply(
-            409,
-            "insufficient_balance, out_of_stock, limit_reached, reward_inactive, or "
-            "idempotency_key_reused (the key was used for another request).",
-            Error,
-        ),
-    ),
-    tags=TAGS,
 )
-
-GET_REDEMPTION = Operation(
-    method="get",
-    path=REDEMPTION_PATH,
-    operation_id="getRedemption",
-    summary="One redemption",
-    description="An employee sees their own redemptions; HR and administrators see all.",
-    responses=(Reply(200, "The redemption.", RedemptionOut), SIGNED_IN, UNKNOWN_REDEMPTION),
-    tags=TAGS,
+GET_REDEMPTION = _operation(
+    f"get {REDEMPTION_PATH}",
+    "getRedemption",
+    "One redemption",
+    "An employee sees their own redemptions; HR and administrators see all.",
+    Reply(200, "The redemption.", RedemptionOut),
+    UNKNOWN_REDEMPTION,
 )
-
-
-def _decision(
-    verb: str,
-    op_id: str,
-    summary: str,
-    body: str,
-    allowed: str,
-    model: type[BaseModel] | None = None,
-) -> Operation:
-    return Operation(
-        method="post",
-        path=f"{REDEMPTION_PATH}/{verb}",
-        operation_id=op_id,
-        summary=summary,
-        description=body,
-        request_model=model,
-        responses=(
-            Reply(200, "The redemption in its new status.", RedemptionOut),
-            BAD_INPUT,
-            SIGNED_IN,
-            HR_ONLY,
-            UNKNOWN_REDEMPTION,
-            Reply(409, f"invalid_transition: {allowed}", Error),
-        ),
-        tags=TAGS,
-    )
-
-
-APPROVE = _decision(
+APPROVE = _status_change(
     "approve",
     "approveRedemption",
     "Approve a requested redemption (HR)",
     "No body.",
     "only a requested redemption can be approved.",
+    NEW_STATUS,
+    BAD_INPUT,
 )
-REJECT = _decision(
+REJECT = _status_change(
     "reject",
     "rejectRedemption",
     "Reject a redemption and refund its points (HR)",
     "JSON body: `Rejection`. The held points are refunded and the reward goes back to stock.",
     "only a requested or approved redemption can be rejected.",
-    RejectionIn,
+    NEW_STATUS,
+    BAD_INPUT,
+    request_model=RejectionIn,
 )
-FULFIL = _decision(
+FULFIL = _status_change(
     "fulfil",
     "fulfilRedemption",
     "Mark an approved redemption fulfilled (HR)",
     "JSON body: `Fulfilment` (a voucher code, or a note).",
     "only an approved redemption can be fulfilled.",
-    FulfilmentIn,
+    NEW_STATUS,
+    BAD_INPUT,
+    request_model=FulfilmentIn,
 )
-CANCEL = Operation(
-    method="post",
-    path=f"{REDEMPTION_PATH}/cancel",
-    operation_id="cancelRedemption",
-    summary="Cancel your own redemption while it awaits approval",
-    description="No body. The held points are refunded and the reward goes back to stock.",
-    responses=(
-        Reply(200, "The cancelled redemption.", RedemptionOut),
-        SIGNED_IN,
-        UNKNOWN_REDEMPTION,
-        Reply(409, "invalid_transition: only a requested redemption can be cancelled.", Error),
-    ),
-    tags=TAGS,
+CANCEL = _status_change(
+    "cancel",
+    "cancelRedemption",
+    "Cancel your own redemption while it awaits approval",
+    "No body. The held points are refunded and the reward goes back to stock.",
+    "only a requested redemption can be cancelled.",
+    Reply(200, "The cancelled redemption.", RedemptionOut),
+    hr_only=False,
 )
