@@ -54,6 +54,14 @@ from corp_carbon.services.ledger.postings import (
 )
 from corp_carbon.services.rewards.views import RedemptionView, Requested, redemption_view
 
+#: the audit action of each status change.
+_ACTIONS = {
+    RedemptionStatus.APPROVED: "redemption.approve",
+    RedemptionStatus.REJECTED: "redemption.reject",
+    RedemptionStatus.CANCELLED: "redemption.cancel",
+    RedemptionStatus.FULFILLED: "redemption.fulfil",
+}
+
 
 class _KeyTakenMeanwhile(Exception):
     """The hold's idempotency key was committed by a concurrent request during this one."""
@@ -94,8 +102,7 @@ def approve(uow: UnitOfWork, actor: Actor, redemption_id: int) -> RedemptionView
     """HR approves a requested redemption (the points are already held)."""
 
     def decide(session: Session, redemption: Redemption) -> dict[str, Any]:
-        redemption.decided_by_id = actor.employee_id
-        redemption.decided_at = utcnow()
+        _decided(redemption, actor)
         return {}
 
     return _change(uow, actor, redemption_id, RedemptionStatus.APPROVED, decide)
@@ -108,8 +115,7 @@ def reject(uow: UnitOfWork, actor: Actor, redemption_id: int, *, reason: str) ->
     def decide(session: Session, redemption: Redemption) -> dict[str, Any]:
         refund = _refund(session, actor, redemption, "redemption_rejected", text)
         redemption.note = text
-        redemption.decided_by_id = actor.employee_id
-        redemption.decided_at = utcnow()
+        _decided(redemption, actor)
         return {"reason": text, "refund_transaction": refund}
 
     return _change(uow, actor, redemption_id, RedemptionStatus.REJECTED, decide)
@@ -122,8 +128,7 @@ def cancel(
 
     def withdraw(session: Session, redemption: Redemption) -> dict[str, Any]:
         refund = _refund(session, actor, redemption, "redemption_cancelled", "cancelled")
-        redemption.decided_by_id = actor.employee_id
-        redemption.decided_at = utcnow()
+        _decided(redemption, actor)
         return {"refund_transaction": refund}
 
     return _change(
@@ -153,7 +158,7 @@ def fulfil(
     return _change(uow, actor, redemption_id, RedemptionStatus.FULFILLED, hand)
 
 
-# --- inside the caller's transaction --------------------------------------------------------
+# --- the steps: _change owns the transaction, the others only flush ------------------------
 
 
 def _change(
@@ -182,7 +187,7 @@ def _change(
         audit.record(
             session,
             actor,
-            f"redemption.{_ACTIONS[target]}",
+            _ACTIONS[target],
             target_type="redemption",
             target_id=redemption.id,
             detail={"status": redemption.status.value, **detail},
@@ -193,12 +198,9 @@ def _change(
     return view
 
 
-_ACTIONS = {
-    RedemptionStatus.APPROVED: "approve",
-    RedemptionStatus.REJECTED: "reject",
-    RedemptionStatus.CANCELLED: "cancel",
-    RedemptionStatus.FULFILLED: "fulfil",
-}
+def _decided(redemption: Redemption, actor: Actor) -> None:
+    redemption.decided_by_id = actor.employee_id
+    redemption.decided_at = utcnow()
 
 
 def _request(

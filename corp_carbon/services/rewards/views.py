@@ -1,7 +1,8 @@
 """What the rewards services hand to pages, the API and the CLI.
 
-The two records are pydantic models, so the API answers with them as they are (the schemas in
-``web/api/rewards_schemas.py`` only name them) and their field list is written once.
+The two records are pydantic models, so the API answers with them as they are (its response
+schemas only rename them) and their field list is written once. They have no docstrings: a
+docstring would become the API schema's description.
 """
 
 from __future__ import annotations
