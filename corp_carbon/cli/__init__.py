@@ -289,7 +289,7 @@ def rewards() -> None:
 @with_appcontext
 def rewards_import(path: Path) -> None:
     """Add the rewards of a CSV file; a bad row names file, row and field, and adds nothing."""
-    from corp_carbon.services.rewards import redemptions as rewards_service
+    from corp_carbon.services.rewards import catalogue as rewards_service
 
     try:
         added = rewards_service.import_rewards_csv(_state().uow(), _cli_actor(), path)
