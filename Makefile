@@ -1,6 +1,10 @@
 # corp-carbon: the two set-up commands of the README, and what CI runs.
 #   make demo   install into .venv and serve the demo on http://127.0.0.1:5000/ (SQLite)
-#   make test   install system test components and the test extras, run the whole suite
+#   make test   install the test extras into .venv and run the whole suite; changes nothing
+#               outside the work tree (tests whose system part is missing skip, naming
+#               scripts/install-system-deps.sh)
+#   make system-deps test   the same on a fresh machine, installing PostgreSQL, Node.js and
+#               LibreOffice first (apt-get; what CI runs)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -27,12 +31,13 @@ demo: $(VENV)/.installed
 system-deps:
 	bash scripts/install-system-deps.sh
 
-test: system-deps $(VENV)/.installed-test
+test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy

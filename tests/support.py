@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-INSTALL_HINT = "run scripts/install-system-deps.sh (or make test)"
+INSTALL_HINT = "run scripts/install-system-deps.sh (or make system-deps)"
 
 
 def need(component: str, available: bool, reason: str = "") -> None:
