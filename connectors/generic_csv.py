@@ -28,7 +28,7 @@ column absent from the file's header fails the whole file with a message naming 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -84,7 +84,6 @@ class ColumnMapping:
     date_format: str = "iso"
     distance_unit: str = "km"
     delimiter: str | None = None
-    required_headers: tuple[str, ...] = field(default=())
 
 
 def parse_mapping(raw: Mapping[str, Any]) -> ColumnMapping:

@@ -39,12 +39,6 @@ def profile_by_id(session: Session, employee_id: int) -> EmployeeProfile | None:
     return to_profile(employee) if employee is not None else None
 
 
-def profile_by_email(session: Session, email: str) -> EmployeeProfile | None:
-    query = sa.select(Employee).where(Employee.email == lookup_key(email))
-    employee = session.scalars(query).first()
-    return to_profile(employee) if employee is not None else None
-
-
 def employee_by_reference(session: Session, reference: str) -> Employee:
     """An employee by email (case-insensitive) or employee number; NotFound naming it."""
     value = reference.strip()

@@ -93,28 +93,18 @@ MATERIAL = (
 )  # fmt: skip
 
 
-def _text(values: tuple[object, ...]) -> bytes:
-    """A stable text of the values: their reprs (enums, dates, decimals and strings all have
-    reprs that are stable across processes and versions)."""
-    return repr(values).encode()
-
-
 _ALL = tuple(f.name for f in fields(Segment))
-
-
-def material_hash(segment: Segment, employee_id: int) -> str:
-    """Changes only when something that affects the figures changes."""
-    values = (employee_id, *(getattr(segment, name) for name in MATERIAL))
-    return hashlib.sha256(_text(values)).hexdigest()
 
 
 def record_hash(segment: Segment, employee_id: int) -> str:
     """64 hex characters: 32 that change when anything in the segment changes (notes and
     coordinates included), then 32 that change only with a material change.
 
-    The same bytes as ``_text`` of both value tuples (a tuple of two or more items is
-    ``repr``'d as its items' reprs joined by ", " in parentheses), with each field's repr
-    taken once for both hashes: the import hashes every segment it reads."""
+    Each half hashes the ``repr`` of a tuple (the employee id, then the fields in declared
+    order: all of them, or the ``MATERIAL`` ones). Reprs of enums, dates, decimals and strings
+    are stable across processes and versions, so stored hashes stay comparable. The tuple's
+    repr is built from each field's repr taken once for both hashes: the import hashes every
+    segment it reads."""
     reprs = [repr(employee_id), *map(repr, _ALL_VALUES(segment))]
     everything = hashlib.sha256(_joined(reprs)).hexdigest()
     material = hashlib.sha256(_joined([reprs[0], *[reprs[i] for i in _MATERIAL_AT]])).hexdigest()
@@ -127,5 +117,5 @@ _MATERIAL_AT = tuple(1 + _ALL.index(name) for name in MATERIAL)
 
 
 def _joined(reprs: list[str]) -> bytes:
-    """``_text`` of a tuple of two or more values, from their reprs."""
+    """The ``repr`` of a tuple of two or more values, from their reprs."""
     return ("(" + ", ".join(reprs) + ")").encode()

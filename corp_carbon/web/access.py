@@ -205,7 +205,3 @@ def _wants_json() -> bool:
         or request.accept_mimetypes.best == "application/json"
         or bearer_token() is not None  # a program, which cannot follow a login redirect
     )
-
-
-def redirect_home() -> Response:
-    return redirect(url_for("carbon.home"))

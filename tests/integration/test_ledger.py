@@ -176,8 +176,9 @@ def test_an_activity_earns_once_and_reversal_gives_back_exactly_that(uow: UnitOf
     assert second is not None and not second.created
     _credit(uow, person, 500, "other")
     with uow:
-        reversal = ledger.reverse_activity(uow.session, activity, reason_code="activity_cancelled")
-        again = ledger.reverse_activity(uow.session, activity, reason_code="activity_cancelled")
+        earning = first.transaction_id
+        reversal = ledger.reverse(uow.session, earning, reason_code="activity_cancelled")
+        again = ledger.reverse(uow.session, earning, reason_code="activity_cancelled")
         uow.commit()
     assert reversal is not None and reversal.created
     assert again is not None and not again.created

@@ -261,19 +261,6 @@ def reverse(
     )
 
 
-def reverse_activity(session: Session, activity_id: int, *, reason_code: str) -> Posted | None:
-    """A cancelled or replaced activity gives back exactly its own earning (if any, once)."""
-    earning = session.scalar(
-        sa.select(LedgerTransaction.id).where(
-            LedgerTransaction.activity_id == activity_id,
-            LedgerTransaction.kind == TransactionKind.EARN,
-        )
-    )
-    if earning is None:
-        return None
-    return reverse(session, earning, reason_code=reason_code)
-
-
 # -- use cases (each owns its transaction) --------------------------------------------------------
 
 
