@@ -9,6 +9,7 @@ scripts/install-system-deps.sh; with CORP_CARBON_REQUIRE_SYSTEM=1 (CI) they fail
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import uuid
@@ -25,11 +26,15 @@ from corp_carbon import create_app
 from corp_carbon.config import Settings, load_settings
 from corp_carbon.db import migrate
 from corp_carbon.db.session import UnitOfWork
+from corp_carbon.domain.people import EmployeeProfile
+from corp_carbon.services.people.employees import add_employee
 from corp_carbon.web.access import SESSION_EMPLOYEE, SESSION_LOGIN_METHOD, SESSION_ROLES
 from corp_carbon.web.state import EXTENSION_KEY, CarbonState
-from tests.support import need
+from tests.support import OPERATOR, need
 
 PG_SERVER = os.environ.get("CORP_CARBON_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+#: the roles the ``operator`` fixture holds and signs in with.
+OPERATOR_ROLES = ("admin", "hr", "sustainability")
 #: unique per test process, so concurrent test runs on one server never share a template
 WORKER = f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
@@ -175,3 +180,39 @@ def log_in_as() -> Callable[..., None]:
             session[SESSION_LOGIN_METHOD] = "test"
 
     return log_in
+
+
+@pytest.fixture
+def create_employee(uow: UnitOfWork) -> Callable[..., EmployeeProfile]:
+    """Factory: adds an employee as an operator would (through the service, audit-logged).
+
+    ``create_employee(email=..., name=..., roles=(...), employee_number=..., department=...)``;
+    without an email or a name each call makes up a new one."""
+    numbers = itertools.count(1)
+
+    def create(email: str | None = None, name: str | None = None, **fields: Any) -> EmployeeProfile:
+        number = next(numbers)
+        return add_employee(
+            uow,
+            OPERATOR,
+            email=email or f"employee{number}@example.com",
+            name=name or f"Employee {number}",
+            **fields,
+        )
+
+    return create
+
+
+@pytest.fixture
+def operator_profile(create_employee: Callable[..., EmployeeProfile]) -> EmployeeProfile:
+    """Ada Admin (ada@example.com), who holds every operator role: admin, hr, sustainability."""
+    return create_employee(email="ada@example.com", name="Ada Admin", roles=OPERATOR_ROLES)
+
+
+@pytest.fixture
+def operator(
+    client: FlaskClient, operator_profile: EmployeeProfile, log_in_as: Callable[..., None]
+) -> FlaskClient:
+    """The test client signed in as Ada Admin, using all her operator roles."""
+    log_in_as(client, operator_profile.id, *OPERATOR_ROLES)
+    return client

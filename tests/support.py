@@ -1,12 +1,19 @@
-"""Helpers for tests: system-component checks, free ports, waiting for servers."""
+"""Helpers for tests: system-component checks, CSRF tokens, free ports, waiting for servers."""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import time
 
 import pytest
+from flask.testing import FlaskClient
+
+from corp_carbon.domain.people import Actor
+
+#: who tests act as when they set data up (the audit log names them so).
+OPERATOR = Actor(label="test-operator")
 
 INSTALL_HINT = "run scripts/install-system-deps.sh (or make system-deps)"
 
@@ -23,6 +30,18 @@ def need(component: str, available: bool, reason: str = "") -> None:
     if os.environ.get("CORP_CARBON_REQUIRE_SYSTEM") == "1":
         pytest.fail(f"CORP_CARBON_REQUIRE_SYSTEM=1 and {message}")
     pytest.skip(message)
+
+
+def csrf_in(page: str) -> str:
+    """The CSRF token a page's forms carry (the page itself in the failure when it has none)."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def csrf_token(client: FlaskClient, page: str = "/") -> str:
+    """The CSRF token of the client's session, read from a page as a browser would."""
+    return csrf_in(client.get(page).get_data(as_text=True))
 
 
 def free_port() -> int:

@@ -19,15 +19,14 @@ from corp_carbon.config import Settings, SsoClaimsSection
 from corp_carbon.db.models import Activity, Employee
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.identity import identity_from_claims
-from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import ImportTrigger, Role
 from corp_carbon.services.imports.run import ImportRequest, replay_pending, run_import
 from corp_carbon.services.people.employees import add_employee
 from corp_carbon.services.people.sso_login import sign_in
 from corp_carbon.services.people.tokens import create_token
 from tests.email_cases import BAD, GOOD, SPELLINGS
+from tests.support import OPERATOR
 
-OPERATOR = Actor(label="test-operator")
 NAVAN = Path(__file__).resolve().parents[1] / "connectors" / "golden" / "navan"
 EMAIL_FIELD = "passengers.person.email"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from tests.support import free_port, wait_for_http
+from tests.support import csrf_in, free_port, wait_for_http
 
 CLI = str(Path(sys.executable).with_name("corp-carbon"))
 
@@ -39,13 +39,13 @@ def test_demo_builds_and_serves_with_a_development_login(tmp_path: Path) -> None
         picker = browser.get(f"{base}/login", timeout=10)  # redirects to the development login
         assert picker.url.endswith("/dev-login")
         assert "Development login is enabled" in picker.text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', picker.text)
+        token = csrf_in(picker.text)
         employee = re.search(r'name="employee_id" value="(\d+)"', picker.text)
-        assert token and employee
+        assert employee
         home = browser.post(
             f"{base}/dev-login",
             data={
-                "csrf_token": token.group(1),
+                "csrf_token": token,
                 "employee_id": employee.group(1),
                 "role": "sustainability",
             },

@@ -40,7 +40,7 @@ from corp_carbon.services.imports.run import ImportRequest, run_import
 from corp_carbon.services.people import employees
 from corp_carbon.web.state import EXTENSION_KEY, CarbonState
 from tests.conftest import make_settings
-from tests.support import free_port, need, wait_for_http
+from tests.support import csrf_in, free_port, need, wait_for_http
 
 IDP_DIR = Path(__file__).resolve().parents[1] / "idp"
 NAVAN = (
@@ -559,11 +559,8 @@ def test_logout_clears_the_session_and_ends_the_provider_session(idp: Idp, site:
     assert browser.post(site.root + "/logout", allow_redirects=False).status_code == 400
     assert me(browser, site).status_code == 200
 
-    token = re.search(r'name="csrf_token" value="([^"]+)"', home.text)
-    assert token
-    out = browser.post(
-        site.root + "/logout", data={"csrf_token": token.group(1)}, allow_redirects=False
-    )
+    token = csrf_in(home.text)
+    out = browser.post(site.root + "/logout", data={"csrf_token": token}, allow_redirects=False)
     assert out.status_code == 302
     end_session = out.headers["Location"]
     assert end_session.startswith(idp.issuer + "/session/end?")

@@ -22,29 +22,27 @@ from openpyxl import load_workbook
 
 from corp_carbon.db.models import AuditEvent
 from corp_carbon.db.session import UnitOfWork
-from corp_carbon.domain.people import Actor
+from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.spreadsheet_safety import safe_cell
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services.audit import reading as audit_log
-from corp_carbon.services.people.employees import add_employee
 from corp_carbon.services.people.tokens import create_token
 from corp_carbon.web.admin import audit as views_admin_audit
-from tests.support import need
+from tests.support import OPERATOR, need
 
 PAGE = "/admin/audit"
 API = "/api/v1/audit"
-OPERATOR = Actor(label="test-operator")
 #: what someone could type where the log later quotes it
 HOSTILE = ('=HYPERLINK("http://evil.example","x")', "+1+2", "-3-4", "@SUM(A1)")
 
 
 @pytest.fixture
-def people(uow: UnitOfWork) -> dict[str, int]:
+def people(
+    operator_profile: EmployeeProfile, create_employee: Callable[..., EmployeeProfile]
+) -> dict[str, int]:
     return {
-        "admin": add_employee(
-            uow, OPERATOR, email="ada@example.com", name="Ada Admin", roles=("admin", "hr")
-        ).id,
-        "ana": add_employee(uow, OPERATOR, email="ana@example.com", name="Ana Lima").id,
+        "admin": operator_profile.id,
+        "ana": create_employee(email="ana@example.com", name="Ana Lima").id,
     }
 
 
@@ -106,11 +104,9 @@ def _events(uow: UnitOfWork, action: str) -> list[AuditEvent]:
 
 
 @pytest.fixture
-def admin(
-    client: FlaskClient, people: dict[str, int], log_in_as: Callable[..., None]
-) -> FlaskClient:
-    log_in_as(client, people["admin"], "admin")
-    return client
+def admin(operator: FlaskClient, people: dict[str, int]) -> FlaskClient:
+    """Ada signed in, with the other people of these tests in the directory."""
+    return operator
 
 
 # --- who may look -----------------------------------------------------------------------------

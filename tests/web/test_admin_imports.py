@@ -17,25 +17,24 @@ from flask.testing import FlaskClient
 from corp_carbon import create_app
 from corp_carbon.db.models import Activity, AuditEvent, ImportRun
 from corp_carbon.db.session import UnitOfWork
+from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import ImportRunStatus, ImportTrigger
-from corp_carbon.services.people.employees import add_employee
 from corp_carbon.web.state import EXTENSION_KEY
 from tests.conftest import make_settings
-from tests.web.test_api_imports import CONCUR, NAVAN, OPERATOR, add_directory
+from tests.support import csrf_token
+from tests.web.test_api_imports import CONCUR, NAVAN, add_directory
 
 DESK = "/admin/imports"
 UPLOAD = "/admin/imports/upload"
 
 
 @pytest.fixture
-def people(uow: UnitOfWork) -> dict[str, int]:
-    ids = add_directory(uow)
-    ids["officer"] = add_employee(
-        uow, OPERATOR, email="olga@example.com", name="Olga Officer", roles=("sustainability",)
+def people(create_employee: Callable[..., EmployeeProfile]) -> dict[str, int]:
+    ids = add_directory(create_employee)
+    ids["officer"] = create_employee(
+        email="olga@example.com", name="Olga Officer", roles=("sustainability",)
     ).id
-    ids["hr"] = add_employee(
-        uow, OPERATOR, email="hana@example.com", name="Hana HR", roles=("hr",)
-    ).id
+    ids["hr"] = create_employee(email="hana@example.com", name="Hana HR", roles=("hr",)).id
     return ids
 
 
@@ -47,16 +46,9 @@ def officer(
     return client
 
 
-def _csrf(client: FlaskClient, page: str = DESK) -> str:
-    html = client.get(page).get_data(as_text=True)
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
-
-
 def _upload(client: FlaskClient, path: Path, connector: str, **extra: str) -> Any:
     data = {
-        "csrf_token": _csrf(client),
+        "csrf_token": csrf_token(client, DESK),
         "connector": connector,
         "file": (io.BytesIO(path.read_bytes()), path.name),
         **extra,
@@ -85,12 +77,10 @@ def test_employees_and_hr_are_refused(
     log_in_as(client, people["hr" if roles else "E1001"], *roles)
     assert client.get(DESK).status_code == 403
     assert client.get(f"{DESK}/1").status_code == 403
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").get_data(as_text=True))
-    assert token
     response = client.post(
         UPLOAD,
         data={
-            "csrf_token": token.group(1),
+            "csrf_token": csrf_token(client),
             "connector": "navan",
             "file": (io.BytesIO(NAVAN.read_bytes()), NAVAN.name),
         },
@@ -269,7 +259,7 @@ def test_a_missing_file_or_connector_is_explained(
 ) -> None:
     response = officer.post(
         UPLOAD,
-        data={"csrf_token": _csrf(officer), "connector": "navan"},
+        data={"csrf_token": csrf_token(officer, DESK), "connector": "navan"},
         content_type="multipart/form-data",
     )
     assert response.status_code == 302 and response.headers["Location"] == DESK
@@ -310,7 +300,7 @@ def test_a_too_large_upload_is_refused_before_it_is_read(
         big = NAVAN.read_bytes() + b"\n" * (2 * 1024 * 1024)
         boundary, body = encode_multipart(
             {
-                "csrf_token": _csrf(client),
+                "csrf_token": csrf_token(client, DESK),
                 "connector": "navan",
                 "file": FileStorage(io.BytesIO(big), "big.csv"),
             }
@@ -331,7 +321,11 @@ def test_an_unknown_run_is_404(officer: FlaskClient) -> None:
 
 
 def test_desk_lists_who_bookings_wait_for_until_they_are_employees(
-    officer: FlaskClient, uow: UnitOfWork, app: Flask, tmp_path: Path
+    officer: FlaskClient,
+    uow: UnitOfWork,
+    create_employee: Callable[..., EmployeeProfile],
+    app: Flask,
+    tmp_path: Path,
 ) -> None:
     """The officer sees whom to add; once HR adds them, their bookings are imported and the
     list empties."""
@@ -348,7 +342,7 @@ def test_desk_lists_who_bookings_wait_for_until_they_are_employees(
     html = officer.get(DESK).get_data(as_text=True)
     assert "Waiting for their employee (1)" in html
     assert "kim.novak@partner.example" in html
-    add_employee(uow, OPERATOR, email="Kim.Novak@partner.example", name="Kim Novak")
+    create_employee(email="Kim.Novak@partner.example", name="Kim Novak")
     assert replay_pending(uow, app.extensions[EXTENSION_KEY].settings) == 4
     html = officer.get(DESK).get_data(as_text=True)
     assert "Waiting for their employee" not in html

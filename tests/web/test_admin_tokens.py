@@ -16,46 +16,38 @@ from flask.testing import FlaskClient
 
 from corp_carbon.db.models import ApiToken, AuditEvent
 from corp_carbon.db.session import UnitOfWork
-from corp_carbon.domain.people import Actor
+from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services.people.employees import add_employee
 from corp_carbon.services.people.tokens import create_token, hash_token, revoke_token
+from tests.support import OPERATOR, csrf_in, csrf_token
 
 LIST = "/admin/tokens"
-OPERATOR = Actor(label="test-operator")
 
 
 @pytest.fixture
-def people(uow: UnitOfWork) -> dict[str, int]:
-    return {
-        "admin": add_employee(
-            uow, OPERATOR, email="ada@example.com", name="Ada Admin", roles=("admin",)
-        ).id,
-        "olga": add_employee(
-            uow,
-            OPERATOR,
-            email="olga@example.com",
-            name="Olga Officer",
-            employee_number="E200",
-            roles=("sustainability",),
-        ).id,
-    }
+def people(
+    operator_profile: EmployeeProfile, create_employee: Callable[..., EmployeeProfile]
+) -> dict[str, int]:
+    olga = create_employee(
+        email="olga@example.com",
+        name="Olga Officer",
+        employee_number="E200",
+        roles=("sustainability",),
+    )
+    return {"admin": operator_profile.id, "olga": olga.id}
 
 
 @pytest.fixture
-def admin(
-    client: FlaskClient, people: dict[str, int], log_in_as: Callable[..., None]
-) -> FlaskClient:
-    log_in_as(client, people["admin"], "admin")
-    return client
+def admin(operator: FlaskClient, people: dict[str, int]) -> FlaskClient:
+    """Ada signed in, with the other people of these tests in the directory."""
+    return operator
 
 
 def _form(client: FlaskClient, url: str = LIST) -> dict[str, str]:
     html = client.get(url).get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html)
     key = re.search(r'name="form_key" value="([^"]+)"', html)
-    assert csrf and key, html
-    return {"csrf_token": csrf.group(1), "form_key": key.group(1)}
+    assert key, html
+    return {"csrf_token": csrf_in(html), "form_key": key.group(1)}
 
 
 def _create(client: FlaskClient, **fields: Any) -> Any:
@@ -107,10 +99,8 @@ def test_only_administrators_get_in(
 ) -> None:
     log_in_as(client, people["admin"], *roles)  # holds admin, but signed in without it
     assert client.get(LIST).status_code == 403
-    home = client.get("/").get_data(as_text=True)  # the sign-out form carries a CSRF token
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', home)
-    assert csrf
-    form = {"csrf_token": csrf.group(1), "employee": "E200", "role": "employee", "name": "x"}
+    csrf = csrf_token(client)  # the sign-out form on the home page carries one
+    form = {"csrf_token": csrf, "employee": "E200", "role": "employee", "name": "x"}
     assert client.post(LIST, data=form).status_code == 403
     assert client.post(f"{LIST}/1/revoke", data={**form, "confirm": "yes"}).status_code == 403
     assert _rows(uow) == []

@@ -15,6 +15,7 @@ from corp_carbon.config import Settings
 from corp_carbon.db.models import Activity
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.activities import ActivityView
+from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import ActivityStatus, ImportTrigger, Role
 from corp_carbon.services.imports.run import ImportRequest, run_import
 from corp_carbon.services.people.tokens import create_token
@@ -26,10 +27,12 @@ URL = "/api/v1/me/activities"
 
 
 @pytest.fixture
-def people(uow: UnitOfWork, settings: Settings) -> dict[str, int]:
+def people(
+    uow: UnitOfWork, settings: Settings, create_employee: Callable[..., EmployeeProfile]
+) -> dict[str, int]:
     """The directory, with the Navan and Concur samples imported (trips of several people,
     one cancelled, one replaced by an exchange, duplicates across the two sources)."""
-    ids = add_directory(uow)
+    ids = add_directory(create_employee)
     for connector, path in (("navan", NAVAN), ("concur-itinerary", CONCUR)):
         request = ImportRequest(
             connector=connector,
@@ -169,12 +172,12 @@ def test_filters_by_date_and_status_and_next_keeps_them(
 )
 def test_bad_parameters_are_400_naming_them(
     client: FlaskClient,
-    uow: UnitOfWork,
+    create_employee: Callable[..., EmployeeProfile],
     log_in_as: Callable[..., None],
     query: str,
     named: str,
 ) -> None:
-    log_in_as(client, add_directory(uow)["E1001"])
+    log_in_as(client, add_directory(create_employee)["E1001"])
     response = client.get(f"{URL}?{query}")
     assert response.status_code == 400, response.get_data(as_text=True)
     message = response.get_json()["error"]["message"]
@@ -184,10 +187,12 @@ def test_bad_parameters_are_400_naming_them(
 
 
 def test_per_page_500_is_allowed_and_nobody_signed_in_is_401(
-    client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]
+    client: FlaskClient,
+    create_employee: Callable[..., EmployeeProfile],
+    log_in_as: Callable[..., None],
 ) -> None:
     assert client.get(URL).status_code == 401
-    log_in_as(client, add_directory(uow)["E1005"])
+    log_in_as(client, add_directory(create_employee)["E1005"])
     assert client.get(f"{URL}?per_page=500").get_json() == {"items": [], "next": None}
 
 

@@ -11,9 +11,7 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
 from corp_carbon import create_app
-from corp_carbon.db.session import UnitOfWork
-from corp_carbon.domain.people import Actor
-from corp_carbon.services.people.employees import add_employee
+from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.web.api.openapi import Comparison, Estimate, path_template
 from tests.conftest import make_settings
 
@@ -22,9 +20,13 @@ COMPARE = "/api/v1/compare"
 
 
 @pytest.fixture
-def employee(client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]) -> FlaskClient:
+def employee(
+    client: FlaskClient,
+    create_employee: Callable[..., EmployeeProfile],
+    log_in_as: Callable[..., None],
+) -> FlaskClient:
     """The test client, signed in as an ordinary employee."""
-    profile = add_employee(uow, Actor(label="test"), email="ana@example.com", name="Ana Lima")
+    profile = create_employee(email="ana@example.com", name="Ana Lima")
     log_in_as(client, profile.id)
     return client
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,21 +16,20 @@ from werkzeug.test import encode_multipart
 from corp_carbon import create_app
 from corp_carbon.db.models import Activity, AuditEvent, ImportRowProblem, ImportRun
 from corp_carbon.db.session import UnitOfWork
-from corp_carbon.domain.people import Actor
+from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import ImportRunStatus, ImportTrigger, Role
 from corp_carbon.services.imports.run import COUNTS
-from corp_carbon.services.people.employees import add_employee
 from corp_carbon.services.people.tokens import create_token
 from corp_carbon.web.api.imports import ImportRefused, ImportResult, ImportRunDetail
 from corp_carbon.web.state import EXTENSION_KEY
 from tests.conftest import make_settings
+from tests.support import OPERATOR, csrf_token
 
 GOLDEN = Path(__file__).resolve().parents[1] / "connectors" / "golden"
 NAVAN = GOLDEN / "navan" / "navan_bookings_export.csv"
 NAVAN_BROKEN = GOLDEN / "navan" / "navan_broken_rows.csv"
 CONCUR = GOLDEN / "concur-itinerary" / "concur_itinerary_export.csv"
 PUSH = "/api/v1/imports"
-OPERATOR = Actor(label="test-operator")
 
 #: the directory of the reference (travel_formats.md §8.1)
 DIRECTORY = [
@@ -47,18 +45,18 @@ DIRECTORY = [
 ]
 
 
-def add_directory(uow: UnitOfWork) -> dict[str, int]:
+def add_directory(create_employee: Callable[..., EmployeeProfile]) -> dict[str, int]:
     return {
-        number: add_employee(uow, OPERATOR, email=email, name=name, employee_number=number).id
+        number: create_employee(email=email, name=name, employee_number=number).id
         for number, email, name in DIRECTORY
     }
 
 
 @pytest.fixture
-def people(uow: UnitOfWork) -> dict[str, int]:
-    ids = add_directory(uow)
-    ids["officer"] = add_employee(
-        uow, OPERATOR, email="olga@example.com", name="Olga Officer", roles=("sustainability",)
+def people(create_employee: Callable[..., EmployeeProfile]) -> dict[str, int]:
+    ids = add_directory(create_employee)
+    ids["officer"] = create_employee(
+        email="olga@example.com", name="Olga Officer", roles=("sustainability",)
     ).id
     return ids
 
@@ -106,17 +104,9 @@ def test_no_credentials_is_refused_and_a_plain_employee_session_is_403(
     # a POST without a token is a browser's: the CSRF check answers first
     assert client.post(PUSH, data=_form(NAVAN)).status_code == 400
     log_in_as(client, people["E1001"])
-    response = client.post(PUSH, data=_form(NAVAN), headers={"X-CSRFToken": _csrf(client)})
+    response = client.post(PUSH, data=_form(NAVAN), headers={"X-CSRFToken": csrf_token(client)})
     assert response.status_code == 403
     assert _runs(uow) == []
-
-
-def _csrf(client: FlaskClient) -> str:
-    """The CSRF token of the signed-in client's session, as its pages carry it."""
-    page = client.get("/").get_data(as_text=True)
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found, page
-    return found.group(1)
 
 
 def test_a_sustainability_officer_may_push_from_a_session_with_csrf(
@@ -128,7 +118,7 @@ def test_a_sustainability_officer_may_push_from_a_session_with_csrf(
     log_in_as(client, people["officer"], "sustainability")
     without = client.post(PUSH, data=_form(NAVAN))
     assert without.status_code == 400  # no CSRF token
-    response = client.post(PUSH, data=_form(NAVAN), headers={"X-CSRFToken": _csrf(client)})
+    response = client.post(PUSH, data=_form(NAVAN), headers={"X-CSRFToken": csrf_token(client)})
     assert response.status_code == 201, response.get_data(as_text=True)
     [run] = _runs(uow)
     assert run.started_by == "olga@example.com" and run.trigger is ImportTrigger.API

@@ -19,13 +19,14 @@ from openapi_spec_validator import validate
 from corp_carbon import create_app
 from corp_carbon.db.models import LedgerTransaction
 from corp_carbon.db.session import UnitOfWork
-from corp_carbon.domain.people import Actor
+from corp_carbon.domain.people import Actor, EmployeeProfile
 from corp_carbon.domain.vocabulary import TransactionKind
 from corp_carbon.services.ledger import postings as ledger
 from corp_carbon.services.people.employees import add_employee
 from corp_carbon.web.api.schemas.rewards import RedemptionOut, RewardListOut, RewardOut
 from corp_carbon.web.state import EXTENSION_KEY, CarbonState
 from tests.conftest import make_settings
+from tests.support import csrf_token
 
 REWARDS = "/api/v1/rewards"
 REDEMPTIONS = "/api/v1/redemptions"
@@ -39,10 +40,7 @@ class Api:
     def __init__(self, client: FlaskClient, employee_id: int) -> None:
         self.client = client
         self.employee_id = employee_id
-        page = client.get("/rewards").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-        assert token, page
-        self.token = token.group(1)
+        self.token = csrf_token(client, "/rewards")
 
     def get(self, path: str) -> Any:
         return self.client.get(path)
@@ -58,14 +56,17 @@ class Api:
 
 
 @pytest.fixture
-def sign_in(app: Flask, uow: UnitOfWork, log_in_as: Callable[..., None]) -> Callable[..., Api]:
+def sign_in(
+    app: Flask,
+    uow: UnitOfWork,
+    create_employee: Callable[..., EmployeeProfile],
+    log_in_as: Callable[..., None],
+) -> Callable[..., Api]:
     """Factory: a new employee (with points and roles) signed in on a client of their own."""
 
     def make(points: int = 0, *roles: str) -> Api:
         n = next(_n)
-        profile = add_employee(
-            uow, OPERATOR, email=f"e{n}@example.com", name=f"Employee {n}", roles=roles
-        )
+        profile = create_employee(email=f"e{n}@example.com", name=f"Employee {n}", roles=roles)
         if points:
             ledger.adjust(
                 uow,

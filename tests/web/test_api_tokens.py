@@ -22,7 +22,7 @@ from corp_carbon.db.models import ApiToken, AuditEvent, Employee, EmployeeRole
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.errors import Conflict, DomainError, NotFound
-from corp_carbon.domain.people import Actor, EmployeeProfile
+from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services.ledger import postings as ledger
 from corp_carbon.services.people.employees import add_employee
@@ -37,26 +37,22 @@ from corp_carbon.web.access import current_employee, current_token_id, login_req
 from corp_carbon.web.api.me import MyProfile
 from corp_carbon.web.blueprint import build_blueprint
 from corp_carbon.web.state import EXTENSION_KEY
+from tests.support import OPERATOR
 
 ME = "/api/v1/me"
-OPERATOR = Actor(label="test-operator")
 
 
 @pytest.fixture
-def people(uow: UnitOfWork) -> dict[str, EmployeeProfile]:
+def people(create_employee: Callable[..., EmployeeProfile]) -> dict[str, EmployeeProfile]:
     return {
-        "ana": add_employee(
-            uow,
-            OPERATOR,
+        "ana": create_employee(
             email="ana@example.com",
             name="Ana Lima",
             employee_number="E100",
             department="Finance",
             office="Lisbon",
         ),
-        "hana": add_employee(
-            uow, OPERATOR, email="hana@example.com", name="Hana HR", roles=("hr", "admin")
-        ),
+        "hana": create_employee(email="hana@example.com", name="Hana HR", roles=("hr", "admin")),
     }
 
 

@@ -52,7 +52,7 @@ from corp_carbon.db.models import (
     ImportSource,
 )
 from corp_carbon.db.session import UnitOfWork
-from corp_carbon.domain.people import Actor
+from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import (
     ActivityKind,
     Cabin,
@@ -63,13 +63,12 @@ from corp_carbon.domain.vocabulary import (
     Verification,
 )
 from corp_carbon.services.ledger import postings as ledger
-from corp_carbon.services.people.employees import add_employee
 from corp_carbon.services.people.tokens import create_token, token_roles
 from corp_carbon.services.rewards.catalogue import add_reward
 from corp_carbon.services.rewards.redemptions import request_redemption
 from corp_carbon.web.access import SESSION_EMPLOYEE, SESSION_LOGIN_METHOD, SESSION_ROLES
+from tests.support import OPERATOR
 
-OPERATOR = Actor(label="test-operator")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MISSING_ID = 987_654
 MISSING_TEXT = "no-such-record"
@@ -253,18 +252,14 @@ def _import_run(uow: UnitOfWork) -> int:
 
 
 @pytest.fixture
-def data(uow: UnitOfWork) -> Fixture:
-    me = add_employee(
-        uow,
-        OPERATOR,
+def data(uow: UnitOfWork, create_employee: Callable[..., EmployeeProfile]) -> Fixture:
+    me = create_employee(
         email="ana@example.com",
         name="Ana Lima",
         employee_number="E1",
         roles=("hr", "sustainability", "admin"),
     )
-    other = add_employee(
-        uow, OPERATOR, email="ben@example.com", name="Ben Other", employee_number="E2"
-    )
+    other = create_employee(email="ben@example.com", name="Ben Other", employee_number="E2")
     for who in (me, other):
         ledger.adjust(
             uow, OPERATOR, employee=who.email, points=5000, reason="welcome", request_key=who.email

@@ -8,14 +8,16 @@ from collections.abc import Callable
 import pytest
 from flask.testing import FlaskClient
 
-from corp_carbon.db.session import UnitOfWork
-from corp_carbon.domain.people import Actor
-from corp_carbon.services.people.employees import add_employee
+from corp_carbon.domain.people import EmployeeProfile
 
 
 @pytest.fixture
-def employee(client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]) -> FlaskClient:
-    profile = add_employee(uow, Actor(label="test"), email="ana@example.com", name="Ana Lima")
+def employee(
+    client: FlaskClient,
+    create_employee: Callable[..., EmployeeProfile],
+    log_in_as: Callable[..., None],
+) -> FlaskClient:
+    profile = create_employee(email="ana@example.com", name="Ana Lima")
     log_in_as(client, profile.id)
     return client
 

@@ -20,7 +20,6 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services.people.employees import add_employee
 from corp_carbon.services.people.tokens import create_token
 from corp_carbon.web.api.openapi import path_template
 
@@ -40,16 +39,8 @@ def document(client: FlaskClient) -> dict[str, Any]:
 
 
 @pytest.fixture
-def admin(client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]) -> FlaskClient:
-    roles = ("admin", "hr", "sustainability")
-    profile = add_employee(uow, Actor(label="t"), email="ada@example.com", name="Ada", roles=roles)
-    log_in_as(client, profile.id, *roles)
-    return client
-
-
-@pytest.fixture
-def hr_token(uow: UnitOfWork) -> dict[str, str]:
-    add_employee(uow, Actor(label="t"), email="hana@example.com", name="Hana", roles=("hr",))
+def hr_token(uow: UnitOfWork, create_employee: Callable[..., object]) -> dict[str, str]:
+    create_employee(email="hana@example.com", name="Hana", roles=("hr",))
     raw, _ = create_token(
         uow, Actor(label="t"), employee="hana@example.com", role=Role.HR, name="t"
     )
@@ -138,7 +129,7 @@ def test_the_upload_and_the_idempotency_key_are_declared(document: dict[str, Any
 
 
 def test_the_schema_refuses_what_the_server_refuses(
-    document: dict[str, Any], admin: FlaskClient
+    document: dict[str, Any], operator: FlaskClient
 ) -> None:
     compare = {p["name"]: p for p in document["paths"]["/api/v1/compare"]["get"]["parameters"]}
     assert compare["to"]["schema"]["minLength"] == 1
@@ -154,7 +145,7 @@ def test_the_schema_refuses_what_the_server_refuses(
         ("/api/v1/me/activities?cursor=2024-01-01.2147483648", "cursor"),
         ("/api/v1/audit?before=2147483648", "before"),
     ]:
-        response = admin.get(url)
+        response = operator.get(url)
         assert response.status_code == 400, (url, response.get_data(as_text=True))
         assert response.get_json()["error"]["message"].startswith(name), url
 
@@ -163,7 +154,7 @@ def test_the_schema_refuses_what_the_server_refuses(
 
 
 def test_an_id_beyond_the_database_range_is_404_on_every_route(
-    app: Flask, admin: FlaskClient
+    app: Flask, operator: FlaskClient
 ) -> None:
     """Every route taking a record id uses the bounded ``id`` converter (one place)."""
     checked = []
@@ -175,22 +166,22 @@ def test_an_id_beyond_the_database_range_is_404_on_every_route(
         url = re.sub(r"<id:\w+>", str(TOO_BIG), rule.rule)
         url = re.sub(r"<any\(([^,)]+)[^)]*\):\w+>", lambda m: m.group(1).strip(), url)
         for method in sorted(rule.methods - IGNORED):
-            response = admin.open(url, method=method)
+            response = operator.open(url, method=method)
             assert response.status_code == 404, (method, url, response.status_code)
             checked.append(rule.endpoint)
     assert {"carbon.api_redemption", "carbon.api_import_run", "carbon.trip_detail"} <= set(checked)
 
 
-def test_a_page_beyond_range_never_reaches_the_database(admin: FlaskClient) -> None:
+def test_a_page_beyond_range_never_reaches_the_database(operator: FlaskClient) -> None:
     for url in ("/", "/points", "/admin/imports"):
-        response = admin.get(f"{url}?page={HUGE}")
+        response = operator.get(f"{url}?page={HUGE}")
         assert response.status_code == 200, (url, response.status_code)
 
 
 def test_scim_start_index_beyond_range_is_an_empty_page(
-    client: FlaskClient, uow: UnitOfWork
+    client: FlaskClient, uow: UnitOfWork, create_employee: Callable[..., object]
 ) -> None:
-    add_employee(uow, Actor(label="t"), email="it@example.com", name="IT", roles=("admin",))
+    create_employee(email="it@example.com", name="IT", roles=("admin",))
     raw, _ = create_token(
         uow, Actor(label="t"), employee="it@example.com", role=Role.ADMIN, name="idp"
     )
@@ -230,12 +221,12 @@ def test_body_numbers_and_keys_beyond_the_columns_are_400_naming_the_field(
 # --- 405 ------------------------------------------------------------------------------------
 
 
-def test_a_405_says_which_methods_are_allowed(admin: FlaskClient) -> None:
-    api = admin.put("/api/v1/rewards")
+def test_a_405_says_which_methods_are_allowed(operator: FlaskClient) -> None:
+    api = operator.put("/api/v1/rewards")
     assert api.status_code == 405
     assert set(api.headers["Allow"].split(", ")) >= {"GET", "POST"}
     assert api.get_json()["error"]["code"] == "method_not_allowed"
-    page = admin.delete("/points")
+    page = operator.delete("/points")
     assert page.status_code == 405
     assert "GET" in page.headers["Allow"]
     assert page.mimetype == "text/html"

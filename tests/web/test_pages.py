@@ -16,6 +16,7 @@ from corp_carbon.db.models import Activity, Employee
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Cabin, Mode, Verification
 from tests.conftest import make_settings
+from tests.support import csrf_in
 
 
 def _people(uow: UnitOfWork, departments: dict[str, int]) -> dict[str, int]:
@@ -139,13 +140,12 @@ def test_development_login_when_enabled(db_url: str, tmp_path: Path) -> None:
     page = client.get("/dev-login").get_data(as_text=True)
     assert "Development login is enabled" in page  # the banner on every page
     assert "HR Person 0" in page
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert token
+    token = csrf_in(page)
     employee_id = _ids["hr0@example.com"]
     refused = client.post("/dev-login", data={"employee_id": employee_id, "role": "hr"})
     assert refused.status_code == 400  # no CSRF token
     response = client.post(
-        "/dev-login", data={"employee_id": employee_id, "role": "hr", "csrf_token": token.group(1)}
+        "/dev-login", data={"employee_id": employee_id, "role": "hr", "csrf_token": token}
     )
     assert response.status_code == 302
     home = client.get("/").get_data(as_text=True)
@@ -161,9 +161,8 @@ def test_sign_out_needs_csrf_and_clears_the_session(
     log_in_as(client, ids["ops0@example.com"])
     page = client.get("/").get_data(as_text=True)
     assert client.post("/logout").status_code == 400
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert token
-    assert client.post("/logout", data={"csrf_token": token.group(1)}).status_code == 302
+    token = csrf_in(page)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/").status_code == 302
 
 

@@ -13,6 +13,7 @@ from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import ActivityKind, Mode, Verification
 from corp_carbon.services.ledger import postings as ledger
+from tests.support import csrf_token
 
 
 def _people(uow: UnitOfWork) -> tuple[int, int, int]:
@@ -93,7 +94,7 @@ def test_hr_adjusts_points_through_the_api_once_per_key(
         "/api/v1/ledger/adjustments", json=body, headers={"X-CSRFToken": "x"}
     ).status_code in (400, 403)
     log_in_as(client, wei, "hr")
-    token = _csrf(client)
+    token = csrf_token(client, "/points")
     headers = {"Idempotency-Key": "adj-1", "X-CSRFToken": token}
     first = client.post("/api/v1/ledger/adjustments", json=body, headers=headers)
     assert first.status_code == 201
@@ -114,15 +115,6 @@ def test_hr_adjusts_points_through_the_api_once_per_key(
     assert "reason" in no_reason.get_json()["error"]["message"]
     log_in_as(client, zoe)
     assert client.get("/api/v1/me/ledger").get_json()["balance"] == 1252 + 500
-
-
-def _csrf(client: FlaskClient) -> str:
-    import re
-
-    page = client.get("/points").get_data(as_text=True)
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found
-    return found.group(1)
 
 
 def test_a_redemption_shows_on_the_statement_with_its_reward(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -13,6 +12,7 @@ from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import Actor
 from corp_carbon.services.ledger import postings as ledger
 from corp_carbon.services.rewards import catalogue, redemptions
+from tests.support import csrf_in
 
 SYSTEM = Actor(label="test")
 
@@ -45,12 +45,6 @@ def _setup(uow: UnitOfWork) -> tuple[int, int, list[int]]:
     return ids[0], ids[1], [m.redemption.id for m in made]
 
 
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found
-    return found.group(1)
-
-
 def test_hr_works_through_the_desk(
     client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]
 ) -> None:
@@ -59,7 +53,7 @@ def test_hr_works_through_the_desk(
     page = client.get("/admin/redemptions").get_data(as_text=True)
     assert page.count(">requested<") == 3
     assert "Zoë Müller" in page
-    token = _csrf(page)
+    token = csrf_in(page)
     url = "/admin/redemptions/{}/{}"
     client.post(url.format(first, "approve"), data={"csrf_token": token})
     client.post(

@@ -4,6 +4,7 @@ Okta-shaped payloads, deletion with scheduled erasure, and bookings waiting for 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,14 +18,13 @@ from corp_carbon.config import Settings
 from corp_carbon.db.models import Activity, AuditEvent, Employee, PendingRecord
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
-from corp_carbon.domain.people import Actor
+from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import ImportTrigger, Role
 from corp_carbon.services.imports.run import ImportRequest, run_import
 from corp_carbon.services.people import tokens
-from corp_carbon.services.people.employees import add_employee
 from corp_carbon.services.people.tokens import create_token
+from tests.support import OPERATOR
 
-OPERATOR = Actor(label="test-operator")
 USERS = "/scim/v2/Users"
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -57,10 +57,8 @@ RFC_CREATE = {
 
 
 @pytest.fixture
-def admin(uow: UnitOfWork) -> int:
-    return add_employee(
-        uow, OPERATOR, email="it.admin@example.com", name="IT Admin", roles=("admin",)
-    ).id
+def admin(create_employee: Callable[..., EmployeeProfile]) -> int:
+    return create_employee(email="it.admin@example.com", name="IT Admin", roles=("admin",)).id
 
 
 def _token(uow: UnitOfWork, *scopes: str, role: Role = Role.ADMIN, name: str = "entra") -> str:
@@ -272,9 +270,9 @@ def test_an_employee_number_taken_is_a_uniqueness_conflict(scim: Scim) -> None:
 
 
 def test_an_employee_hr_created_is_a_conflict_then_found_by_filter_and_taken_over(
-    scim: Scim, uow: UnitOfWork
+    scim: Scim, uow: UnitOfWork, create_employee: Callable[..., EmployeeProfile]
 ) -> None:
-    add_employee(uow, OPERATOR, email="bjensen@example.com", name="B. Jensen", employee_number="E7")
+    create_employee(email="bjensen@example.com", name="B. Jensen", employee_number="E7")
     _error(scim.call("POST", USERS, RFC_CREATE), 409, "uniqueness")
     found = scim.search('filter=userName eq "BJensen@example.com"')
     assert found["totalResults"] == 1
@@ -807,10 +805,10 @@ DIRECTORY = [
 
 
 def test_a_scim_create_imports_the_bookings_waiting_for_the_employee(
-    scim: Scim, uow: UnitOfWork, settings: Settings
+    scim: Scim, uow: UnitOfWork, create_employee: Callable[..., EmployeeProfile], settings: Settings
 ) -> None:
     for number, email, name in DIRECTORY:  # E1006 marcus.johnson@example.com left out
-        add_employee(uow, OPERATOR, email=email, name=name, employee_number=number)
+        create_employee(email=email, name=name, employee_number=number)
     report = run_import(
         uow,
         settings,
@@ -889,8 +887,10 @@ def test_discovery_endpoints(scim: Scim) -> None:
     _error(scim.call("GET", "/scim/v2/"), 404)
 
 
-def test_organization_is_kept_apart_from_the_office(scim: Scim, uow: UnitOfWork) -> None:
-    add_employee(uow, OPERATOR, email="lars.overgard@example.com", name="Lars", office="Berlin")
+def test_organization_is_kept_apart_from_the_office(
+    scim: Scim, uow: UnitOfWork, create_employee: Callable[..., EmployeeProfile]
+) -> None:
+    create_employee(email="lars.overgard@example.com", name="Lars", office="Berlin")
     user_id = scim.search('filter=userName eq "lars.overgard@example.com"')["Resources"][0]["id"]
     body = scim.patch(
         user_id, {"op": "add", "path": f"{ENTERPRISE}:organization", "value": "Example GmbH"}

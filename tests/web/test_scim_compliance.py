@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx2
@@ -28,15 +28,12 @@ from scim2_tester import Status, check_server
 from werkzeug.serving import make_server
 
 from corp_carbon.db.session import UnitOfWork
-from corp_carbon.domain.people import Actor
+from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services.people.employees import add_employee
 from corp_carbon.services.people.tokens import create_token
-from tests.support import free_port
+from tests.support import OPERATOR, free_port
 
 pytestmark = pytest.mark.slow
-
-OPERATOR = Actor(label="test-operator")
 
 
 @pytest.fixture
@@ -65,8 +62,13 @@ def email_user_names(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(scim2_tester.filling, "get_random_example_value", example)
 
 
-def test_scim2_tester_finds_no_error(server: str, uow: UnitOfWork, email_user_names: None) -> None:
-    add_employee(uow, OPERATOR, email="it.admin@example.com", name="IT Admin", roles=("admin",))
+def test_scim2_tester_finds_no_error(
+    server: str,
+    uow: UnitOfWork,
+    create_employee: Callable[..., EmployeeProfile],
+    email_user_names: None,
+) -> None:
+    create_employee(email="it.admin@example.com", name="IT Admin", roles=("admin",))
     raw, _ = create_token(
         uow,
         OPERATOR,

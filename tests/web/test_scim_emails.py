@@ -4,27 +4,29 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
 from corp_carbon.db.session import UnitOfWork
-from corp_carbon.domain.people import Actor
+from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services.people.employees import add_employee
 from corp_carbon.services.people.tokens import create_token
 from tests.email_cases import BAD, GOOD, SPELLINGS
+from tests.support import OPERATOR
 
 USERS = "/scim/v2/Users"
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-OPERATOR = Actor(label="test-operator")
 
 
 @pytest.fixture
-def call(client: FlaskClient, uow: UnitOfWork) -> Any:
-    add_employee(uow, OPERATOR, email="it.admin@example.com", name="IT Admin", roles=("admin",))
+def call(
+    client: FlaskClient, uow: UnitOfWork, create_employee: Callable[..., EmployeeProfile]
+) -> Any:
+    create_employee(email="it.admin@example.com", name="IT Admin", roles=("admin",))
     raw, _ = create_token(
         uow,
         OPERATOR,
