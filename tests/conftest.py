@@ -216,3 +216,15 @@ def operator(
     """The test client signed in as Ada Admin, using all her operator roles."""
     log_in_as(client, operator_profile.id, *OPERATOR_ROLES)
     return client
+
+
+@pytest.fixture
+def employee(
+    client: FlaskClient,
+    create_employee: Callable[..., EmployeeProfile],
+    log_in_as: Callable[..., None],
+) -> FlaskClient:
+    """The test client signed in as Ana Lima (ana@example.com), an ordinary employee."""
+    profile = create_employee(email="ana@example.com", name="Ana Lima")
+    log_in_as(client, profile.id)
+    return client

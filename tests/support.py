@@ -6,14 +6,40 @@ import os
 import re
 import socket
 import time
+from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
 
-from corp_carbon.domain.people import Actor
+from corp_carbon.domain.people import Actor, EmployeeProfile
 
 #: who tests act as when they set data up (the audit log names them so).
 OPERATOR = Actor(label="test-operator")
+
+#: the directory of the reference (travel_formats.md §8.1): the travellers of the golden files.
+DIRECTORY = [
+    ("E1001", "zoe.mueller@example.com", "Zoë Müller"),
+    ("E1002", "zhang.wei@example.com", "张伟"),
+    ("E1003", "aoife.oconnor@example.com", "Aoife O'Connor"),
+    ("E1004", "jose.alvarez@example.com", "José Álvarez-Peña"),
+    ("E1005", "priya.raman@example.com", "Priya Raman"),
+    ("E1006", "marcus.johnson@example.com", "Marcus Johnson"),
+    ("E1007", "juergen.weiss@example.com", "Jürgen Weiß"),
+    ("E1008", "lars.overgard@example.com", "Lars Øvergård"),
+    ("E1009", "carmen.ruiz@example.com", "Carmen Ruiz"),
+]
+
+
+def add_directory(
+    create_employee: Callable[..., EmployeeProfile], skip: tuple[str, ...] = ()
+) -> dict[str, int]:
+    """The reference directory (less the numbers in ``skip``): employee number -> id."""
+    return {
+        number: create_employee(email=email, name=name, employee_number=number).id
+        for number, email, name in DIRECTORY
+        if number not in skip
+    }
+
 
 INSTALL_HINT = "run scripts/install-system-deps.sh (or make system-deps)"
 

@@ -7,6 +7,7 @@ count, which are duplicates or replaced, and the points in the ledger.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -38,6 +39,7 @@ from corp_carbon.domain.vocabulary import (
 from corp_carbon.services.imports.run import ImportRequest, RunReport, replay_pending, run_import
 from corp_carbon.services.ledger import postings as ledger
 from corp_carbon.services.people import employees
+from tests.support import add_directory
 
 GOLDEN = Path(__file__).resolve().parents[1] / "connectors" / "golden"
 CONCUR = GOLDEN / "concur-itinerary" / "concur_itinerary_export.csv"
@@ -45,29 +47,11 @@ NAVAN = GOLDEN / "navan" / "navan_bookings_export.csv"
 TRAVELPERK = GOLDEN / "travelperk" / "travelperk_trips_export.json"
 SURVEY = GOLDEN / "commute-survey" / "commute_survey.csv"
 
-#: the directory of the reference (§8.1)
-DIRECTORY = [
-    ("E1001", "zoe.mueller@example.com", "Zoë Müller"),
-    ("E1002", "zhang.wei@example.com", "张伟"),
-    ("E1003", "aoife.oconnor@example.com", "Aoife O'Connor"),
-    ("E1004", "jose.alvarez@example.com", "José Álvarez-Peña"),
-    ("E1005", "priya.raman@example.com", "Priya Raman"),
-    ("E1006", "marcus.johnson@example.com", "Marcus Johnson"),
-    ("E1007", "juergen.weiss@example.com", "Jürgen Weiß"),
-    ("E1008", "lars.overgard@example.com", "Lars Øvergård"),
-    ("E1009", "carmen.ruiz@example.com", "Carmen Ruiz"),
-]
 TEST = Actor(label="test")
 
 
 def _people(uow: UnitOfWork, skip: tuple[str, ...] = ()) -> dict[str, int]:
-    ids = {}
-    for number, email, name in DIRECTORY:
-        if number not in skip:
-            ids[number] = employees.add_employee(
-                uow, TEST, email=email, name=name, employee_number=number
-            ).id
-    return ids
+    return add_directory(functools.partial(employees.add_employee, uow, TEST), skip)
 
 
 def _run(

@@ -21,8 +21,8 @@ from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import ImportRunStatus, ImportTrigger
 from corp_carbon.web.state import EXTENSION_KEY
 from tests.conftest import make_settings
-from tests.support import csrf_token
-from tests.web.test_api_imports import CONCUR, NAVAN, add_directory
+from tests.support import add_directory, csrf_token
+from tests.web.test_api_imports import CONCUR, NAVAN
 
 DESK = "/admin/imports"
 UPLOAD = "/admin/imports/upload"

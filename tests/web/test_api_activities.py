@@ -21,7 +21,8 @@ from corp_carbon.services.imports.run import ImportRequest, run_import
 from corp_carbon.services.people.tokens import create_token
 from corp_carbon.web.api import activities as views_api_activities
 from corp_carbon.web.api.activities import MyActivities
-from tests.web.test_api_imports import CONCUR, NAVAN, OPERATOR, add_directory
+from tests.support import OPERATOR, add_directory
+from tests.web.test_api_imports import CONCUR, NAVAN
 
 URL = "/api/v1/me/activities"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,24 +10,11 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
 from corp_carbon import create_app
-from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.web.api.openapi import Comparison, Estimate, path_template
 from tests.conftest import make_settings
 
 ESTIMATE = "/api/v1/estimate"
 COMPARE = "/api/v1/compare"
-
-
-@pytest.fixture
-def employee(
-    client: FlaskClient,
-    create_employee: Callable[..., EmployeeProfile],
-    log_in_as: Callable[..., None],
-) -> FlaskClient:
-    """The test client, signed in as an ordinary employee."""
-    profile = create_employee(email="ana@example.com", name="Ana Lima")
-    log_in_as(client, profile.id)
-    return client
 
 
 def _error(response: Any, status: int) -> dict[str, str]:

@@ -23,33 +23,13 @@ from corp_carbon.services.people.tokens import create_token
 from corp_carbon.web.api.imports import ImportRefused, ImportResult, ImportRunDetail
 from corp_carbon.web.state import EXTENSION_KEY
 from tests.conftest import make_settings
-from tests.support import OPERATOR, csrf_token
+from tests.support import OPERATOR, add_directory, csrf_token
 
 GOLDEN = Path(__file__).resolve().parents[1] / "connectors" / "golden"
 NAVAN = GOLDEN / "navan" / "navan_bookings_export.csv"
 NAVAN_BROKEN = GOLDEN / "navan" / "navan_broken_rows.csv"
 CONCUR = GOLDEN / "concur-itinerary" / "concur_itinerary_export.csv"
 PUSH = "/api/v1/imports"
-
-#: the directory of the reference (travel_formats.md §8.1)
-DIRECTORY = [
-    ("E1001", "zoe.mueller@example.com", "Zoë Müller"),
-    ("E1002", "zhang.wei@example.com", "张伟"),
-    ("E1003", "aoife.oconnor@example.com", "Aoife O'Connor"),
-    ("E1004", "jose.alvarez@example.com", "José Álvarez-Peña"),
-    ("E1005", "priya.raman@example.com", "Priya Raman"),
-    ("E1006", "marcus.johnson@example.com", "Marcus Johnson"),
-    ("E1007", "juergen.weiss@example.com", "Jürgen Weiß"),
-    ("E1008", "lars.overgard@example.com", "Lars Øvergård"),
-    ("E1009", "carmen.ruiz@example.com", "Carmen Ruiz"),
-]
-
-
-def add_directory(create_employee: Callable[..., EmployeeProfile]) -> dict[str, int]:
-    return {
-        number: create_employee(email=email, name=name, employee_number=number).id
-        for number, email, name in DIRECTORY
-    }
 
 
 @pytest.fixture

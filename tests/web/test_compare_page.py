@@ -3,23 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
-
-from corp_carbon.domain.people import EmployeeProfile
-
-
-@pytest.fixture
-def employee(
-    client: FlaskClient,
-    create_employee: Callable[..., EmployeeProfile],
-    log_in_as: Callable[..., None],
-) -> FlaskClient:
-    profile = create_employee(email="ana@example.com", name="Ana Lima")
-    log_in_as(client, profile.id)
-    return client
 
 
 def _rows(page: str) -> list[str]:
