@@ -45,8 +45,8 @@ from corp_carbon.services.rewards import catalogue, queries, redemptions
 from corp_carbon.services.rewards.views import Requested
 from corp_carbon.web.state import EXTENSION_KEY, CarbonState
 from tests.conftest import make_settings
+from tests.support import OPERATOR
 
-OPERATOR = Actor(label="test")
 _people = itertools.count()
 _keys = itertools.count()
 

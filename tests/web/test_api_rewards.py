@@ -19,18 +19,17 @@ from openapi_spec_validator import validate
 from corp_carbon import create_app
 from corp_carbon.db.models import LedgerTransaction
 from corp_carbon.db.session import UnitOfWork
-from corp_carbon.domain.people import Actor, EmployeeProfile
+from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import TransactionKind
 from corp_carbon.services.ledger import postings as ledger
 from corp_carbon.services.people.employees import add_employee
 from corp_carbon.web.api.schemas.rewards import RedemptionOut, RewardListOut, RewardOut
 from corp_carbon.web.state import EXTENSION_KEY, CarbonState
 from tests.conftest import make_settings
-from tests.support import csrf_token
+from tests.support import OPERATOR, csrf_token
 
 REWARDS = "/api/v1/rewards"
 REDEMPTIONS = "/api/v1/redemptions"
-OPERATOR = Actor(label="test")
 _n = itertools.count()
 
 

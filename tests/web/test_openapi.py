@@ -18,10 +18,10 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from corp_carbon.db.session import UnitOfWork
-from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services.people.tokens import create_token
 from corp_carbon.web.api.openapi import path_template
+from tests.support import OPERATOR
 
 DOCUMENT = "/api/v1/openapi.json"
 ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
@@ -41,9 +41,7 @@ def document(client: FlaskClient) -> dict[str, Any]:
 @pytest.fixture
 def hr_token(uow: UnitOfWork, create_employee: Callable[..., object]) -> dict[str, str]:
     create_employee(email="hana@example.com", name="Hana", roles=("hr",))
-    raw, _ = create_token(
-        uow, Actor(label="t"), employee="hana@example.com", role=Role.HR, name="t"
-    )
+    raw, _ = create_token(uow, OPERATOR, employee="hana@example.com", role=Role.HR, name="t")
     return {"Authorization": f"Bearer {raw}"}
 
 
@@ -182,9 +180,7 @@ def test_scim_start_index_beyond_range_is_an_empty_page(
     client: FlaskClient, uow: UnitOfWork, create_employee: Callable[..., object]
 ) -> None:
     create_employee(email="it@example.com", name="IT", roles=("admin",))
-    raw, _ = create_token(
-        uow, Actor(label="t"), employee="it@example.com", role=Role.ADMIN, name="idp"
-    )
+    raw, _ = create_token(uow, OPERATOR, employee="it@example.com", role=Role.ADMIN, name="idp")
     response = client.get(
         f"/scim/v2/Users?startIndex={HUGE}", headers={"Authorization": f"Bearer {raw}"}
     )

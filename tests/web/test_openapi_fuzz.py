@@ -16,9 +16,10 @@ from flask import Flask
 from hypothesis import HealthCheck, Phase, given, settings
 
 from corp_carbon.db.session import UnitOfWork
-from corp_carbon.domain.people import Actor, EmployeeProfile
+from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services.people.tokens import create_token
+from tests.support import OPERATOR
 
 EXAMPLES = 5
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
@@ -42,9 +43,7 @@ def test_every_operation_keeps_the_promises_of_the_document(
     app: Flask, uow: UnitOfWork, create_employee: Callable[..., EmployeeProfile]
 ) -> None:
     create_employee(email="ada@example.com", name="Ada", roles=("admin",))
-    raw, _ = create_token(
-        uow, Actor(label="t"), employee="ada@example.com", role=Role.ADMIN, name="fuzz"
-    )
+    raw, _ = create_token(uow, OPERATOR, employee="ada@example.com", role=Role.ADMIN, name="fuzz")
     headers = {"Authorization": f"Bearer {raw}"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     failures: list[str] = []
