@@ -11,7 +11,8 @@ from faker import Faker
 from sqlalchemy.orm import Session
 
 from corp_carbon.db.models import Activity, CommuteProfile, Journey, Reward
-from corp_carbon.demo.commutes import build_commutes, build_profiles
+from corp_carbon.demo.commute_logs import build_commutes
+from corp_carbon.demo.commutes import build_profiles
 from corp_carbon.demo.people import (
     LOCALES,
     LOGIN_ORDER,
