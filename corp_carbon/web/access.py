@@ -48,9 +48,7 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             employee = current_employee()
             if employee is None:
-                if _wants_json():
-                    abort(401)
-                return redirect(url_for("carbon.login", next=request.full_path))
+                return _to_sign_in()
             if roles and not employee.has_any_role(*roles):
                 abort(403)
             return view(*args, **kwargs)
@@ -75,9 +73,7 @@ def scope_or_roles_required(scope: str, *roles: Role) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             employee = current_employee()
             if employee is None:
-                if _wants_json():
-                    abort(401)
-                return redirect(url_for("carbon.login", next=request.full_path))
+                return _to_sign_in()
             if bearer_token() is not None:
                 if scope not in current_token_scopes():
                     abort(
@@ -160,11 +156,7 @@ def current_token_id() -> int | None:
 
 
 def _from_token(raw_token: str) -> tuple[EmployeeProfile | None, int | None]:
-    if not raw_token:
-        return None, None
-    with carbon().uow() as uow:
-        found = tokens.authenticate(uow.session, raw_token)
-        uow.commit()  # the token's last_used_at
+    found = tokens.use_token(carbon().uow(), raw_token)
     return found if found is not None else (None, None)
 
 
@@ -199,7 +191,9 @@ def _with_roles(employee: EmployeeProfile, roles: tuple[Role, ...]) -> EmployeeP
     return replace(employee, roles=roles)
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
+    """Whether the caller is a program (API path, JSON accepted, or a bearer token), which
+    gets JSON errors and a 401 rather than pages and a redirect to the sign-in."""
     return (
         "/api/" in request.path
         or request.accept_mimetypes.best == "application/json"
@@ -207,5 +201,8 @@ def _wants_json() -> bool:
     )
 
 
-def redirect_home() -> Response:
-    return redirect(url_for("carbon.home"))
+def _to_sign_in() -> Response:
+    """401 for a program; a person is sent to sign in and brought back here afterwards."""
+    if wants_json():
+        abort(401)
+    return redirect(url_for("carbon.login", next=request.full_path))
