@@ -187,6 +187,13 @@ def log_in(employee: EmployeeProfile, roles: tuple[Role, ...], method: str) -> N
     g.pop("carbon_employee", None)
 
 
+def _to_sign_in() -> Response:
+    """401 for a program; a person is sent to sign in and brought back here afterwards."""
+    if wants_json():
+        abort(401)
+    return redirect(url_for("carbon.login", next=request.full_path))
+
+
 def _with_roles(employee: EmployeeProfile, roles: tuple[Role, ...]) -> EmployeeProfile:
     return replace(employee, roles=roles)
 
@@ -199,10 +206,3 @@ def wants_json() -> bool:
         or request.accept_mimetypes.best == "application/json"
         or bearer_token() is not None  # a program, which cannot follow a login redirect
     )
-
-
-def _to_sign_in() -> Response:
-    """401 for a program; a person is sent to sign in and brought back here afterwards."""
-    if wants_json():
-        abort(401)
-    return redirect(url_for("carbon.login", next=request.full_path))

@@ -17,7 +17,7 @@ from corp_carbon.services.imports.run import COUNTS
 from corp_carbon.web import params
 from corp_carbon.web.access import current_employee, roles_required
 from corp_carbon.web.api.import_runs import run_page
-from corp_carbon.web.api.imports import IMPORT_ROLES, import_upload, limit_upload_size
+from corp_carbon.web.api.imports import IMPORT_ROLES, import_posted, limit_upload_size
 from corp_carbon.web.state import carbon
 
 RUNS_PAGE = 50
@@ -112,13 +112,8 @@ def upload() -> Response:
     form = request.form
     try:
         dry_run = params.form_flag("dry run", form.get("dry_run"))
-        report = import_upload(
-            request.files.get("file"),
-            connector=form.get("connector", ""),
-            source=form.get("source"),
-            dry_run=dry_run,
-            trigger=ImportTrigger.UPLOAD,
-            started_by=employee.email,
+        report = import_posted(
+            dry_run=dry_run, trigger=ImportTrigger.UPLOAD, started_by=employee.email
         )
     except DomainError as exc:
         flash(f"Nothing was imported: {exc.message}", "error")

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
-from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
@@ -103,18 +102,13 @@ def check_connector(connector: str) -> str:
     return name
 
 
-def import_upload(
-    upload: FileStorage | None,
-    *,
-    connector: str,
-    source: str | None,
-    dry_run: bool,
-    trigger: ImportTrigger,
-    started_by: str,
-) -> RunReport:
-    """Saves the upload to a private temporary folder, imports it and removes it again."""
+def import_posted(*, dry_run: bool, trigger: ImportTrigger, started_by: str) -> RunReport:
+    """Imports the posted form's ``file`` with its ``connector`` into its ``source``: saved to
+    a private temporary folder, imported, and removed again."""
     state = carbon()
-    connector = check_connector(connector)
+    upload = request.files.get("file")
+    connector = check_connector(request.form.get("connector", ""))
+    source = request.form.get("source")
     if upload is None or not upload.filename:
         raise DomainError("file: required (a multipart/form-data part named 'file')")
     source_name = (source or "").strip() or None
@@ -172,14 +166,7 @@ def api_push_import() -> tuple[Response, int]:
     """201: imported; 200: dry run; 400: bad form; 413: too large; 422: the file did not fit."""
     form = request.form
     dry_run = params.form_flag("dry_run", form.get("dry_run"))
-    report = import_upload(
-        request.files.get("file"),
-        connector=form.get("connector", ""),
-        source=form.get("source"),
-        dry_run=dry_run,
-        trigger=ImportTrigger.API,
-        started_by=started_by(),
-    )
+    report = import_posted(dry_run=dry_run, trigger=ImportTrigger.API, started_by=started_by())
     result = push_result(report, source=form.get("source") or "", dry_run=dry_run)
     if report.failed:
         message = report.error or "the import failed"
