@@ -22,7 +22,7 @@ from corp_carbon.domain.vocabulary import ImportRunStatus, ImportTrigger, Role
 from corp_carbon.services.imports.run import COUNTS
 from corp_carbon.services.people.employees import add_employee
 from corp_carbon.services.people.tokens import create_token
-from corp_carbon.web.api.import_schemas import ImportRefused, ImportResult, ImportRunDetail
+from corp_carbon.web.api.schemas.imports import ImportRefused, ImportResult, ImportRunDetail
 from corp_carbon.web.state import EXTENSION_KEY
 from tests.conftest import make_settings
 

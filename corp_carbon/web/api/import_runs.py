@@ -14,7 +14,6 @@ from corp_carbon.services.imports import runs as import_runs
 from corp_carbon.services.imports.run import Problem
 from corp_carbon.web import params
 from corp_carbon.web.access import current_actor, scope_or_roles_required
-from corp_carbon.web.api.import_schemas import ImportRunDetail, RowProblem
 from corp_carbon.web.api.imports import (
     IMPORT_ROLES,
     IMPORT_SCOPE,
@@ -24,6 +23,7 @@ from corp_carbon.web.api.imports import (
     WHO,
 )
 from corp_carbon.web.api.openapi import API_PREFIX, Error, Operation, Parameter, Reply, api_route
+from corp_carbon.web.api.schemas.imports import ImportRunDetail, RowProblem
 from corp_carbon.web.state import carbon
 
 #: problems per page of GET /api/v1/imports/<id>.

@@ -33,7 +33,6 @@ from corp_carbon.web.access import (
     current_token,
     scope_or_roles_required,
 )
-from corp_carbon.web.api.import_schemas import ImportRefused, ImportResult, RowProblem
 from corp_carbon.web.api.openapi import (
     API_PREFIX,
     Body,
@@ -43,6 +42,7 @@ from corp_carbon.web.api.openapi import (
     Reply,
     api_route,
 )
+from corp_carbon.web.api.schemas.imports import ImportRefused, ImportResult, RowProblem
 from corp_carbon.web.state import carbon
 
 #: the scope an API token needs to push files and read runs.

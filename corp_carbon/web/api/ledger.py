@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from flask import Blueprint, jsonify, request, url_for
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
-from corp_carbon.domain.bounds import MAX_INT32, checked_request_key
+from corp_carbon.domain.bounds import checked_request_key
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services.ledger import postings as ledger
@@ -24,33 +23,15 @@ from corp_carbon.web.api.openapi import (
     api_route,
     idempotency_key,
 )
+from corp_carbon.web.api.schemas.ledger import (
+    AdjustmentRequest,
+    AdjustmentResult,
+    Statement,
+    StatementEntry,
+)
 from corp_carbon.web.pages.points import PAGE_SIZE, my_statement
 from corp_carbon.web.params import PAGE_SCHEMA, api_page_number
 from corp_carbon.web.state import carbon
-
-
-class StatementEntry(BaseModel):
-    date: datetime
-    kind: str
-    reason: str
-    memo: str
-    amount: int
-    running_balance: int
-    transaction_id: int
-    reverses_transaction_id: int | None
-    activity_id: int | None
-    activity_url: str | None
-    trip: str | None
-    redemption_id: int | None
-    redemption_url: str | None
-    reward: str | None
-
-
-class Statement(BaseModel):
-    balance: int
-    entries: list[StatementEntry]
-    next: str | None
-
 
 LEDGER = Operation(
     method="get",
@@ -69,26 +50,6 @@ LEDGER = Operation(
     ),
     tags=("points",),
 )
-
-
-class AdjustmentRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    employee: str = Field(min_length=1, max_length=320, description="email or employee number")
-    points: int = Field(
-        ge=-MAX_INT32,
-        le=MAX_INT32,
-        description="positive credits, negative debits; never 0",
-        json_schema_extra={"not": {"const": 0}},
-    )
-    reason: str = Field(min_length=1, description="why; kept with the transaction and audited")
-
-
-class AdjustmentResult(BaseModel):
-    transaction_id: int
-    employee: str
-    points: int
-    created: bool
 
 
 ADJUST = Operation(
