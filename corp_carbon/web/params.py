@@ -19,6 +19,7 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import IntegerConverter
 
 from corp_carbon.domain.bounds import MAX_ID
+from corp_carbon.domain.dates import parse_period
 from corp_carbon.domain.errors import DomainError
 
 #: the largest page number any paged list accepts.
@@ -91,15 +92,9 @@ def reject_unknown(accepted: Sequence[str]) -> None:
         raise DomainError(f"unknown parameter {unknown[0]!r}: accepted: {', '.join(accepted)}")
 
 
-def optional_date(name: str) -> date | None:
-    """A ``YYYY-MM-DD`` query parameter; None when left out or blank."""
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise DomainError(f"{name} {raw!r}: not a date (YYYY-MM-DD)") from None
+def period() -> tuple[date | None, date | None]:
+    """The ``from`` and ``to`` days of a list, either one open (``YYYY-MM-DD``)."""
+    return parse_period(request.args.get("from"), request.args.get("to"))
 
 
 def flag(name: str, raw: str) -> bool:

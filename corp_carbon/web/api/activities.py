@@ -99,9 +99,7 @@ def api_my_activities() -> Response:
     """200: a page of the caller's own trips, newest first; 400 naming a bad parameter."""
     params.reject_unknown([p.name for p in MY_ACTIVITIES.parameters])
     per_page = params.per_page(PER_PAGE, MAX_PER_PAGE)
-    date_from, date_to = params.optional_date("from"), params.optional_date("to")
-    if date_from and date_to and date_from > date_to:
-        raise DomainError(f"from {date_from}: after to {date_to}")
+    date_from, date_to = params.period()
     status = _status()
     after = _cursor()
     employee = current_employee()
