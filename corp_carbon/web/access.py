@@ -43,21 +43,12 @@ def login_required(view: F) -> F:
 def roles_required(*roles: Role) -> Callable[[F], F]:
     """Logged in and holding at least one of ``roles`` (none given: any employee)."""
 
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            employee = current_employee()
-            if employee is None:
-                return _to_sign_in()
-            if roles and not employee.has_any_role(*roles):
-                abort(403)
-            return view(*args, **kwargs)
+    def allow(employee: EmployeeProfile) -> None:
+        if roles and not employee.has_any_role(*roles):
+            abort(403)
 
-        label = ",".join(r.value for r in roles) if roles else "employee"
-        wrapper.access_rule = f"roles:{label}"  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
+    label = ",".join(r.value for r in roles) if roles else "employee"
+    return _signed_in_and(allow, rule=f"roles:{label}")
 
 
 # --- API token scopes (added for the import push API) ------------------------------------------
@@ -68,25 +59,35 @@ def scope_or_roles_required(scope: str, *roles: Role) -> Callable[[F], F]:
     of ``roles``. A token without the scope is refused even if its role would do: a scope is
     what a token was made for (``corp-carbon tokens create --scope``)."""
 
+    def allow(employee: EmployeeProfile) -> None:
+        if bearer_token() is not None:
+            if scope not in current_token_scopes():
+                abort(
+                    403,
+                    description=f"this API token lacks the {scope!r} scope; create one "
+                    f"with `corp-carbon tokens create --scope {scope}`",
+                )
+        elif not employee.has_any_role(*roles):
+            abort(403)
+
+    label = ",".join(r.value for r in roles)
+    return _signed_in_and(allow, rule=f"scope:{scope}|roles:{label}")
+
+
+def _signed_in_and(allow: Callable[[EmployeeProfile], None], *, rule: str) -> Callable[[F], F]:
+    """A decorator: nobody signed in is sent to sign in (401 for a program); anyone else must
+    pass ``allow`` (which aborts with 403). ``rule`` is stored as the view's ``access_rule``."""
+
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             employee = current_employee()
             if employee is None:
                 return _to_sign_in()
-            if bearer_token() is not None:
-                if scope not in current_token_scopes():
-                    abort(
-                        403,
-                        description=f"this API token lacks the {scope!r} scope; create one "
-                        f"with `corp-carbon tokens create --scope {scope}`",
-                    )
-            elif not employee.has_any_role(*roles):
-                abort(403)
+            allow(employee)
             return view(*args, **kwargs)
 
-        label = ",".join(r.value for r in roles)
-        wrapper.access_rule = f"scope:{scope}|roles:{label}"  # type: ignore[attr-defined]
+        wrapper.access_rule = rule  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate
