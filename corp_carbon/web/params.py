@@ -79,7 +79,7 @@ def per_page(default: int, maximum: int, name: str = "per_page") -> int:
     raw = request.args.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= maximum:
         raise DomainError(f"{name} {raw!r}: must be a whole number from 1 to {maximum}")
     return int(raw)
 
