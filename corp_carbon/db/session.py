@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SessionFactory = Callable[[], Session]
+#: the engine type, for holders of an engine that do not otherwise use SQLAlchemy (the web state).
+DatabaseEngine = Engine
 
 
 def make_engine(

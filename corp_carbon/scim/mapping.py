@@ -35,111 +35,40 @@ publishes only what is kept, so what a client writes there reads back unchanged.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Final, Literal
+from typing import Any
 
-from pydantic import AfterValidator, ValidationError
+from pydantic import ValidationError
 from scim2_models import (
-    Attribute,
-    Bulk,
-    ChangePassword,
-    ComplexAttribute,
     Context,
     EnterpriseUser,
     Error,
-    ETag,
-    Filter,
-    InvalidFilterException,
     InvalidValueException,
     Manager,
     Meta,
-    Mutability,
     Name,
-    Patch,
     PatchOp,
-    Required,
-    ResourceType,
     ResponseParameters,
-    Schema,
     SCIMException,
-    ScimFilter,
-    ScimPolicy,
-    ServiceProviderConfig,
-    Sort,
-    User,
 )
 from scim2_models import Email as ScimEmail
-from scim2_models.path import CompareOperator, Comparison
-from scim2_models.resources.resource import AnyExtension
 
 from corp_carbon.domain.email_address import InvalidEmail, canonical_email, quoted
-
-
-def _email_value(value: str | None) -> str | None:
-    """An ``emails[].value`` checked by the one email rule (a ValueError is a SCIM 400)."""
-    if value is None:
-        return None
-    try:
-        return canonical_email(value)
-    except InvalidEmail as exc:
-        raise ValueError(f"{quoted(value)} is not an email address ({exc.reason})") from None
-
-
-class WorkEmail(ScimEmail):
-    """scim2-models types ``emails[].value`` as pydantic's ``EmailStr``, whose email-validator
-    refuses intranet and reserved domains (``corp.local``, ``example.test``): this checks it
-    by corp-carbon's one email rule instead, like ``userName``."""
-
-    value: Annotated[str | None, AfterValidator(_email_value)] = None
-
-
-class CorpUser(User[AnyExtension]):
-    """The core User with ``emails`` checked by the one email rule (same schema URN)."""
-
-    emails: list[WorkEmail] | None = None  # type: ignore[assignment]  # narrower items: by design
-    Emails: ClassVar[type[ComplexAttribute]] = WorkEmail
-
-
-#: the resource served at /Users: the core User with the Enterprise User extension.
-UserModel = CorpUser[EnterpriseUser]
-USER_SCHEMA: Final = str(User.__schema__)
-ENTERPRISE_SCHEMA: Final = str(EnterpriseUser.__schema__)
-SCIM_CONTENT_TYPE: Final = "application/scim+json"
-#: most resources one list page returns (``count`` above it is lowered to it).
-MAX_RESULTS: Final = 200
-DEFAULT_COUNT: Final = 100
-
-#: tolerant where IdPs depart from RFC 7644 without any ambiguity: unknown attributes and
-#: extensions are dropped (Okta/Entra custom attributes), a ``remove`` with a value selects
-#: what to remove, and a PATCH path filter matching nothing creates the entry (all three as
-#: Microsoft Entra sends them). String booleans ("False") are read as booleans.
-POLICY: Final = ScimPolicy(
-    unknown=ScimPolicy.Unknown.ignore,
-    remove_value_as_filter=ScimPolicy.RemoveValue.apply,
-    unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
+from corp_carbon.scim.model import (
+    ENTERPRISE_SCHEMA,
+    MAX_LENGTH,
+    POLICY,
+    UserModel,
+    WorkEmail,
 )
-
-#: column widths of the employee fields SCIM writes (db/models/people.py).
-MAX_LENGTH: Final = {
-    "userName": 320,
-    "displayName": 200,
-    "name.givenName": 100,
-    "name.familyName": 100,
-    "externalId": 255,
-    "employeeNumber": 64,
-    "department": 120,
-    "costCenter": 64,
-    "organization": 120,
-}
 
 
 @dataclass(frozen=True)
-class EmployeeRecord:
-    """An employee as SCIM shows it."""
+class EmployeeFields:
+    """What SCIM sets on an employee (every field, as a create or a replace leaves it)."""
 
-    public_id: str
     email: str
     name: str
     #: ``name`` was made from the name parts: the User has no displayName of its own.
@@ -153,26 +82,15 @@ class EmployeeRecord:
     organization: str | None
     manager_public_id: str | None
     active: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmployeeRecord(EmployeeFields):
+    """An employee as SCIM shows it: the fields SCIM sets, and what the service keeps."""
+
+    public_id: str
     created_at: datetime
     updated_at: datetime
-
-
-@dataclass(frozen=True)
-class EmployeeFields:
-    """What SCIM sets on an employee (every field, as a create or a replace leaves it)."""
-
-    email: str
-    name: str
-    name_derived: bool
-    given_name: str | None
-    family_name: str | None
-    external_id: str | None
-    employee_number: str | None
-    department: str | None
-    cost_centre: str | None
-    organization: str | None
-    manager_public_id: str | None
-    active: bool
 
 
 # --- reading payloads ---------------------------------------------------------------------------
@@ -439,164 +357,3 @@ def dump_resource(
 ) -> dict[str, Any]:
     dumped: dict[str, Any] = user.model_dump(scim_ctx=ctx, response_parameters=params)
     return dumped
-
-
-# --- filters ------------------------------------------------------------------------------------
-
-FilterAttribute = Literal["userName", "externalId", "id", "employeeNumber"]
-
-#: the attributes a list may be filtered on with ``eq``, by their canonical URN.
-_FILTERABLE: Final[dict[str, FilterAttribute]] = {
-    f"{USER_SCHEMA}:userName".casefold(): "userName",
-    f"{USER_SCHEMA}:emails.value".casefold(): "userName",
-    f"{USER_SCHEMA}:emails".casefold(): "userName",
-    "externalid": "externalId",
-    f"{USER_SCHEMA}:externalId".casefold(): "externalId",
-    "id": "id",
-    f"{USER_SCHEMA}:id".casefold(): "id",
-    f"{ENTERPRISE_SCHEMA}:employeeNumber".casefold(): "employeeNumber",
-}
-
-
-@dataclass(frozen=True)
-class FilterTerm:
-    attribute: FilterAttribute
-    value: str
-
-
-def parse_filter(text: str) -> FilterTerm:
-    """A list filter: one ``eq`` comparison on userName (or emails.value), externalId, id or
-    the enterprise employeeNumber. Anything else is 400 ``invalidFilter``; the syntax is
-    checked by scim2-models."""
-    try:
-        parsed: Any = ScimFilter[UserModel](text)
-    except SCIMException as exc:
-        raise InvalidFilterException(detail=f"filter {text!r}: {exc.detail}") from None
-    node = parsed.ast
-    if not isinstance(node, Comparison) or node.op is not CompareOperator.eq:
-        raise _unsupported(text)
-    binding = parsed.resolve_comparison(node.attr_path, strict=False)
-    urn = str(binding.urn).casefold() if binding is not None else ""
-    attribute = _FILTERABLE.get(urn) or _FILTERABLE.get(str(node.attr_path.attr).casefold())
-    if attribute is None or not isinstance(node.value, str):
-        raise _unsupported(text)
-    return FilterTerm(attribute, node.value)
-
-
-def _unsupported(text: str) -> InvalidFilterException:
-    return InvalidFilterException(
-        detail=f"filter {text!r} is not supported: use one 'eq' comparison on userName, "
-        "emails.value, externalId, id or employeeNumber"
-    )
-
-
-# --- discovery (RFC 7644 §4) --------------------------------------------------------------------
-
-#: the core User attributes kept (others are accepted and ignored, so not published).
-_USER_ATTRIBUTES: Final = {
-    "userName": None,
-    "name": ("givenName", "familyName"),
-    "displayName": None,
-    "active": None,
-    "emails": ("value", "type", "primary"),
-}
-_ENTERPRISE_ATTRIBUTES: Final = {
-    "employeeNumber": None,
-    "department": None,
-    "costCenter": None,
-    "organization": None,
-    "manager": ("value", "$ref"),
-}
-
-
-def _trimmed(schema: Schema, keep: Mapping[str, tuple[str, ...] | None]) -> Schema:
-    kept: list[Attribute] = []
-    for attribute in schema.attributes or []:
-        if attribute.name is None or attribute.name not in keep:
-            continue
-        subs = keep[attribute.name]
-        update: dict[str, Any] = {}
-        if subs is not None:
-            update["sub_attributes"] = [s for s in attribute.sub_attributes or [] if s.name in subs]
-        if attribute.name == "active":
-            update["required"] = Required.true
-            update["description"] = "Whether the employee is active; cannot be removed."
-        if attribute.name == "emails":
-            # one work email, the userName: read-only here (change userName instead)
-            update["mutability"] = Mutability.read_only
-            update["description"] = "The employee's email address: the same as userName."
-            update["sub_attributes"] = [
-                s.model_copy(
-                    update={
-                        "mutability": Mutability.read_only,
-                        "canonical_values": ["work"] if s.name == "type" else s.canonical_values,
-                    }
-                )
-                for s in update["sub_attributes"]
-            ]
-        kept.append(attribute.model_copy(update=update))
-    return schema.model_copy(update={"attributes": kept})
-
-
-def _with_meta(schema: Schema, base_url: str) -> Schema:
-    return schema.model_copy(
-        update={"meta": Meta(resource_type="Schema", location=f"{base_url}/Schemas/{schema.id}")}
-    )
-
-
-def schemas(base_url: str) -> list[Schema]:
-    """What /Schemas publishes: the kept User and Enterprise User attributes, and the
-    schemas of the discovery resources themselves."""
-    found = [
-        _trimmed(User.to_schema(), _USER_ATTRIBUTES),
-        _trimmed(EnterpriseUser.to_schema(), _ENTERPRISE_ATTRIBUTES),
-        ServiceProviderConfig.to_schema(),
-        ResourceType.to_schema(),
-        Schema.to_schema(),
-    ]
-    return [_with_meta(schema, base_url) for schema in found]
-
-
-def resource_types(base_url: str) -> list[ResourceType]:
-    user = ResourceType.from_resource(UserModel)
-    return [
-        user.model_copy(
-            update={
-                "description": "Employees",
-                "meta": Meta(
-                    resource_type="ResourceType", location=f"{base_url}/ResourceTypes/User"
-                ),
-            }
-        )
-    ]
-
-
-def service_provider_config(base_url: str) -> ServiceProviderConfig:
-    return ServiceProviderConfig(
-        patch=Patch(supported=True),
-        bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
-        filter=Filter(supported=True, max_results=MAX_RESULTS),
-        change_password=ChangePassword(supported=False),
-        sort=Sort(supported=False),
-        etag=ETag(supported=True),
-        authentication_schemes=[
-            {
-                "type": "oauthbearertoken",
-                "name": "API token",
-                "description": "A corp-carbon API token (`corp-carbon tokens create "
-                "--role admin --scope scim`) in an Authorization: Bearer header.",
-                "primary": True,
-            }
-        ],
-        meta=Meta(
-            resource_type="ServiceProviderConfig", location=f"{base_url}/ServiceProviderConfig"
-        ),
-    )
-
-
-def find_by_id(items: list[Any], wanted: str, key: Callable[[Any], str]) -> Any | None:
-    """The discovery resource whose id is ``wanted`` (schema URNs compare case-insensitively)."""
-    for item in items:
-        if key(item).casefold() == wanted.casefold():
-            return item
-    return None

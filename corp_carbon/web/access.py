@@ -43,23 +43,12 @@ def login_required(view: F) -> F:
 def roles_required(*roles: Role) -> Callable[[F], F]:
     """Logged in and holding at least one of ``roles`` (none given: any employee)."""
 
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            employee = current_employee()
-            if employee is None:
-                if _wants_json():
-                    abort(401)
-                return redirect(url_for("carbon.login", next=request.full_path))
-            if roles and not employee.has_any_role(*roles):
-                abort(403)
-            return view(*args, **kwargs)
+    def allow(employee: EmployeeProfile) -> None:
+        if roles and not employee.has_any_role(*roles):
+            abort(403)
 
-        label = ",".join(r.value for r in roles) if roles else "employee"
-        wrapper.access_rule = f"roles:{label}"  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
+    label = ",".join(r.value for r in roles) if roles else "employee"
+    return _signed_in_and(allow, rule=f"roles:{label}")
 
 
 # --- API token scopes (added for the import push API) ------------------------------------------
@@ -70,27 +59,35 @@ def scope_or_roles_required(scope: str, *roles: Role) -> Callable[[F], F]:
     of ``roles``. A token without the scope is refused even if its role would do: a scope is
     what a token was made for (``corp-carbon tokens create --scope``)."""
 
+    def allow(employee: EmployeeProfile) -> None:
+        if bearer_token() is not None:
+            if scope not in current_token_scopes():
+                abort(
+                    403,
+                    description=f"this API token lacks the {scope!r} scope; create one "
+                    f"with `corp-carbon tokens create --scope {scope}`",
+                )
+        elif not employee.has_any_role(*roles):
+            abort(403)
+
+    label = ",".join(r.value for r in roles)
+    return _signed_in_and(allow, rule=f"scope:{scope}|roles:{label}")
+
+
+def _signed_in_and(allow: Callable[[EmployeeProfile], None], *, rule: str) -> Callable[[F], F]:
+    """A decorator: nobody signed in is sent to sign in (401 for a program); anyone else must
+    pass ``allow`` (which aborts with 403). ``rule`` is stored as the view's ``access_rule``."""
+
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             employee = current_employee()
             if employee is None:
-                if _wants_json():
-                    abort(401)
-                return redirect(url_for("carbon.login", next=request.full_path))
-            if bearer_token() is not None:
-                if scope not in current_token_scopes():
-                    abort(
-                        403,
-                        description=f"this API token lacks the {scope!r} scope; create one "
-                        f"with `corp-carbon tokens create --scope {scope}`",
-                    )
-            elif not employee.has_any_role(*roles):
-                abort(403)
+                return _to_sign_in()
+            allow(employee)
             return view(*args, **kwargs)
 
-        label = ",".join(r.value for r in roles)
-        wrapper.access_rule = f"scope:{scope}|roles:{label}"  # type: ignore[attr-defined]
+        wrapper.access_rule = rule  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate
@@ -160,11 +157,7 @@ def current_token_id() -> int | None:
 
 
 def _from_token(raw_token: str) -> tuple[EmployeeProfile | None, int | None]:
-    if not raw_token:
-        return None, None
-    with carbon().uow() as uow:
-        found = tokens.authenticate(uow.session, raw_token)
-        uow.commit()  # the token's last_used_at
+    found = tokens.use_token(carbon().uow(), raw_token)
     return found if found is not None else (None, None)
 
 
@@ -195,11 +188,20 @@ def log_in(employee: EmployeeProfile, roles: tuple[Role, ...], method: str) -> N
     g.pop("carbon_employee", None)
 
 
+def _to_sign_in() -> Response:
+    """401 for a program; a person is sent to sign in and brought back here afterwards."""
+    if wants_json():
+        abort(401)
+    return redirect(url_for("carbon.login", next=request.full_path))
+
+
 def _with_roles(employee: EmployeeProfile, roles: tuple[Role, ...]) -> EmployeeProfile:
     return replace(employee, roles=roles)
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
+    """Whether the caller is a program (API path, JSON accepted, or a bearer token), which
+    gets JSON errors and a 401 rather than pages and a redirect to the sign-in."""
     return (
         "/api/" in request.path
         or request.accept_mimetypes.best == "application/json"

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from corp_carbon.domain.errors import DomainError
+from corp_carbon.web.access import wants_json
 
 log = logging.getLogger("corp_carbon.web")
 
@@ -35,14 +36,10 @@ def register(target: Blueprint | Flask) -> None:
         target.register_error_handler(DomainError, _domain_error)
 
 
-def _wants_json() -> bool:
-    return "/api/" in request.path or request.accept_mimetypes.best == "application/json"
-
-
 def _render(
     status: int, code: str, message: str, headers: list[tuple[str, str]] | None = None
 ) -> tuple[Response | str, int, list[tuple[str, str]]]:
-    if _wants_json():
+    if wants_json():
         return jsonify(error={"code": code, "message": message}), status, headers or []
     title = _TITLES.get(status, "Error")
     page = render_template("carbon/error.html", status=status, title=title, message=message)

@@ -6,7 +6,7 @@ Sessions never do, so no CSRF token is involved. Every answer, errors included, 
 ``application/scim+json``; errors carry the SCIM error schema with ``status``, ``scimType``
 and ``detail``.
 
-The mapping between SCIM attributes and employees is in ``corp_carbon.scim.mapping``;
+The mapping between SCIM attributes and employees is in ``corp_carbon.scim`` (``mapping``);
 the use cases in ``corp_carbon.services.people.scim_provisioning``. See docs/scim.md.
 """
 
@@ -38,7 +38,7 @@ from werkzeug.wrappers import Response
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.scim import mapping
+from corp_carbon.scim import discovery, filters, mapping, model
 from corp_carbon.services.people import scim_provisioning as provisioning
 from corp_carbon.web import scim_openapi
 from corp_carbon.web.access import bearer_token, current_employee, current_token
@@ -148,7 +148,7 @@ def _error_response(error: Error) -> Response:
 
 def _answer(payload: dict[str, Any] | None, status: int = 200) -> Response:
     body = "" if payload is None else json.dumps(payload, ensure_ascii=False)
-    return Response(body, status=status, content_type=mapping.SCIM_CONTENT_TYPE)
+    return Response(body, status=status, content_type=model.SCIM_CONTENT_TYPE)
 
 
 def _resource_answer(
@@ -220,7 +220,7 @@ def users() -> Response:
         return _list(
             request.args.get("filter"),
             _int_parameter("startIndex", 1),
-            _int_parameter("count", mapping.DEFAULT_COUNT),
+            _int_parameter("count", model.DEFAULT_COUNT),
             request.args.get("attributes"),
             request.args.get("excludedAttributes"),
         )
@@ -243,7 +243,7 @@ def search() -> Response:
     return _list(
         str(query.filter) if query.filter else None,
         query.start_index or 1,
-        mapping.DEFAULT_COUNT if query.count is None else query.count,
+        model.DEFAULT_COUNT if query.count is None else query.count,
         ",".join(str(a) for a in query.attributes) if query.attributes else None,
         ",".join(str(a) for a in query.excluded_attributes) if query.excluded_attributes else None,
     )
@@ -256,12 +256,12 @@ def _list(
     attributes: str | None,
     excluded: str | None,
 ) -> Response:
-    term = mapping.parse_filter(filter_text) if filter_text else None
+    term = filters.parse_filter(filter_text) if filter_text else None
     params = mapping.response_parameters(attributes, excluded)
-    count = min(max(count, 0), mapping.MAX_RESULTS)
+    count = min(max(count, 0), model.MAX_RESULTS)
     page = provisioning.list_users(carbon().uow(), term, start_index, count)
     users_url = _users_url()
-    listed = ListResponse[mapping.UserModel](
+    listed = ListResponse[model.UserModel](
         total_results=page.total,
         start_index=page.start_index,
         items_per_page=len(page.records),
@@ -270,6 +270,15 @@ def _list(
     return _answer(
         listed.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=params)
     )
+
+
+#: how PUT (a whole new User) and PATCH (operations on it) are read, and answered.
+_CHANGES: dict[
+    str, tuple[Callable[[Any, mapping.EmployeeRecord, str], mapping.EmployeeFields], Context]
+] = {
+    "PUT": (mapping.parse_replace, Context.RESOURCE_REPLACEMENT_RESPONSE),
+    "PATCH": (mapping.apply_patch, Context.RESOURCE_PATCH_RESPONSE),
+}
 
 
 def user(public_id: str) -> Response:
@@ -287,28 +296,17 @@ def user(public_id: str) -> Response:
             not_modified.headers["ETag"] = mapping.etag(record)
             return not_modified
         return _resource_answer(record, Context.RESOURCE_QUERY_RESPONSE, params=params)
-    if request.method == "PUT":
-        payload = _body()
+    if request.method in _CHANGES:
+        payload, (read, answer_context) = _body(), _CHANGES[request.method]
         record = provisioning.update_user(
             state.uow(),
             state.settings,
             _actor(),
             public_id,
-            lambda current: mapping.parse_replace(payload, current, users_url),
+            lambda current: read(payload, current, users_url),
             if_match=if_match,
         )
-        return _resource_answer(record, Context.RESOURCE_REPLACEMENT_RESPONSE)
-    if request.method == "PATCH":
-        payload = _body()
-        record = provisioning.update_user(
-            state.uow(),
-            state.settings,
-            _actor(),
-            public_id,
-            lambda current: mapping.apply_patch(payload, current, users_url),
-            if_match=if_match,
-        )
-        return _resource_answer(record, Context.RESOURCE_PATCH_RESPONSE)
+        return _resource_answer(record, answer_context)
     if request.method == "DELETE":
         provisioning.delete_user(
             state.uow(), state.settings, _actor(), public_id, if_match=if_match
@@ -323,21 +321,21 @@ def user(public_id: str) -> Response:
 def service_provider_config() -> Response:
     if request.method != "GET":
         return _method_not_allowed("GET")
-    config = mapping.service_provider_config(_base_url())
+    config = discovery.service_provider_config(_base_url())
     return _answer(config.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
 
 
 def resource_types(type_id: str | None = None) -> Response:
     if request.method != "GET":
         return _method_not_allowed("GET")
-    found = mapping.resource_types(_base_url())
+    found = discovery.resource_types(_base_url())
     return _discovery(found, type_id, "ResourceType", lambda item: str(item.id))
 
 
 def schemas(schema_id: str | None = None) -> Response:
     if request.method != "GET":
         return _method_not_allowed("GET")
-    found = mapping.schemas(_base_url())
+    found = discovery.schemas(_base_url())
     return _discovery(found, schema_id, "Schema", lambda item: str(item.id))
 
 
@@ -345,7 +343,7 @@ def _discovery(
     items: list[Any], wanted: str | None, kind: str, key: Callable[[Any], str]
 ) -> Response:
     if wanted is not None:
-        item = mapping.find_by_id(items, wanted, key)
+        item = discovery.find_by_id(items, wanted, key)
         if item is None:
             raise NotFoundException(detail=f"{kind} {wanted} not found")
         return _answer(item.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from corp_carbon.scim.mapping import DEFAULT_COUNT, MAX_RESULTS, SCIM_CONTENT_TYPE
+from corp_carbon.scim.model import DEFAULT_COUNT, MAX_RESULTS, SCIM_CONTENT_TYPE
 from corp_carbon.web.api.openapi import (
     BEARER,
     Body,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy.engine import Engine
 
 from corp_carbon.config import Settings
-from corp_carbon.db.session import SessionFactory, UnitOfWork
+from corp_carbon.db.session import DatabaseEngine, SessionFactory, UnitOfWork
 
 EXTENSION_KEY = "corp_carbon"
 
@@ -16,7 +15,7 @@ EXTENSION_KEY = "corp_carbon"
 @dataclass(frozen=True)
 class CarbonState:
     settings: Settings
-    engine: Engine
+    engine: DatabaseEngine
     session_factory: SessionFactory
 
     def uow(self) -> UnitOfWork:

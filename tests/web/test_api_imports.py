@@ -20,7 +20,7 @@ from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import ImportRunStatus, ImportTrigger, Role
 from corp_carbon.services.imports.run import COUNTS
 from corp_carbon.services.people.tokens import create_token
-from corp_carbon.web.api.imports import ImportRefused, ImportResult, ImportRunDetail
+from corp_carbon.web.api.schemas.imports import ImportRefused, ImportResult, ImportRunDetail
 from corp_carbon.web.state import EXTENSION_KEY
 from tests.conftest import make_settings
 from tests.support import OPERATOR, add_directory, csrf_token
@@ -318,7 +318,7 @@ def test_an_unknown_run_is_404(
 def test_problems_are_paged(
     client: FlaskClient, uow: UnitOfWork, people: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from corp_carbon.web.api import imports as views_api_imports
+    from corp_carbon.web.api import import_runs as views_api_import_runs
 
     headers = _token(uow, "import")
     run_id = client.post(PUSH, data=_form(NAVAN_BROKEN), headers=headers).get_json()["run_id"]
@@ -329,7 +329,7 @@ def test_problems_are_paged(
             .where(ImportRowProblem.run_id == run_id)
         )
     assert total and total >= 2
-    monkeypatch.setattr(views_api_imports, "PROBLEMS_PAGE", 1)
+    monkeypatch.setattr(views_api_import_runs, "PROBLEMS_PAGE", 1)
     seen, url = [], f"{PUSH}/{run_id}"
     while url:
         body = client.get(url, headers=headers).get_json()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from corp_carbon.db.models import AuditEvent
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.bounds import MAX_ID
+from corp_carbon.domain.dates import parse_period
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.people import Actor
 from corp_carbon.services.audit import entries as audit
@@ -91,9 +92,7 @@ def parse_filter(args: Mapping[str, str]) -> AuditFilter:
         if len(value) > limit:
             raise DomainError(f"{name}: at most {limit} characters")
         text[name] = value or None
-    date_from, date_to = _day(args, "from"), _day(args, "to")
-    if date_from and date_to and date_from > date_to:
-        raise DomainError(f"from {date_from}: after to {date_to}")
+    date_from, date_to = parse_period(args.get("from"), args.get("to"))
     return AuditFilter(
         action=text["action"],
         actor=text["actor"],
@@ -233,16 +232,6 @@ def _filtered(query: sa.Select[Any], wanted: AuditFilter) -> sa.Select[Any]:
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def _day(args: Mapping[str, str], name: str) -> date | None:
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise DomainError(f"{name} {raw!r}: not a date (YYYY-MM-DD)") from None
 
 
 def _entry(row: AuditEvent) -> AuditEntry:

@@ -35,12 +35,8 @@ from corp_carbon.db.types import utcnow
 from corp_carbon.domain.bounds import MAX_INT32
 from corp_carbon.domain.email_address import lookup_key
 from corp_carbon.domain.people import Actor
-from corp_carbon.scim.mapping import (
-    EmployeeFields,
-    EmployeeRecord,
-    FilterTerm,
-    etag,
-)
+from corp_carbon.scim.filters import FilterTerm
+from corp_carbon.scim.mapping import EmployeeFields, EmployeeRecord, etag
 from corp_carbon.services.audit import entries as audit
 from corp_carbon.services.imports.run import replay_pending
 
@@ -209,9 +205,7 @@ def update_user(
         before = _record(session, employee)
         _check_version(before, if_match)
         fields = change(before)
-        changed = [
-            name for name in _AUDITED if getattr(_fields_of(before), name) != getattr(fields, name)
-        ]
+        changed = [name for name in _AUDITED if getattr(before, name) != getattr(fields, name)]
         if not changed:
             return before
         _apply(session, employee, fields)
@@ -264,10 +258,6 @@ def delete_user(
 
 
 # -- helpers --------------------------------------------------------------------------------------
-
-
-def _fields_of(record: EmployeeRecord) -> EmployeeFields:
-    return EmployeeFields(**{name: getattr(record, name) for name in _AUDITED})
 
 
 def _check_version(record: EmployeeRecord, if_match: str | None) -> None:

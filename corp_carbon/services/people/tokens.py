@@ -185,6 +185,31 @@ def revoke_token(uow: UnitOfWork, actor: Actor, token_id: int) -> TokenInfo:
     return info
 
 
+def look_at_tokens(uow: UnitOfWork, actor: Actor) -> list[TokenInfo]:
+    """Every token, oldest first; the list names the tokens' owners, so the look is recorded."""
+    with uow:
+        listed = list_tokens(uow.session)
+        audit.record(
+            uow.session,
+            actor,
+            "token.view_list",
+            target_type="api_token",
+            detail={"shown": len(listed)},
+        )
+        uow.commit()
+    return listed
+
+
+def use_token(uow: UnitOfWork, raw_token: str) -> tuple[EmployeeProfile, int] | None:
+    """``authenticate`` as a request's own transaction, committing the token's last use."""
+    if not raw_token:
+        return None
+    with uow:
+        found = authenticate(uow.session, raw_token)
+        uow.commit()
+    return found
+
+
 # -- reads and request-time checks (inside the caller's transaction) ------------------------------
 
 

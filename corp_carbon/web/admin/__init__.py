@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from corp_carbon.web.admin import audit, imports, redemptions, tokens
+from corp_carbon.web.admin import audit, imports, overview, redemptions, tokens
 
 MODULES: tuple[ModuleType, ...] = (
+    overview,
     redemptions,
     imports,
     audit,

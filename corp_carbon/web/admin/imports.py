@@ -14,14 +14,10 @@ from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.vocabulary import ImportRunStatus, ImportTrigger
 from corp_carbon.services.imports import runs as import_runs
 from corp_carbon.services.imports.run import COUNTS
-from corp_carbon.web.access import current_actor, current_employee, roles_required
-from corp_carbon.web.api.imports import (
-    IMPORT_ROLES,
-    import_upload,
-    limit_upload_size,
-    parse_flag,
-)
-from corp_carbon.web.params import page_number
+from corp_carbon.web import params
+from corp_carbon.web.access import current_employee, roles_required
+from corp_carbon.web.api.import_runs import run_page
+from corp_carbon.web.api.imports import IMPORT_ROLES, import_posted, limit_upload_size
 from corp_carbon.web.state import carbon
 
 RUNS_PAGE = 50
@@ -71,7 +67,7 @@ def register(bp: Blueprint) -> None:
 @roles_required(*IMPORT_ROLES)
 def imports_desk() -> str:
     """200: the runs, newest first (paged), the import sources and the upload form."""
-    page = page_number()
+    page = params.page_number()
     with carbon().uow() as uow:
         runs = import_runs.list_runs(uow.session, limit=RUNS_PAGE, offset=(page - 1) * RUNS_PAGE)
         total = import_runs.count_runs(uow.session)
@@ -82,7 +78,7 @@ def imports_desk() -> str:
         runs=runs,
         total=total,
         page=page,
-        pages=max(1, -(-total // RUNS_PAGE)),
+        pages=params.page_count(total, RUNS_PAGE),
         sources=sources,
         waiting=waiting,
         **_form_context(),
@@ -92,11 +88,8 @@ def imports_desk() -> str:
 @roles_required(*IMPORT_ROLES)
 def import_run_page(run_id: int) -> str:
     """200: one run with its counts and row problems; 404: no such run."""
-    page = page_number()
-    found = import_runs.look_at_run(
-        carbon().uow(), current_actor(), run_id, limit=PROBLEMS_PAGE,
-        offset=(page - 1) * PROBLEMS_PAGE,
-    )  # fmt: skip
+    page = params.page_number()
+    found = run_page(run_id, page, PROBLEMS_PAGE)
     if found is None:
         abort(404, description=f"Import run {run_id} does not exist.")
     run, problems = found
@@ -105,7 +98,7 @@ def import_run_page(run_id: int) -> str:
         run=run,
         problems=problems,
         page=page,
-        pages=max(1, -(-run.problems // PROBLEMS_PAGE)),
+        pages=params.page_count(run.problems, PROBLEMS_PAGE),
         count_help=COUNT_HELP,
         **_form_context(selected=run.connector),
     )
@@ -118,14 +111,9 @@ def upload() -> Response:
     assert employee is not None
     form = request.form
     try:
-        dry_run = parse_flag("dry run", form.get("dry_run"))
-        report = import_upload(
-            request.files.get("file"),
-            connector=form.get("connector", ""),
-            source=form.get("source"),
-            dry_run=dry_run,
-            trigger=ImportTrigger.UPLOAD,
-            started_by=employee.email,
+        dry_run = params.form_flag("dry run", form.get("dry_run"))
+        report = import_posted(
+            dry_run=dry_run, trigger=ImportTrigger.UPLOAD, started_by=employee.email
         )
     except DomainError as exc:
         flash(f"Nothing was imported: {exc.message}", "error")

@@ -16,7 +16,6 @@ from werkzeug.wrappers import Response
 
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services.audit import entries as audit
 from corp_carbon.services.people import tokens
 from corp_carbon.web.access import current_actor, roles_required
 from corp_carbon.web.state import carbon
@@ -120,18 +119,7 @@ def _page(
     error: str | None = None,
     values: dict[str, str] | None = None,
 ) -> str:
-    state = carbon()
-    with state.uow() as uow:
-        listed = tokens.list_tokens(uow.session)
-        # the list names the owners of tokens: the look is on the record
-        audit.record(
-            uow.session,
-            current_actor(),
-            "token.view_list",
-            target_type="api_token",
-            detail={"shown": len(listed)},
-        )
-        uow.commit()
+    listed = tokens.look_at_tokens(carbon().uow(), current_actor())
     listed.reverse()  # newest first
     confirm = next((t for t in listed if t.id == confirm_id), None)
     session[FORM_KEY] = form_key = secrets.token_urlsafe(16)

@@ -7,14 +7,26 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from corp_carbon.web.api import activities, audit, estimates, imports, me, openapi, rewards
+from corp_carbon.web.api import (
+    activities,
+    audit,
+    estimates,
+    import_runs,
+    imports,
+    ledger,
+    me,
+    openapi,
+    rewards,
+)
 
 MODULES: tuple[ModuleType, ...] = (
     openapi,
     estimates,
     me,
+    ledger,
     rewards,
     activities,
     imports,
+    import_runs,
     audit,
 )

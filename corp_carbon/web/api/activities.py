@@ -12,15 +12,16 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from corp_carbon.db.queries import activities_page
+from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.activities import ActivityView
 from corp_carbon.domain.bounds import MAX_ID
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Cabin, DistanceSource, Mode
 from corp_carbon.services.scoring import trails
+from corp_carbon.web import params
 from corp_carbon.web.access import current_employee, login_required
 from corp_carbon.web.api.openapi import (
     API_PREFIX,
@@ -47,10 +48,10 @@ def register(bp: Blueprint) -> None:
 # --- the trail hook ---------------------------------------------------------------------------
 
 
-def fill_missing_trails(session: Session, trips: list[ActivityView]) -> list[ActivityView]:
+def fill_missing_trails(uow: UnitOfWork, trips: list[ActivityView]) -> list[ActivityView]:
     """Activities imported in bulk are stored without their trail: rebuild it (and check it
     against the stored figures) inside the request's transaction."""
-    return trails.complete(session, carbon().settings, trips)
+    return trails.complete(uow.session, carbon().settings, trips)
 
 
 # --- bodies -----------------------------------------------------------------------------------
@@ -96,11 +97,9 @@ class MyActivities(BaseModel):
 @login_required
 def api_my_activities() -> Response:
     """200: a page of the caller's own trips, newest first; 400 naming a bad parameter."""
-    _reject_unknown()
-    per_page = _per_page()
-    date_from, date_to = _date("from"), _date("to")
-    if date_from and date_to and date_from > date_to:
-        raise DomainError(f"from {date_from}: after to {date_to}")
+    params.reject_unknown([p.name for p in MY_ACTIVITIES.parameters])
+    per_page = params.per_page(PER_PAGE, MAX_PER_PAGE)
+    date_from, date_to = params.period()
     status = _status()
     after = _cursor()
     employee = current_employee()
@@ -115,7 +114,7 @@ def api_my_activities() -> Response:
             status=status,
             after=after,
         )
-        trips = fill_missing_trails(uow.session, trips)
+        trips = fill_missing_trails(uow, trips)
     more = len(trips) > per_page
     trips = trips[:per_page]
     next_url = None
@@ -157,32 +156,6 @@ def _item(t: ActivityView) -> MyActivity:
 
 
 # --- query parameters -----------------------------------------------------------------------
-
-
-def _reject_unknown() -> None:
-    known = [p.name for p in MY_ACTIVITIES.parameters]
-    unknown = sorted(set(request.args) - set(known))
-    if unknown:
-        raise DomainError(f"unknown parameter {unknown[0]!r}: accepted: {', '.join(known)}")
-
-
-def _per_page() -> int:
-    raw = request.args.get("per_page", "").strip()
-    if not raw:
-        return PER_PAGE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PER_PAGE:
-        raise DomainError(f"per_page {raw!r}: must be a whole number from 1 to {MAX_PER_PAGE}")
-    return int(raw)
-
-
-def _date(name: str) -> date | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise DomainError(f"{name} {raw!r}: not a date (YYYY-MM-DD)") from None
 
 
 def _status() -> ActivityStatus | None:

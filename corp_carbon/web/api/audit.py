@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field
 from werkzeug.wrappers import Response
 
 from corp_carbon.domain.bounds import MAX_ID
-from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services.audit import reading as audit_log
+from corp_carbon.web import params
 from corp_carbon.web.access import current_actor, roles_required
 from corp_carbon.web.api.openapi import (
     API_PREFIX,
@@ -59,13 +59,10 @@ def register(bp: Blueprint) -> None:
 @roles_required(Role.ADMIN)
 def api_audit_log() -> Response:
     """200: a page of events, newest first; 400 naming a bad parameter."""
-    known = [p.name for p in AUDIT_LOG.parameters]
-    unknown = sorted(set(request.args) - set(known))
-    if unknown:
-        raise DomainError(f"unknown parameter {unknown[0]!r}: accepted: {', '.join(known)}")
+    params.reject_unknown([p.name for p in AUDIT_LOG.parameters])
     wanted = audit_log.parse_filter(request.args)
     before = audit_log.parse_before(request.args.get("before"))
-    per_page = _per_page()
+    per_page = params.per_page(PER_PAGE, MAX_PER_PAGE)
     page = audit_log.look(
         carbon().uow(), current_actor(), wanted, limit=per_page, before=before, via="api"
     )
@@ -93,15 +90,6 @@ def api_audit_log() -> Response:
     response = jsonify(body.model_dump(mode="json"))
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _per_page() -> int:
-    raw = request.args.get("per_page", "").strip()
-    if not raw:
-        return PER_PAGE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PER_PAGE:
-        raise DomainError(f"per_page {raw!r}: must be a whole number from 1 to {MAX_PER_PAGE}")
-    return int(raw)
 
 
 AUDIT_LOG = Operation(

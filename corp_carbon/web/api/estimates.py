@@ -11,6 +11,7 @@ from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.vocabulary import ActivityKind, Cabin, Fuel, Mode, VehicleSize
 from corp_carbon.services.scoring import methodology
 from corp_carbon.services.scoring.estimates import TripQuery, compare, estimate, to_json
+from corp_carbon.web import params
 from corp_carbon.web.access import login_required
 from corp_carbon.web.api.openapi import (
     API_PREFIX,
@@ -26,9 +27,6 @@ from corp_carbon.web.api.openapi import (
 )
 from corp_carbon.web.state import carbon
 
-TRUE = frozenset({"true", "1", "yes"})
-FALSE = frozenset({"false", "0", "no"})
-
 
 def register(bp: Blueprint) -> None:
     api_route(bp, ESTIMATE, api_estimate, endpoint="api_estimate")
@@ -38,7 +36,7 @@ def register(bp: Blueprint) -> None:
 @login_required
 def api_estimate() -> Response:
     """200: one hypothetical trip as ``to_json``; 400/404/422: the error naming the bad value."""
-    _reject_unknown(ESTIMATE)
+    params.reject_unknown([p.name for p in ESTIMATE.parameters])
     origin, destination = _text("from"), _text("to")
     distance_km = _text("distance_km")
     mode = _text("mode") or ""
@@ -71,7 +69,7 @@ def api_estimate() -> Response:
 @login_required
 def api_compare() -> Response:
     """200: every sensible way to make the trip, lowest emissions first; 422: unknown place."""
-    _reject_unknown(COMPARE)
+    params.reject_unknown([p.name for p in COMPARE.parameters])
     origin, destination = _required_place("from"), _required_place("to")
     current = _current_methodology()
     options = compare(origin, destination, current, catalogue_for(carbon().settings))
@@ -126,22 +124,7 @@ def _integer(name: str, *, minimum: int | None = None, maximum: int | None = Non
 
 def _boolean(name: str) -> bool | None:
     raw = _text(name)
-    if raw is None:
-        return None
-    if raw.lower() in TRUE:
-        return True
-    if raw.lower() in FALSE:
-        return False
-    raise DomainError(f"{name} {raw!r}: accepted: true, false")
-
-
-def _reject_unknown(operation: Operation) -> None:
-    """A misspelt parameter would otherwise be ignored silently and give a wrong answer."""
-    known = {p.name for p in operation.parameters}
-    unknown = sorted(set(request.args) - known)
-    if unknown:
-        accepted = ", ".join(p.name for p in operation.parameters)
-        raise DomainError(f"unknown parameter {unknown[0]!r}: accepted: {accepted}")
+    return None if raw is None else params.flag(name, raw)
 
 
 # --- the API description --------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""JSON API: push a booking export to be imported, and follow an import run.
+"""JSON API: push a booking export to be imported (``import_runs`` reads the runs).
 
 A travel system pushes with an API token holding the ``import`` scope; a sustainability
 officer or an administrator may push from a signed-in session (with a CSRF token). The file
@@ -14,25 +14,21 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, request, url_for
-from pydantic import BaseModel, Field
-from werkzeug.datastructures import FileStorage
+from flask import Blueprint, jsonify, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
 from connectors import REGISTRY
 from corp_carbon.domain.errors import DomainError
-from corp_carbon.domain.imports_view import ProblemView, RunView
-from corp_carbon.domain.vocabulary import ImportRunStatus, ImportTrigger, Role
+from corp_carbon.domain.vocabulary import ImportTrigger, Role
 from corp_carbon.services.imports import runs as import_runs
-from corp_carbon.services.imports.run import COUNTS, ImportRequest, Problem, RunReport, run_import
+from corp_carbon.services.imports.run import COUNTS, ImportRequest, RunReport, run_import
+from corp_carbon.web import params
 from corp_carbon.web.access import (
-    current_actor,
     current_employee,
     current_token,
     scope_or_roles_required,
@@ -43,11 +39,10 @@ from corp_carbon.web.api.openapi import (
     Error,
     ErrorDetail,
     Operation,
-    Parameter,
     Reply,
     api_route,
 )
-from corp_carbon.web.params import PAGE_SCHEMA, api_page_number
+from corp_carbon.web.api.schemas.imports import ImportRefused, ImportResult, RowProblem
 from corp_carbon.web.state import carbon
 
 #: the scope an API token needs to push files and read runs.
@@ -59,16 +54,11 @@ MB = 1024 * 1024
 ENVELOPE_BYTES = 64 * 1024
 #: problems listed in the answer to a push; the run's URL lists them all.
 PUSH_PROBLEMS = 100
-#: problems per page of GET /api/v1/imports/<id>.
-PROBLEMS_PAGE = 1000
-TRUE = frozenset({"1", "true", "yes", "on"})
-FALSE = frozenset({"", "0", "false", "no", "off"})
 
 
 def register(bp: Blueprint) -> None:
     bp.url_value_preprocessor(limit_upload_size("api_push_import"))
     api_route(bp, PUSH, api_push_import, endpoint="api_push_import")
-    api_route(bp, GET_RUN, api_import_run, endpoint="api_import_run")
 
 
 # --- the upload, shared with the admin page ---------------------------------------------------
@@ -112,27 +102,13 @@ def check_connector(connector: str) -> str:
     return name
 
 
-def parse_flag(name: str, raw: str | None) -> bool:
-    value = (raw or "").strip().lower()
-    if value in TRUE:
-        return True
-    if value in FALSE:
-        return False
-    raise DomainError(f"{name} {raw!r}: accepted: true, false")
-
-
-def import_upload(
-    upload: FileStorage | None,
-    *,
-    connector: str,
-    source: str | None,
-    dry_run: bool,
-    trigger: ImportTrigger,
-    started_by: str,
-) -> RunReport:
-    """Saves the upload to a private temporary folder, imports it and removes it again."""
+def import_posted(*, dry_run: bool, trigger: ImportTrigger, started_by: str) -> RunReport:
+    """Imports the posted form's ``file`` with its ``connector`` into its ``source``: saved to
+    a private temporary folder, imported, and removed again."""
     state = carbon()
-    connector = check_connector(connector)
+    upload = request.files.get("file")
+    connector = check_connector(request.form.get("connector", ""))
+    source = request.form.get("source")
     if upload is None or not upload.filename:
         raise DomainError("file: required (a multipart/form-data part named 'file')")
     source_name = (source or "").strip() or None
@@ -182,97 +158,15 @@ def _source_mapping(source: str, connector: str) -> Mapping[str, Any] | None:
     return None
 
 
-# --- bodies -----------------------------------------------------------------------------------
-
-
-class RowProblem(BaseModel):
-    """A row that was rejected, or stored with a warning."""
-
-    file: str = Field(description="The file's name as uploaded.")
-    row: int = Field(description="Row (line) number in the file; the header is row 1.")
-    field: str = Field(description="The column (or field) at fault.")
-    reason: str
-    value: str | None = Field(description="The value at fault, as the file gave it.")
-    rejected: bool = Field(description="true: the row was not imported; false: a warning.")
-
-
-class ImportCounts(BaseModel):
-    read: int = Field(description="Segments (or survey answers) read from the file.")
-    imported: int
-    updated: int
-    duplicates: int = Field(description="The same trip already came from another source.")
-    cancelled: int
-    rejected: int
-    waiting: int = Field(description="Waiting for their traveller to appear as an employee.")
-    unchanged: int = Field(description="Re-sent exactly as stored: nothing changed.")
-
-
-class ImportResult(ImportCounts):
-    """What one push did."""
-
-    run_id: int | None = Field(description="null for a dry run (nothing is stored).")
-    status: ImportRunStatus
-    connector: str
-    source: str
-    file: str
-    size: int = Field(description="Bytes.")
-    sha256: str
-    dry_run: bool
-    kg_co2e: float = Field(description="Emissions assessed by this run, kg CO2e.")
-    points: int = Field(description="Points credited by this run.")
-    seconds: float
-    error: str | None = Field(description="Why the run failed; null unless status is failed.")
-    errors_total: int = Field(description="Row problems found; `errors` lists the first 100.")
-    errors: list[RowProblem]
-    url: str | None = Field(description="The run, with every row problem; null for a dry run.")
-
-
-class ImportRefused(BaseModel):
-    """An import that failed: the file could not be read (as a whole) with this connector."""
-
-    error: ErrorDetail
-    run: ImportResult
-
-
-class ImportRunDetail(ImportCounts):
-    """An import run with its row problems, a page at a time."""
-
-    run_id: int
-    status: ImportRunStatus
-    source: str
-    connector: str
-    file: str
-    size: int
-    sha256: str
-    trigger: str = Field(description="cli, upload, api or schedule.")
-    started_by: str = Field(description="An email, token:<name>, cli:<user> or schedule:<id>.")
-    dry_run: bool
-    started_at: datetime
-    finished_at: datetime | None
-    seconds: float | None = Field(description="Duration; null while the run is running.")
-    error: str | None
-    errors_total: int = Field(description="Row problems stored for the run.")
-    rejected_total: int = Field(description="Of which rejected their row (the rest: warnings).")
-    errors: list[RowProblem] = Field(description="This page of row problems, in file order.")
-    next: str | None = Field(description="The next page of row problems; null on the last.")
-
-
-# --- views ----------------------------------------------------------------------------------
+# --- the view -------------------------------------------------------------------------------
 
 
 @scope_or_roles_required(IMPORT_SCOPE, *IMPORT_ROLES)
 def api_push_import() -> tuple[Response, int]:
     """201: imported; 200: dry run; 400: bad form; 413: too large; 422: the file did not fit."""
     form = request.form
-    dry_run = parse_flag("dry_run", form.get("dry_run"))
-    report = import_upload(
-        request.files.get("file"),
-        connector=form.get("connector", ""),
-        source=form.get("source"),
-        dry_run=dry_run,
-        trigger=ImportTrigger.API,
-        started_by=started_by(),
-    )
+    dry_run = params.form_flag("dry_run", form.get("dry_run"))
+    report = import_posted(dry_run=dry_run, trigger=ImportTrigger.API, started_by=started_by())
     result = push_result(report, source=form.get("source") or "", dry_run=dry_run)
     if report.failed:
         message = report.error or "the import failed"
@@ -284,45 +178,6 @@ def api_push_import() -> tuple[Response, int]:
     if result.url is not None:
         response.headers["Location"] = result.url
     return response, 200 if report.run_id is None else 201
-
-
-@scope_or_roles_required(IMPORT_SCOPE, *IMPORT_ROLES)
-def api_import_run(run_id: int) -> Response:
-    """200: the run with a page of its row problems; 404: no such run."""
-    unknown = sorted(set(request.args) - {"page"})
-    if unknown:
-        raise DomainError(f"unknown parameter {unknown[0]!r}: accepted: page")
-    page = api_page_number()
-    found = import_runs.look_at_run(
-        carbon().uow(), current_actor(), run_id, limit=PROBLEMS_PAGE,
-        offset=(page - 1) * PROBLEMS_PAGE,
-    )  # fmt: skip
-    if found is None:
-        abort(404, description=f"import run {run_id} does not exist")
-    run, problems = found
-    more = run.problems > page * PROBLEMS_PAGE
-    body = ImportRunDetail(
-        run_id=run.id,
-        status=run.status,
-        source=run.source,
-        connector=run.connector,
-        file=run.file_name,
-        size=run.file_size,
-        sha256=run.file_sha256,
-        trigger=run.trigger.value,
-        started_by=run.started_by,
-        dry_run=run.dry_run,
-        started_at=run.started_at,
-        finished_at=run.finished_at,
-        seconds=None if run.seconds is None else round(run.seconds, 3),
-        error=run.error,
-        errors_total=run.problems,
-        rejected_total=run.rejected_problems,
-        errors=[_problem(run, p) for p in problems],
-        next=url_for("carbon.api_import_run", run_id=run.id, page=page + 1) if more else None,
-        **run.counts,
-    )
-    return jsonify(body.model_dump(mode="json"))
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -363,11 +218,6 @@ def push_result(report: RunReport, *, source: str, dry_run: bool) -> ImportResul
     )
 
 
-def _problem(run: RunView, p: ProblemView) -> RowProblem:
-    found = Problem(run.file_name, p.row, p.field, p.reason, p.value, p.rejected)
-    return RowProblem(**found.to_json())
-
-
 # --- the API description --------------------------------------------------------------------
 
 TAGS = ("imports",)
@@ -400,7 +250,7 @@ def _upload_form() -> dict[str, Any]:
             },
             "dry_run": {
                 "type": "string",
-                "enum": sorted(TRUE | FALSE),
+                "enum": sorted(params.TRUE | params.FALSE | {""}),
                 "description": "true: read, match and score, store nothing.",
             },
         },
@@ -435,31 +285,6 @@ PUSH = Operation(
             "fits, when one does.",
             ImportRefused,
         ),
-    ),
-    tags=TAGS,
-)
-
-GET_RUN = Operation(
-    method="get",
-    path=f"{API_PREFIX}/imports/<id:run_id>",
-    operation_id="getImportRun",
-    summary="An import run: status, counts, timings and row problems",
-    description=(
-        f"Row problems come {PROBLEMS_PAGE:,} a page, in file order; follow `next`. " + WHO
-    ),
-    parameters=(
-        Parameter(
-            "page",
-            f"1-based page of {PROBLEMS_PAGE:,} row problems",
-            PAGE_SCHEMA,
-        ),
-    ),
-    responses=(
-        Reply(200, "The run.", ImportRunDetail),
-        Reply(400, "A bad page parameter.", Error),
-        SIGNED_IN,
-        NOT_ALLOWED,
-        Reply(404, "No such import run.", Error),
     ),
     tags=TAGS,
 )

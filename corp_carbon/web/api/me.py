@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import Blueprint, jsonify
 from pydantic import BaseModel, Field
 from werkzeug.wrappers import Response
@@ -43,17 +45,8 @@ def api_me() -> Response:
     assert employee is not None  # login_required
     with carbon().uow() as uow:
         points = ledger.balance(uow.session, employee.id)
-    body = MyProfile(
-        id=employee.id,
-        public_id=employee.public_id,
-        email=employee.email,
-        name=employee.name,
-        employee_number=employee.employee_number,
-        department=employee.department,
-        office=employee.office,
-        roles=list(employee.roles),
-        balance=points,
-    )
+    # every field of the profile except ``active`` (a caller always is), with the balance
+    body = MyProfile.model_validate({**asdict(employee), "balance": points})
     return jsonify(body.model_dump(mode="json"))
 
 

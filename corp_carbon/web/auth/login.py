@@ -20,9 +20,8 @@ from werkzeug.wrappers import Response
 
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.identity import groups_overage, identity_from_claims
-from corp_carbon.services.audit import entries as audit
 from corp_carbon.services.imports import run as imports
-from corp_carbon.services.people import sso_login
+from corp_carbon.services.people import sessions, sso_login
 from corp_carbon.web.access import (
     SESSION_LOGIN_METHOD,
     current_actor,
@@ -116,16 +115,7 @@ def logout() -> Response:
     method = session.get(SESSION_LOGIN_METHOD)
     id_token = session.get(SESSION_ID_TOKEN)
     if employee is not None:
-        with carbon().uow() as uow:
-            audit.record(
-                uow.session,
-                current_actor(),
-                "auth.logout",
-                target_type="employee",
-                target_id=employee.id,
-                detail={"method": method},
-            )
-            uow.commit()
+        sessions.sign_out(carbon().uow(), current_actor(), employee.id, method)
     session.clear()
     if method == sso_login.METHOD and sso.configured():
         end_session = sso.logout_url(

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from corp_carbon.web.pages import compare, home, points, rewards
+from corp_carbon.web.pages import compare, home, points, rewards, trips
 
 MODULES: tuple[ModuleType, ...] = (
     home,
+    trips,
     points,
     rewards,
     compare,

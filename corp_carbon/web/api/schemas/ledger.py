@@ -1,0 +1,52 @@
+"""Bodies of the points API: the caller's statement, and HR's manual adjustments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from corp_carbon.domain.bounds import MAX_INT32
+
+
+class StatementEntry(BaseModel):
+    date: datetime
+    kind: str
+    reason: str
+    memo: str
+    amount: int
+    running_balance: int
+    transaction_id: int
+    reverses_transaction_id: int | None
+    activity_id: int | None
+    activity_url: str | None
+    trip: str | None
+    redemption_id: int | None
+    redemption_url: str | None
+    reward: str | None
+
+
+class Statement(BaseModel):
+    balance: int
+    entries: list[StatementEntry]
+    next: str | None
+
+
+class AdjustmentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    employee: str = Field(min_length=1, max_length=320, description="email or employee number")
+    points: int = Field(
+        ge=-MAX_INT32,
+        le=MAX_INT32,
+        description="positive credits, negative debits; never 0",
+        json_schema_extra={"not": {"const": 0}},
+    )
+    reason: str = Field(min_length=1, description="why; kept with the transaction and audited")
+
+
+class AdjustmentResult(BaseModel):
+    transaction_id: int
+    employee: str
+    points: int
+    created: bool
