@@ -29,9 +29,9 @@ from corp_carbon.web.api.schemas.ledger import (
     Statement,
     StatementEntry,
 )
-from corp_carbon.web.pages.points import PAGE_SIZE, my_statement
 from corp_carbon.web.params import PAGE_SCHEMA, api_page_number
 from corp_carbon.web.state import carbon
+from corp_carbon.web.statement import PAGE_SIZE, my_statement
 
 LEDGER = Operation(
     method="get",

@@ -4,27 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from corp_carbon.services.ledger import postings as ledger
-from corp_carbon.web.access import current_employee, login_required
+from corp_carbon.web.access import login_required
 from corp_carbon.web.params import page_count, page_number
-from corp_carbon.web.state import carbon
-
-#: statement lines a page, on the page and in the API.
-PAGE_SIZE = 100
+from corp_carbon.web.statement import PAGE_SIZE, my_statement
 
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/points", view_func=points_page, endpoint="points")
-
-
-def my_statement() -> tuple[int, list[ledger.StatementLine]]:
-    """The signed-in employee's balance and statement lines, newest first."""
-    employee = current_employee()
-    assert employee is not None
-    with carbon().uow() as uow:
-        lines = ledger.statement(uow.session, employee.id)
-    balance = lines[-1].running_balance if lines else 0
-    return balance, list(reversed(lines))
 
 
 @login_required
