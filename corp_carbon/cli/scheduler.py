@@ -22,9 +22,9 @@ def scheduler_command() -> None:
     stops). Jobs: the pulls of [[sources]], monthly points expiry, and the replay of imported
     records waiting for their employee. See docs/scheduling.md.
     """
-    from corp_carbon.db.session import make_engine
     from corp_carbon.jobs.scheduler import SchedulerService, check_sources
     from corp_carbon.logging_setup import configure_logging
+    from corp_carbon.runtime import engine_for
     from corp_carbon.services import health
 
     settings = load_settings()
@@ -32,11 +32,7 @@ def scheduler_command() -> None:
     if settings.logging.level != "DEBUG":  # APScheduler logs every run at INFO; we log results
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
     check_sources(settings)
-    engine = make_engine(
-        settings.database_url,
-        pool_size=settings.database.pool_size,
-        connect_timeout=settings.database.connect_timeout,
-    )
+    engine = engine_for(settings)
     result = health.check(engine)
     if not result.ok:
         engine.dispose()
