@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import logging
 import signal
 from types import FrameType
@@ -10,6 +9,7 @@ from types import FrameType
 import click
 from flask.cli import with_appcontext
 
+from corp_carbon.cli.context import app_state, started_by
 from corp_carbon.config import load_settings
 from corp_carbon.domain.vocabulary import ImportTrigger
 
@@ -61,10 +61,9 @@ def sources() -> None:
 @with_appcontext
 def sources_list() -> None:
     """The configured sources and their latest import run."""
-    from corp_carbon.cli import _state
     from corp_carbon.services.imports.pull import source_statuses
 
-    state = _state()
+    state = app_state()
     if not state.settings.sources:
         click.echo("no sources configured (add [[sources]] blocks to the config file)")
         return
@@ -86,10 +85,9 @@ def sources_list() -> None:
 @with_appcontext
 def sources_pull(name: str) -> None:
     """Pull the source NAME now (once, no retry); exits 1 if it fails."""
-    from corp_carbon.cli import _state
     from corp_carbon.services.imports import pull
 
-    state = _state()
+    state = app_state()
     source = next((s for s in state.settings.sources if s.name == name), None)
     if source is None:
         names = ", ".join(s.name for s in state.settings.sources) or "none configured"
@@ -100,7 +98,7 @@ def sources_pull(name: str) -> None:
             state.settings,
             source,
             trigger=ImportTrigger.CLI,
-            started_by=f"cli:{getpass.getuser()}",
+            started_by=started_by(),
         )
     except pull.PullError as exc:
         raise click.ClickException(str(exc)) from None
