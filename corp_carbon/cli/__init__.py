@@ -135,5 +135,5 @@ def main(argv: list[str] | None = None) -> Any:
 def _is_config_error(exc: Exception) -> bool:
     """Only a loaded ``corp_carbon.config`` raises ConfigError; importing it up front would
     load pydantic on every ``--help``."""
-    config = sys.modules.get("corp_carbon.config")
-    return config is not None and isinstance(exc, config.ConfigError)
+    error_type = getattr(sys.modules.get("corp_carbon.config"), "ConfigError", None)
+    return error_type is not None and isinstance(exc, error_type)
