@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import click
 
+from corp_carbon.catalogue import Catalogue, catalogue_for, methodology_from_settings
 from corp_carbon.config import load_settings
 from corp_carbon.domain.errors import DomainError
+from corp_carbon.domain.methodology import Methodology
 
 
-def _estimate_context() -> tuple[Any, Any]:
-    from corp_carbon.catalogue import catalogue_for, methodology_from_settings
-
+def _estimate_context() -> tuple[Methodology, Catalogue]:
     settings = load_settings()
     return methodology_from_settings(settings), catalogue_for(settings)
 
