@@ -14,11 +14,11 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from corp_carbon.config import ConfigError, Settings, check_startup, load_settings
-from corp_carbon.db.session import check_connection, make_engine, make_session_factory
+from corp_carbon.config import Settings, check_startup, load_settings
+from corp_carbon.db.session import make_session_factory
 from corp_carbon.logging_setup import configure_logging
+from corp_carbon.runtime import connected_engine
 from corp_carbon.services.scoring import methodology
 from corp_carbon.web import errors
 from corp_carbon.web.auth import sso
@@ -65,7 +65,7 @@ def init_app(app: Flask, config: ConfigSource = None, *, url_prefix: str | None 
         configure_logging(settings, own_root=False)
         app.extensions[LOGGING_CONFIGURED] = True
     methodology.validate(settings)
-    engine = _connect(settings)
+    engine = connected_engine(settings)
     app.extensions[EXTENSION_KEY] = CarbonState(
         settings=settings, engine=engine, session_factory=make_session_factory(engine)
     )
@@ -79,32 +79,6 @@ def init_app(app: Flask, config: ConfigSource = None, *, url_prefix: str | None 
     if settings.dev_login.enabled:
         log.warning("development login is ENABLED: anyone can sign in as anyone")
     return app
-
-
-def _connect(settings: Settings) -> Any:
-    url = settings.database_url
-    try:
-        engine = make_engine(
-            url,
-            echo=settings.database.echo,
-            pool_size=settings.database.pool_size,
-            connect_timeout=settings.database.connect_timeout,
-        )
-    except (ArgumentError, ImportError, ValueError) as exc:
-        raise ConfigError(
-            f"[database] url: {exc} (in {settings.origin_of('database', 'url')})"
-        ) from None
-    try:
-        check_connection(engine)
-    except SQLAlchemyError as exc:
-        engine.dispose()
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        shown = engine.url.render_as_string(hide_password=True)
-        raise ConfigError(
-            f"[database] url: cannot connect to {shown}: {reason} "
-            f"(in {settings.origin_of('database', 'url')})"
-        ) from None
-    return engine
 
 
 def register_session(app: Flask, settings: Settings) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 import tomllib
@@ -13,7 +12,7 @@ import click
 from flask.cli import with_appcontext
 
 from connectors import REGISTRY
-from corp_carbon.cli import _state
+from corp_carbon.cli.context import app_state, started_by
 from corp_carbon.domain.vocabulary import ImportTrigger
 from corp_carbon.services.imports import run as import_service
 
@@ -25,7 +24,7 @@ def _mapping(source: str | None, mapping_file: Path | None) -> dict[str, Any] | 
             data = tomllib.load(fh)
         found: dict[str, Any] = data.get("mapping", data)
         return found
-    state = _state()
+    state = app_state()
     for configured in getattr(state.settings, "sources", []):
         if configured.name == source:
             return dict(configured.mapping or {})
@@ -93,13 +92,13 @@ def import_command(
     The exit status is 1 when the file could not be read at all (wrong format, unreadable,
     broken mid-file); rows with problems are reported, and the rest is imported.
     """
-    state = _state()
+    state = app_state()
     request = import_service.ImportRequest(
         connector=connector,
         path=file,
         file_name=file.name,
         trigger=ImportTrigger.CLI,
-        started_by=f"cli:{getpass.getuser()}",
+        started_by=started_by(),
         source=source,
         dry_run=dry_run,
         mapping=_mapping(source or connector, mapping_file),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import logging
 import signal
 from types import FrameType
@@ -10,6 +9,7 @@ from types import FrameType
 import click
 from flask.cli import with_appcontext
 
+from corp_carbon.cli.context import app_state, started_by
 from corp_carbon.config import load_settings
 from corp_carbon.domain.vocabulary import ImportTrigger
 
@@ -22,9 +22,9 @@ def scheduler_command() -> None:
     stops). Jobs: the pulls of [[sources]], monthly points expiry, and the replay of imported
     records waiting for their employee. See docs/scheduling.md.
     """
-    from corp_carbon.db.session import make_engine
     from corp_carbon.jobs.scheduler import SchedulerService, check_sources
     from corp_carbon.logging_setup import configure_logging
+    from corp_carbon.runtime import engine_for
     from corp_carbon.services import health
 
     settings = load_settings()
@@ -32,11 +32,7 @@ def scheduler_command() -> None:
     if settings.logging.level != "DEBUG":  # APScheduler logs every run at INFO; we log results
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
     check_sources(settings)
-    engine = make_engine(
-        settings.database_url,
-        pool_size=settings.database.pool_size,
-        connect_timeout=settings.database.connect_timeout,
-    )
+    engine = engine_for(settings)
     result = health.check(engine)
     if not result.ok:
         engine.dispose()
@@ -65,10 +61,9 @@ def sources() -> None:
 @with_appcontext
 def sources_list() -> None:
     """The configured sources and their latest import run."""
-    from corp_carbon.cli import _state
     from corp_carbon.services.imports.pull import source_statuses
 
-    state = _state()
+    state = app_state()
     if not state.settings.sources:
         click.echo("no sources configured (add [[sources]] blocks to the config file)")
         return
@@ -90,10 +85,9 @@ def sources_list() -> None:
 @with_appcontext
 def sources_pull(name: str) -> None:
     """Pull the source NAME now (once, no retry); exits 1 if it fails."""
-    from corp_carbon.cli import _state
     from corp_carbon.services.imports import pull
 
-    state = _state()
+    state = app_state()
     source = next((s for s in state.settings.sources if s.name == name), None)
     if source is None:
         names = ", ".join(s.name for s in state.settings.sources) or "none configured"
@@ -104,7 +98,7 @@ def sources_pull(name: str) -> None:
             state.settings,
             source,
             trigger=ImportTrigger.CLI,
-            started_by=f"cli:{getpass.getuser()}",
+            started_by=started_by(),
         )
     except pull.PullError as exc:
         raise click.ClickException(str(exc)) from None

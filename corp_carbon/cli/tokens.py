@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 from flask.cli import with_appcontext
 
-from corp_carbon.cli import _cli_actor, _state
+from corp_carbon.cli.context import app_state, cli_actor
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services.people import tokens as token_service
@@ -56,8 +56,8 @@ def tokens_create(
     """
     try:
         raw_token, info = token_service.create_token(
-            _state().uow(),
-            _cli_actor(),
+            app_state().uow(),
+            cli_actor(),
             employee=employee,
             role=Role(role),
             name=name,
@@ -85,7 +85,7 @@ def tokens_create(
 def tokens_list(employee: str | None) -> None:
     """List tokens (never the tokens themselves), revoked and expired ones included; UTC times."""
     try:
-        with _state().uow() as uow:
+        with app_state().uow() as uow:
             employee_id = None
             if employee is not None:
                 employee_id = token_service.employee_id_for(uow.session, employee)
@@ -114,7 +114,7 @@ def tokens_list(employee: str | None) -> None:
 def tokens_revoke(token_id: int) -> None:
     """Revoke token ID at once (see `tokens list` for ids)."""
     try:
-        info = token_service.revoke_token(_state().uow(), _cli_actor(), token_id)
+        info = token_service.revoke_token(app_state().uow(), cli_actor(), token_id)
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"revoked API token {info.id} ({info.name}) of {info.employee_email}")

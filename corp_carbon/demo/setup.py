@@ -9,12 +9,13 @@ import sqlalchemy as sa
 from corp_carbon.config import Settings, load_settings
 from corp_carbon.db import migrate
 from corp_carbon.db.models import LedgerAccount, LedgerEntry
-from corp_carbon.db.session import SessionFactory, UnitOfWork, make_engine, make_session_factory
+from corp_carbon.db.session import SessionFactory, UnitOfWork, make_session_factory
 from corp_carbon.demo.generate import DemoSummary, seed_demo
 from corp_carbon.demo.imports import import_demo_exports
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import RedemptionStatus
+from corp_carbon.runtime import engine_for
 from corp_carbon.services.ledger.earnings import post_earnings
 from corp_carbon.services.rewards import redemptions
 from corp_carbon.services.rewards.catalogue import list_rewards
@@ -45,7 +46,7 @@ def build_demo_database(settings: Settings, *, seed: int, employees: int) -> Dem
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     migrate.upgrade(url)
-    engine = make_engine(url)
+    engine = engine_for(settings)
     try:
         factory = make_session_factory(engine)
         with UnitOfWork(factory) as uow:

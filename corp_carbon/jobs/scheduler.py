@@ -27,8 +27,9 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from corp_carbon.config import ConfigError, Settings, interval_seconds
-from corp_carbon.db.session import make_engine, make_session_factory
+from corp_carbon.db.session import make_session_factory
 from corp_carbon.jobs import retry, tasks
+from corp_carbon.runtime import engine_for
 
 log = logging.getLogger("corp_carbon.scheduler")
 
@@ -99,7 +100,7 @@ def check_sources(settings: Settings) -> None:
 
 def build_scheduler(settings: Settings, engine: Engine | None = None) -> BackgroundScheduler:
     """A scheduler (not started) whose job store is the service database."""
-    store_engine = engine or make_engine(settings.database_url)
+    store_engine = engine or engine_for(settings)
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=store_engine, tablename=JOBS_TABLE)},
         executors={"default": ThreadPoolExecutor(max_workers=4)},
@@ -260,11 +261,7 @@ class SchedulerService:
 
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
         self.settings = settings
-        self.engine = engine or make_engine(
-            settings.database_url,
-            pool_size=settings.database.pool_size,
-            connect_timeout=settings.database.connect_timeout,
-        )
+        self.engine = engine or engine_for(settings)
         self.lock = leadership_for(settings)
         self.scheduler: BackgroundScheduler | None = None
         self.stopping = threading.Event()

@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from corp_carbon.config import Settings, load_settings
-from corp_carbon.db.session import SessionFactory, UnitOfWork, make_engine, make_session_factory
+from corp_carbon.db.session import SessionFactory, UnitOfWork, make_session_factory
 from corp_carbon.domain.vocabulary import ImportTrigger
 from corp_carbon.jobs import retry
+from corp_carbon.runtime import engine_for
 
 log = logging.getLogger("corp_carbon.jobs")
 
@@ -50,11 +51,7 @@ def runtime() -> Runtime:
     global _runtime
     if _runtime is None:
         settings = load_settings()
-        engine = make_engine(
-            settings.database_url,
-            pool_size=settings.database.pool_size,
-            connect_timeout=settings.database.connect_timeout,
-        )
+        engine = engine_for(settings)
         _runtime = Runtime(settings, engine, make_session_factory(engine))
     return _runtime
 

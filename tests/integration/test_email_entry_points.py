@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-from corp_carbon.cli import employees
+from corp_carbon.cli.employees import employees
 from corp_carbon.config import Settings, SsoClaimsSection
 from corp_carbon.db.models import Activity, Employee
 from corp_carbon.db.session import UnitOfWork

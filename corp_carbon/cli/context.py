@@ -1,0 +1,32 @@
+"""What the database commands share: the app's state once the schema is current, and who acts."""
+
+from __future__ import annotations
+
+import getpass
+
+import click
+from flask import current_app
+
+from corp_carbon.domain.people import Actor
+from corp_carbon.services import health
+from corp_carbon.web.state import EXTENSION_KEY, CarbonState
+
+
+def app_state() -> CarbonState:
+    """The app's state, after checking that the database schema is current."""
+    state: CarbonState = current_app.extensions[EXTENSION_KEY]
+    result = health.check(state.engine)
+    if not result.ok:
+        raise click.ClickException(
+            f"database {result.database}, schema {result.schema}: run 'corp-carbon db upgrade'"
+        )
+    return state
+
+
+def started_by() -> str:
+    """The operator, as import runs and the audit log record them."""
+    return f"cli:{getpass.getuser()}"
+
+
+def cli_actor() -> Actor:
+    return Actor(label=started_by())

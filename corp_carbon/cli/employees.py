@@ -1,0 +1,80 @@
+"""``corp-carbon employees``: add the first administrator before SSO, list who is there."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from corp_carbon.cli.context import app_state, cli_actor
+from corp_carbon.domain.errors import DomainError
+from corp_carbon.domain.vocabulary import Role
+
+
+@click.group(cls=click.Group)
+def employees() -> None:
+    """Employees (SSO and SCIM create them too)."""
+
+
+@employees.command("add")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--employee-number", default=None)
+@click.option("--department", default=None)
+@click.option("--office", default=None)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Extra role; repeat for several. Everyone has 'employee'.",
+)
+@with_appcontext
+def employees_add(
+    email: str,
+    name: str,
+    employee_number: str | None,
+    department: str | None,
+    office: str | None,
+    roles: tuple[str, ...],
+) -> None:
+    """Create an employee, e.g. the first administrator before SSO is configured."""
+    from corp_carbon.services.imports.run import replay_pending
+    from corp_carbon.services.people.employees import add_employee
+
+    try:
+        profile = add_employee(
+            app_state().uow(),
+            cli_actor(),
+            email=email,
+            name=name,
+            employee_number=employee_number,
+            department=department,
+            office=office,
+            roles=roles,
+        )
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(
+        f"created employee {profile.id}: {profile.name} <{profile.email}> "
+        f"roles: {', '.join(r.value for r in profile.roles)}"
+    )
+    replayed = replay_pending(app_state().uow(), app_state().settings)
+    if replayed:
+        click.echo(f"imported {replayed} bookings that were waiting for their employee")
+
+
+@employees.command("list")
+@click.option("--search", default="", help="Part of a name, email or department.")
+@click.option("--limit", default=50, show_default=True)
+@with_appcontext
+def employees_list(search: str, limit: int) -> None:
+    """List active employees."""
+    from corp_carbon.db.queries import list_profiles
+
+    with app_state().uow() as uow:
+        people = list_profiles(uow.session, search=search, limit=limit)
+    for p in people:
+        roles = ",".join(r.value for r in p.roles)
+        click.echo(f"{p.id:>6}  {p.email:<40} {p.name:<30} {p.department or '-':<16} {roles}")
+    if not people:
+        click.echo("no employees found")

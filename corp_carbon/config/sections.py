@@ -1,0 +1,140 @@
+"""The ``[section]`` tables of the config file: every key declared once, with its default.
+
+Each section is a frozen, strict pydantic model that forbids unknown keys; the ``#:`` comment
+above a key is what config.example.toml says about it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class AppSection(Section):
+    #: production requires a secret key; development and demo generate one per process.
+    mode: Literal["production", "development", "demo"] = "production"
+    secret_key: str = ""
+    #: where corp-carbon's pages and API are mounted; "" = at the root.
+    url_prefix: str = ""
+    #: folder for the default SQLite database and other local files; relative to the CWD.
+    instance_path: str = "instance"
+    company_name: str = "Example Corp"
+
+
+class DatabaseSection(Section):
+    #: SQLAlchemy URL; empty = SQLite file ``corp-carbon.sqlite`` in the instance folder.
+    url: str = ""
+    echo: bool = False
+    pool_size: int = Field(default=5, ge=1, le=200)
+    #: seconds to wait for the database at start before giving up.
+    connect_timeout: int = Field(default=5, ge=1, le=120)
+
+
+class SessionSection(Section):
+    cookie_secure: bool = True
+    lifetime_minutes: int = Field(default=480, ge=5, le=60 * 24 * 30)
+
+
+class DevLoginSection(Section):
+    #: a page to pick any employee and role without SSO; never enable in production.
+    enabled: bool = False
+
+
+class LoggingSection(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: json = one JSON object per line (for log shippers); text = human-readable.
+    format: Literal["json", "text"] = "json"
+
+
+class PrivacySection(Section):
+    #: aggregates over fewer people than this are shown as suppressed (k-anonymity).
+    min_group_size: int = Field(default=5, ge=1, le=1000)
+    # SCIM provisioning
+    #: a user deleted through SCIM is deactivated at once and its personal data is due for
+    #: erasure this many days later (0 = at the next erasure run).
+    erase_after_days: int = Field(default=30, ge=0, le=3650)
+
+
+class MethodologySection(Section):
+    """Defaults of the scoring policy; a change here becomes a new stored methodology version."""
+
+    #: a factor-set id (desnz-2024, desnz-2025, epa-2025, ...) or "by-year": the set of the
+    #: activity's year in ``family``, falling back to the family's newest.
+    factor_set: str = "by-year"
+    family: str = "desnz"
+    #: DESNZ recommends reporting flights with radiative forcing.
+    radiative_forcing: bool = True
+    include_well_to_tank: bool = False
+    #: "avoided_grams" (1 point per gram CO2e avoided) or a rate card: wuhan-2024,
+    #: wuhan-2023, shenzhen-2022.
+    points_rule: str = "avoided_grams"
+    #: "reference": credit against the company's reference baselines; "personal": against
+    #: the employee's declared usual commute (who always cycled earns nothing new for it).
+    additionality: Literal["reference", "personal"] = "reference"
+    #: rail/coach journeys between places this far apart (km) are compared with a flight.
+    rail_vs_flight_band_km: list[int] = Field(default_factory=lambda: [150, 1500])
+    #: hauls where policy allows business class: economy there is credited against business.
+    business_class_hauls: list[str] = Field(default_factory=lambda: ["long_haul"])
+    #: ...and on any flight at least this many km (great circle); 0 = by haul only.
+    business_class_min_km: int = Field(default=3700, ge=0)
+    #: fuel of the reference solo car for commutes: "unknown" = the average car.
+    reference_car_fuel: Literal["unknown", "petrol", "diesel"] = "unknown"
+    #: great-circle distance x factor = estimated ground distance when none is given.
+    detour_rail: float = 1.2
+    detour_road: float = 1.25
+    detour_ferry: float = 1.1
+    commute_trips_per_day: int = Field(default=2, ge=0, le=10)
+    self_reported_per_month: int = Field(default=60, ge=0, le=1000)
+    #: a folder of extra factor-set and rate-card TOML files (besides the packaged ones).
+    extra_data_dir: str = ""
+
+
+class RewardsSection(Section):
+    #: redemptions cheaper than this many points are approved automatically (besides rewards
+    #: flagged auto_approve); 0 = only flagged rewards skip HR approval.
+    auto_approve_below_points: int = Field(default=0, ge=0)
+
+
+class LedgerSection(Section):
+    #: points expire this many months after they were credited, oldest first; 0 = never.
+    expiry_months: int = Field(default=0, ge=0, le=240)
+
+
+class ImportsSection(Section):
+    """How booking exports are read and stored."""
+
+    #: records per transaction: a crash leaves whole batches only; a re-run completes the rest.
+    batch_size: int = Field(default=5000, ge=1, le=100_000)
+    #: largest file the upload and push API accept.
+    max_upload_mb: int = Field(default=200, ge=1, le=10_000)
+    #: XLSX guard: refuse workbooks that expand beyond this, or compress better than the ratio.
+    xlsx_max_uncompressed_mb: int = Field(default=500, ge=1, le=20_000)
+    xlsx_max_ratio: int = Field(default=100, ge=2, le=10_000)
+    #: applied (and flagged on the trip) when a flight's cabin class is missing.
+    default_cabin: Literal["economy", "premium_economy", "business", "first"] = "economy"
+    #: a survey answer yields expected commute trips for this many months from its month.
+    commute_months: int = Field(default=12, ge=1, le=36)
+    #: spend-based factors for expense lines without a distance (GHG Protocol spend method).
+    spend_factor_set: str = "useeio-v1.2-2021usd"
+    #: an operator's dated currency-rate table (TOML); "" = the ECB reference rates.
+    currency_rates_file: str = ""
+
+
+class SchedulerSection(Section):
+    """The ``corp-carbon scheduler`` process: leadership, retries, missed runs."""
+
+    #: `corp-carbon demo` runs the scheduler inside the demo process.
+    enabled_in_demo: bool = False
+    #: a scheduler that is not the leader tries to become it this often (seconds).
+    leader_retry_seconds: int = Field(default=15, ge=1, le=3600)
+    #: a failed job is tried this many times in all (1 = no retry).
+    retry_attempts: int = Field(default=3, ge=1, le=20)
+    #: wait before the first retry; doubled for each further one (seconds).
+    retry_backoff_seconds: int = Field(default=60, ge=0, le=86400)
+    #: a run missed (scheduler down) by at most this much still runs, once (seconds).
+    misfire_grace_seconds: int = Field(default=900, ge=1, le=7 * 86400)

@@ -1,0 +1,96 @@
+"""The whole configuration, where each value came from, and the checks that need all of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+
+from corp_carbon.config.sections import (
+    AppSection,
+    DatabaseSection,
+    DevLoginSection,
+    ImportsSection,
+    LedgerSection,
+    LoggingSection,
+    MethodologySection,
+    PrivacySection,
+    RewardsSection,
+    SchedulerSection,
+    Section,
+    SessionSection,
+)
+from corp_carbon.config.sources import SourceConfig
+from corp_carbon.config.sso import SsoSection
+
+DEFAULT_SOURCE = "<defaults>"
+
+
+class ConfigError(Exception):
+    """A configuration problem, with a message fit to print as one line."""
+
+
+class Settings(Section):
+    app: AppSection = AppSection()
+    database: DatabaseSection = DatabaseSection()
+    session: SessionSection = SessionSection()
+    dev_login: DevLoginSection = DevLoginSection()
+    logging: LoggingSection = LoggingSection()
+    privacy: PrivacySection = PrivacySection()
+    methodology: MethodologySection = MethodologySection()
+    rewards: RewardsSection = RewardsSection()
+    ledger: LedgerSection = LedgerSection()
+    imports: ImportsSection = ImportsSection()
+    scheduler: SchedulerSection = SchedulerSection()
+    sso: SsoSection = SsoSection()  # company SSO
+    sources: list[SourceConfig] = Field(default_factory=list)  # [[sources]]
+    #: where the settings came from, for messages; not a config key.
+    source: str = Field(default=DEFAULT_SOURCE, exclude=True)
+    #: keys set by environment variables, as "section.key" -> variable name.
+    env_overrides: dict[str, str] = Field(default_factory=dict, exclude=True)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_source_names(cls, value: list[SourceConfig]) -> list[SourceConfig]:
+        names = [source.name for source in value]
+        doubled = sorted({name for name in names if names.count(name) > 1})
+        if doubled:
+            raise ValueError(f"source names must be unique: {', '.join(doubled)} repeated")
+        return value
+
+    def origin_of(self, section: str, key: str) -> str:
+        """Where a key's value came from, for error messages."""
+        var = self.env_overrides.get(f"{section}.{key}")
+        return f"environment variable {var}" if var else self.source
+
+    @property
+    def instance_dir(self) -> Path:
+        return Path(self.app.instance_path).expanduser().resolve()
+
+    @property
+    def database_url(self) -> str:
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{self.instance_dir / 'corp-carbon.sqlite'}"
+
+    @property
+    def is_production(self) -> bool:
+        return self.app.mode == "production"
+
+
+SECTION_KEYS = [name for name, f in Settings.model_fields.items() if not f.exclude]
+
+
+def check_startup(settings: Settings) -> None:
+    """Checks that need the whole picture, run when an app starts."""
+    if settings.is_production and not settings.app.secret_key:
+        raise ConfigError(
+            "[app] secret_key: required when [app] mode is 'production' "
+            f"(in {settings.origin_of('app', 'mode')}); "
+            "set it in the file or in CORP_CARBON_APP_SECRET_KEY"
+        )
+    if settings.is_production and settings.dev_login.enabled:
+        raise ConfigError(
+            f"[dev_login] enabled: the development login cannot be enabled in production mode "
+            f"(in {settings.source})"
+        )
