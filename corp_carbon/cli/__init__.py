@@ -164,7 +164,7 @@ def employees_add(
         f"created employee {profile.id}: {profile.name} <{profile.email}> "
         f"roles: {', '.join(r.value for r in profile.roles)}"
     )
-    from corp_carbon.services.imports.run import replay_pending
+    from corp_carbon.services.imports.pending import replay_pending
 
     replayed = replay_pending(_state().uow(), _state().settings)
     if replayed:
@@ -240,10 +240,10 @@ def points_adjust(employee: str, amount: int, reason: str, request_key: str | No
     """Correct an employee's balance by hand (HR), with a mandatory reason."""
     import uuid
 
-    from corp_carbon.services.ledger import postings as ledger
+    from corp_carbon.services.ledger import adjustments
 
     try:
-        posted = ledger.adjust(
+        posted = adjustments.adjust(
             _state().uow(),
             _cli_actor(),
             employee=employee,
@@ -264,7 +264,7 @@ def points_expire(as_of: str | None) -> None:
     """Expire points older than [ledger] expiry_months, first in first out."""
     from datetime import date
 
-    from corp_carbon.services.ledger import postings as ledger
+    from corp_carbon.services.ledger import expiry
 
     state = _state()
     months = state.settings.ledger.expiry_months
@@ -272,7 +272,7 @@ def points_expire(as_of: str | None) -> None:
         click.echo("points never expire here ([ledger] expiry_months = 0)")
         return
     day = date.fromisoformat(as_of) if as_of else date.today()
-    run = ledger.expire_points(state.uow(), as_of=day, months=months)
+    run = expiry.expire_points(state.uow(), as_of=day, months=months)
     click.echo(f"expired {run.points:,} points on {run.accounts} accounts")
 
 

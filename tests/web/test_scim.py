@@ -19,7 +19,8 @@ from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import ImportTrigger, Role
-from corp_carbon.services.imports.run import ImportRequest, run_import
+from corp_carbon.services.imports.run import run_import
+from corp_carbon.services.imports.values import ImportRequest
 from corp_carbon.services.people import tokens
 from corp_carbon.services.people.employees import add_employee
 from corp_carbon.services.people.tokens import create_token

@@ -42,7 +42,7 @@ from corp_carbon.scim.mapping import (
     etag,
 )
 from corp_carbon.services.audit import entries as audit
-from corp_carbon.services.imports.run import replay_pending
+from corp_carbon.services.imports.pending import replay_pending
 
 log = logging.getLogger("corp_carbon.scim")
 

@@ -30,7 +30,8 @@ from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.imports_view import ProblemView, RunView
 from corp_carbon.domain.vocabulary import ImportRunStatus, ImportTrigger, Role
 from corp_carbon.services.imports import runs as import_runs
-from corp_carbon.services.imports.run import COUNTS, ImportRequest, Problem, RunReport, run_import
+from corp_carbon.services.imports.run import run_import
+from corp_carbon.services.imports.values import COUNTS, ImportRequest, Problem, RunReport
 from corp_carbon.web.access import (
     current_actor,
     current_employee,

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from corp_carbon.domain.bounds import MAX_INT32, checked_request_key
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services.ledger import postings as ledger
+from corp_carbon.services.ledger import adjustments, statements
 from corp_carbon.web.access import current_actor, current_employee, login_required, roles_required
 from corp_carbon.web.api.openapi import (
     API_PREFIX,
@@ -127,11 +127,11 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/points", view_func=points_page, endpoint="points")
 
 
-def _lines() -> tuple[int, list[ledger.StatementLine]]:
+def _lines() -> tuple[int, list[statements.StatementLine]]:
     employee = current_employee()
     assert employee is not None
     with carbon().uow() as uow:
-        lines = ledger.statement(uow.session, employee.id)
+        lines = statements.statement(uow.session, employee.id)
     balance = lines[-1].running_balance if lines else 0
     return balance, list(reversed(lines))
 
@@ -188,7 +188,7 @@ def api_adjust() -> tuple[Response, int]:
         raise DomainError(f"{field}: {first['msg']}") from None
     sent = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     key = checked_request_key(sent) if sent else uuid.uuid4().hex
-    posted = ledger.adjust(
+    posted = adjustments.adjust(
         carbon().uow(),
         current_actor(),
         employee=body.employee,
