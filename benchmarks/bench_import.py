@@ -8,7 +8,7 @@ export and a Navan booking export, 60/40. Every measurement runs in a child proc
 own, on a fresh database cloned from a migrated template that already holds the 100,000
 employees, so each peak RSS (the child's ``VmHWM``) belongs to that measurement alone.
 
-- **Measured.** ``services.imports.run_import`` on the Concur file, then on the Navan file:
+- **Measured.** ``services.imports.run.run_import`` on the Concur file, then on the Navan file:
   parse, match travellers, de-duplicate (the Navan copies of Concur trips become duplicates),
   assess, post the points, record the run and its row problems. The clock covers both calls.
 - **Floor.** The same two files read with ``csv.reader`` and split into one row per segment

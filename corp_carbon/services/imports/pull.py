@@ -23,14 +23,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from corp_carbon.config import Settings, SourceConfig
-from corp_carbon.db.models import ImportRun
+from corp_carbon.db.models import ImportRun, ImportSource
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
-from corp_carbon.domain.vocabulary import ImportTrigger
+from corp_carbon.domain.vocabulary import ImportRunStatus, ImportTrigger
 from corp_carbon.services.imports.intake import fingerprint
 from corp_carbon.services.imports.locations import FolderLocation, Location, PullError, RemoteFile
-from corp_carbon.services.imports.run_records import FINISHED, already_imported, finished_run_exists
 from corp_carbon.services.imports.sftp import (
     IMPORTED_SUFFIX,
     SFTP_TIMEOUT_SECONDS,
@@ -41,6 +42,9 @@ from corp_carbon.services.imports.sources import record_failed_run
 from corp_carbon.services.imports.values import ImportRequest
 
 log = logging.getLogger("corp_carbon.pull")
+
+#: the statuses of a run that read its file to the end.
+FINISHED = (ImportRunStatus.SUCCEEDED, ImportRunStatus.COMPLETED_WITH_ERRORS)
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -86,9 +90,31 @@ def _settled(entry: RemoteFile, source: SourceConfig, now: datetime) -> bool:
     return (now - entry.modified_at).total_seconds() >= source.settle_seconds
 
 
+def _finished_run_exists(uow: UnitOfWork, source: str, *conditions: sa.ColumnElement[bool]) -> bool:
+    """True when a finished, non-failed, real (not dry) run of this source meets ``conditions``."""
+    with uow:
+        found = uow.session.scalar(
+            sa.select(ImportRun.id)
+            .join(ImportSource, ImportSource.id == ImportRun.source_id)
+            .where(
+                ImportSource.name == source,
+                ImportRun.dry_run.is_(False),
+                ImportRun.status.in_(FINISHED),
+                *conditions,
+            )
+            .limit(1)
+        )
+    return found is not None
+
+
+def already_imported(uow: UnitOfWork, source: str, sha256: str) -> bool:
+    """True when a finished, non-failed run of this source read exactly this content."""
+    return _finished_run_exists(uow, source, ImportRun.file_sha256 == sha256)
+
+
 def _seen_before(uow: UnitOfWork, source: str, entry: RemoteFile) -> bool:
     """A finished run of this source read a file of this name and size modified before it."""
-    return finished_run_exists(
+    return _finished_run_exists(
         uow,
         source,
         ImportRun.file_name == entry.name,

@@ -1,7 +1,6 @@
 """An import run's records: its source, its run row, its row problems; a source's lock.
 
-Helpers inside the caller's transaction (they flush, never commit), except the one read
-``finished_run_exists`` that opens its own, for the pull and the push API.
+Helpers inside the caller's transaction: they flush, never commit.
 """
 
 from __future__ import annotations
@@ -14,14 +13,10 @@ from sqlalchemy.orm import Session
 
 from corp_carbon.db.bulk import insert_rows, table_of
 from corp_carbon.db.models import ImportRowProblem, ImportRun, ImportSource
-from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.bookings import RowProblem
 from corp_carbon.domain.vocabulary import ImportRunStatus
 from corp_carbon.services.imports.values import ImportRequest
-
-#: the statuses of a run that read its file to the end.
-FINISHED = (ImportRunStatus.SUCCEEDED, ImportRunStatus.COMPLETED_WITH_ERRORS)
 
 
 def source_named(
@@ -106,25 +101,3 @@ def store_problems(session: Session, run_id: int, problems: list[RowProblem]) ->
             for p in problems
         ],
     )
-
-
-def finished_run_exists(uow: UnitOfWork, source: str, *conditions: sa.ColumnElement[bool]) -> bool:
-    """True when a finished, non-failed, real (not dry) run of this source meets ``conditions``."""
-    with uow:
-        found = uow.session.scalar(
-            sa.select(ImportRun.id)
-            .join(ImportSource, ImportSource.id == ImportRun.source_id)
-            .where(
-                ImportSource.name == source,
-                ImportRun.dry_run.is_(False),
-                ImportRun.status.in_(FINISHED),
-                *conditions,
-            )
-            .limit(1)
-        )
-    return found is not None
-
-
-def already_imported(uow: UnitOfWork, source: str, sha256: str) -> bool:
-    """True when a finished, non-failed run of this source read exactly this content."""
-    return finished_run_exists(uow, source, ImportRun.file_sha256 == sha256)
