@@ -45,6 +45,7 @@ from corp_carbon.services.scoring import methodology as methodology_service
 log = logging.getLogger("corp_carbon.earnings")
 BATCH = 5000
 TRANSACTIONS = table_of(LedgerTransaction)
+ENTRIES = table_of(LedgerEntry)
 
 UNDONE_REASON = {
     ActivityStatus.CANCELLED: "activity_cancelled",
@@ -268,7 +269,7 @@ def earn_many(session: Session, earnings: list[Earning]) -> int:
     try:
         with session.begin_nested():
             insert_rows(session, TRANSACTIONS, transactions)
-            insert_rows(session, table_of(LedgerEntry), entries)
+            insert_rows(session, ENTRIES, entries)
     except (IntegrityError, UniqueViolation):
         posted = 0
         for e in todo:
