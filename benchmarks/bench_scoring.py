@@ -30,7 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from corp_carbon.catalogue import load_catalogue
 from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.scoring.bulk import TripColumns, score_columns
-from corp_carbon.domain.scoring.engine import Scorer, Trip
+from corp_carbon.domain.scoring.engine import Scorer
+from corp_carbon.domain.scoring.explain import explain
+from corp_carbon.domain.scoring.values import Trip
 from corp_carbon.domain.vocabulary import (
     ActivityKind,
     Cabin,
@@ -166,7 +168,7 @@ def run_explained(trips: list[Trip], methodology: Methodology) -> float:
     scorer = Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards)
     start = time.perf_counter()
     for trip in trips:
-        scorer.assess(trip).explanation()
+        explain(scorer.assess(trip))
     return time.perf_counter() - start
 
 

@@ -8,9 +8,9 @@ Reads, from the reference folder (default ``tests/reference/factors``, the share
 - ``desnz-2025-travel.csv``          DESNZ 2025 flat file (secondary copy), same IDs
 - ``epa-hub-2025-table10.csv``       US EPA GHG Emission Factors Hub 2025, Table 10
 
-and writes ``corp_carbon/factor_sets/{desnz-2024,desnz-2025,epa-2025}.toml`` in the shape
-``corp_carbon.domain.factors.load_factor_set`` reads. The key scheme and the rules are
-documented in ``corp_carbon/factor_sets/README.md``.
+and writes ``corp_carbon/catalogue/factor_sets/{desnz-2024,desnz-2025,epa-2025}.toml`` in the shape
+``corp_carbon.catalogue.files.load_factor_set`` reads. The key scheme and the rules are
+documented in ``corp_carbon/catalogue/factor_sets/README.md``.
 
 Rules applied here:
 
@@ -51,7 +51,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_REFERENCE = REPO / "tests" / "reference" / "factors"
-DEFAULT_OUT = REPO / "corp_carbon" / "factor_sets"
+DEFAULT_OUT = REPO / "corp_carbon" / "catalogue" / "factor_sets"
 SCRIPT = "scripts/extract_factor_sets.py"
 
 DESNZ_2024_TRAVEL = "desnz-2024-v1.1-travel.csv"

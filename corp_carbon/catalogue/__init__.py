@@ -1,24 +1,37 @@
-"""The published data the engine scores with: factor sets and rate cards, loaded once.
+"""The published data the engine scores with: factor sets, rate cards and spend sets.
 
-The packaged files live in ``corp_carbon/factor_sets/`` and ``corp_carbon/rate_cards/``; an
-operator adds a set by dropping a file into ``[methodology] extra_data_dir``. A set id is
-loaded once per process and never changes afterwards.
+The packaged files live in this package's ``factor_sets/`` (spend sets in ``factor_sets/spend/``)
+and ``rate_cards/``; an operator adds a set by dropping a file into ``[methodology]
+extra_data_dir``. A set id is loaded once per process and never changes afterwards. Files are
+read by ``files``; exchange rates for spend come from ``rates``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
+from corp_carbon.catalogue.files import (
+    FactorSetFileError,
+    SpendDataError,
+    load_factor_set,
+    load_rate_card,
+    load_spend_set,
+)
 from corp_carbon.config import Settings
-from corp_carbon.domain.factors import FactorSet, FactorSetFileError, load_factor_set
+from corp_carbon.domain.factors import FactorSet
 from corp_carbon.domain.methodology import Methodology
-from corp_carbon.domain.scoring.points import RateCard, load_rate_card
+from corp_carbon.domain.scoring.points import RateCard
+from corp_carbon.domain.spend import SpendFactorSet
 from corp_carbon.domain.vocabulary import Fuel
-from corp_carbon.resources import PACKAGE_DIR
+
+FACTOR_SETS_DIR = Path(__file__).resolve().with_name("factor_sets")
+RATE_CARDS_DIR = Path(__file__).resolve().with_name("rate_cards")
+SPEND_DIR = FACTOR_SETS_DIR / "spend"
 
 
 @dataclass(frozen=True)
@@ -29,8 +42,8 @@ class Catalogue:
 
 @lru_cache(maxsize=8)
 def load_catalogue(extra_dir: str = "") -> Catalogue:
-    folders = [PACKAGE_DIR / "factor_sets"]
-    card_folders = [PACKAGE_DIR / "rate_cards"]
+    folders = [FACTOR_SETS_DIR]
+    card_folders = [RATE_CARDS_DIR]
     if extra_dir:
         folders.append(Path(extra_dir))
         card_folders.append(Path(extra_dir))
@@ -52,6 +65,16 @@ def load_catalogue(extra_dir: str = "") -> Catalogue:
             card = load_rate_card(path)
             cards[card.id] = card
     return Catalogue(MappingProxyType(sets), MappingProxyType(cards))
+
+
+def load_spend_sets(folder: Path = SPEND_DIR) -> Mapping[str, SpendFactorSet]:
+    sets: dict[str, SpendFactorSet] = {}
+    for path in sorted(folder.glob("*.toml")):
+        loaded = load_spend_set(path)
+        if loaded.id != path.stem:
+            raise SpendDataError(f"{path}: id {loaded.id!r} differs from the file name")
+        sets[loaded.id] = loaded
+    return MappingProxyType(sets)
 
 
 def catalogue_for(settings: Settings) -> Catalogue:

@@ -22,6 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from corp_carbon.catalogue.files import SpendDataError
 from corp_carbon.config import Settings
 from corp_carbon.domain.currency import (
     CurrencyRates,
@@ -31,7 +32,6 @@ from corp_carbon.domain.currency import (
     RateProvider,
     currency_code,
 )
-from corp_carbon.domain.spend import SpendDataError
 
 if TYPE_CHECKING:
     from currency_converter import CurrencyConverter

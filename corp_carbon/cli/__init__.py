@@ -289,7 +289,7 @@ def rewards() -> None:
 @with_appcontext
 def rewards_import(path: Path) -> None:
     """Add the rewards of a CSV file; a bad row names file, row and field, and adds nothing."""
-    from corp_carbon.services.rewards import redemptions as rewards_service
+    from corp_carbon.services.rewards import catalogue as rewards_service
 
     try:
         added = rewards_service.import_rewards_csv(_state().uow(), _cli_actor(), path)
@@ -346,6 +346,7 @@ def estimate_command(
     as_json: bool,
 ) -> None:
     """Emissions and points of one hypothetical trip, with the full explanation."""
+    from corp_carbon.domain.scoring.explain import explain
     from corp_carbon.services.scoring.estimates import TripQuery, estimate, to_json
 
     methodology, catalogue = _estimate_context()
@@ -376,7 +377,7 @@ def estimate_command(
         click.echo(json.dumps(to_json(result), ensure_ascii=False))
         return
     click.echo(result.summary())
-    for number, step in enumerate(result.explanation(), start=1):
+    for number, step in enumerate(explain(result), start=1):
         click.echo(f"  {number:>2}. {step['text']}")
 
 

@@ -16,7 +16,8 @@ from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import RedemptionStatus
 from corp_carbon.services.ledger.earnings import post_earnings
-from corp_carbon.services.rewards import redemptions as rewards
+from corp_carbon.services.rewards import redemptions
+from corp_carbon.services.rewards.catalogue import list_rewards
 from corp_carbon.services.scoring.assessments import assess_activities
 
 
@@ -63,7 +64,7 @@ def _redeem_some(factory: SessionFactory) -> None:
     """A few redemptions in every state, so the rewards and HR pages show a working desk."""
     hr = Actor(label="demo:hr")
     with UnitOfWork(factory) as uow:
-        catalogue = rewards.list_rewards(uow.session, active_only=True)
+        catalogue = list_rewards(uow.session, active_only=True)
         richest = (
             uow.session.execute(
                 sa.select(LedgerAccount.employee_id)
@@ -81,7 +82,7 @@ def _redeem_some(factory: SessionFactory) -> None:
     for n, employee_id in enumerate(e for e in richest if e is not None):
         reward = cheap[n % len(cheap)]
         try:
-            done = rewards.request_redemption(
+            done = redemptions.request_redemption(
                 UnitOfWork(factory), hr, employee_id=employee_id, reward_id=reward.id,
                 request_key=f"demo-{employee_id}-{reward.id}",
             )  # fmt: skip
@@ -90,13 +91,13 @@ def _redeem_some(factory: SessionFactory) -> None:
         made.append(done.redemption)
     waiting = [r for r in made if r.status is RedemptionStatus.REQUESTED]
     if waiting:  # one handed over, one rejected, the rest left for HR to decide
-        rewards.approve(UnitOfWork(factory), hr, waiting[0].id)
-        rewards.fulfil(UnitOfWork(factory), hr, waiting[0].id, voucher_code="DEMO-RAIL-2731")
+        redemptions.approve(UnitOfWork(factory), hr, waiting[0].id)
+        redemptions.fulfil(UnitOfWork(factory), hr, waiting[0].id, voucher_code="DEMO-RAIL-2731")
     if len(waiting) > 1:
-        rewards.reject(UnitOfWork(factory), hr, waiting[1].id, reason="budget for this quarter")
+        redemptions.reject(UnitOfWork(factory), hr, waiting[1].id, reason="budget for this quarter")
     approved = [r for r in made if r.status is RedemptionStatus.APPROVED]
     if approved:
-        rewards.fulfil(UnitOfWork(factory), hr, approved[0].id, note="handed over in Berlin")
+        redemptions.fulfil(UnitOfWork(factory), hr, approved[0].id, note="handed over in Berlin")
 
 
 def describe(summary: DemoSummary, database: Path) -> str:

@@ -1,25 +1,32 @@
 """Emission-factor sets as immutable values, and the rules each set declares for itself.
 
-A set is published data (DESNZ, EPA, ...) loaded from a versioned TOML file; this module only
+A set is published data (DESNZ, EPA, ...) read from a versioned TOML file by
+``corp_carbon.catalogue``; this module only
 describes its shape and how a factor is looked up, so the engine never hard-codes a number.
-Keys follow one scheme across sets (see ``corp_carbon/factor_sets/README.md``), e.g.
+Keys follow one scheme across sets (see ``corp_carbon/catalogue/factor_sets/README.md``), e.g.
 ``air.long_haul.economy.rf`` or ``car.medium.bev``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Literal
 
 from corp_carbon.domain.errors import DomainError
 
 HaulRule = Literal["uk_territory", "distance_bands"]
+
+#: the hauls of the sets' air keys, as a sentence reads them (trails, policy reasons).
+HAUL_LABELS = {
+    "domestic": "domestic",
+    "short_haul": "short-haul",
+    "medium_haul": "medium-haul",
+    "long_haul": "long-haul",
+    "international": "international (to/from non-UK)",
+}
 
 
 class UnknownFactorSet(DomainError):
@@ -32,10 +39,6 @@ class MissingFactor(DomainError):
 
     http_status = 422
     code = "missing_factor"
-
-
-class FactorSetFileError(Exception):
-    """A shipped or added factor-set file is malformed: a packaging error, not a user error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,24 +103,22 @@ class FactorSet:
         return factor
 
 
-def load_factor_set(path: Path) -> FactorSet:
-    """Reads one factor-set file; the returned set and its mappings are read-only."""
-    raw = path.read_bytes()
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-        return _build(data, hashlib.sha256(raw).hexdigest())
-    except (KeyError, TypeError, ValueError, InvalidOperation, tomllib.TOMLDecodeError) as exc:
-        raise FactorSetFileError(f"{path}: {exc!r}") from exc
+def haul_label(haul: str) -> str:
+    return HAUL_LABELS.get(haul, haul)
 
 
-def _build(data: dict[str, Any], sha256: str) -> FactorSet:
+def parse_factor_set(data: Mapping[str, Any], sha256: str) -> FactorSet:
+    """A set from its file's parsed TOML and the sha256 of its bytes; read-only throughout.
+
+    Raises ``KeyError``, ``TypeError`` or ``ValueError`` on a malformed set.
+    """
     rules = data["rules"]
     factors: dict[str, Factor] = {}
     for entry in data["factors"]:
         factor = Factor(
             key=entry["key"],
             publisher_id=str(entry["publisher_id"]),
-            value=_decimal(entry["value"]),
+            value=exact_decimal(entry["value"]),
             unit=entry["unit"],
             label=entry["label"],
             derivation=entry.get("derivation", ""),
@@ -134,7 +135,7 @@ def _build(data: dict[str, Any], sha256: str) -> FactorSet:
     bands = tuple(
         DistanceBand(
             haul=b["haul"],
-            below_km=None if b.get("below_km") is None else _decimal(b["below_km"]),
+            below_km=None if b.get("below_km") is None else exact_decimal(b["below_km"]),
         )
         for b in rules.get("distance_bands", [])
     )
@@ -152,7 +153,7 @@ def _build(data: dict[str, Any], sha256: str) -> FactorSet:
         territories=MappingProxyType(dict(rules.get("territories", {}))),
         distance_bands=bands,
         uplift_included=bool(rules["uplift_included"]),
-        uplift_pct=_decimal(rules.get("uplift_pct", "0")),
+        uplift_pct=exact_decimal(rules.get("uplift_pct", "0")),
         uplift_note=rules.get("uplift_note", ""),
         rf_available=bool(rules["rf_available"]),
         rf_note=rules.get("rf_note", ""),
@@ -162,8 +163,8 @@ def _build(data: dict[str, Any], sha256: str) -> FactorSet:
     )
 
 
-def _decimal(value: object) -> Decimal:
-    """Factor values are written as strings in the files so no float ever touches them."""
+def exact_decimal(value: object) -> Decimal:
+    """Published numbers are written as strings in the files so no float ever touches them."""
     if isinstance(value, float):
-        raise ValueError(f"factor value {value!r} written as a float; quote it")
+        raise ValueError(f"value {value!r} written as a float; quote it")
     return Decimal(str(value))

@@ -3,34 +3,28 @@
 The GHG Protocol allows the spend method only as a fallback when no distance (or nights) is
 known. It prices an industry average, so a spend-based activity never earns points: no
 baseline can be claimed from money. Factor sets (e.g. EPA USEEIO, per US dollar) live in
-``corp_carbon/factor_sets/spend/*.toml``; the amount is converted into the set's currency with
-a dated rate from a ``RateProvider`` (ECB reference rates, or an operator's own table).
+``corp_carbon/catalogue/factor_sets/spend/*.toml``; the amount is converted into the set's
+currency with a dated rate from a ``RateProvider`` (ECB reference rates, or an operator's own
+table).
 """
 
 from __future__ import annotations
 
-import hashlib
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
-from pathlib import Path
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from types import MappingProxyType
 from typing import Any
 
 from corp_carbon.domain.currency import MissingRate, Rate, RateProvider, currency_code
 from corp_carbon.domain.errors import DomainError
+from corp_carbon.domain.factors import exact_decimal
 from corp_carbon.domain.vocabulary import Mode
 
 __all__ = ["MissingRate", "MissingSpendFactor", "SpendAssessment", "score_spend"]
 
 KG = Decimal("0.001")
-SPEND_DIR = Path(__file__).resolve().parent.parent / "factor_sets" / "spend"
-
-
-class SpendDataError(Exception):
-    """A spend factor set or rate file is malformed: a packaging or configuration error."""
 
 
 class MissingSpendFactor(DomainError):
@@ -83,27 +77,11 @@ class SpendFactorSet:
         return factor
 
 
-def load_spend_set(path: Path) -> SpendFactorSet:
-    """Reads one spend factor-set file (numbers are TOML strings: no float touches them)."""
-    raw = path.read_bytes()
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-        return _build_set(data, hashlib.sha256(raw).hexdigest())
-    except (KeyError, TypeError, ValueError, InvalidOperation, tomllib.TOMLDecodeError) as exc:
-        raise SpendDataError(f"{path}: {exc!r}") from exc
+def parse_spend_set(data: Mapping[str, Any], sha256: str) -> SpendFactorSet:
+    """A spend set from its file's parsed TOML and the sha256 of its bytes.
 
-
-def load_spend_sets(folder: Path = SPEND_DIR) -> Mapping[str, SpendFactorSet]:
-    sets: dict[str, SpendFactorSet] = {}
-    for path in sorted(folder.glob("*.toml")):
-        loaded = load_spend_set(path)
-        if loaded.id != path.stem:
-            raise SpendDataError(f"{path}: id {loaded.id!r} differs from the file name")
-        sets[loaded.id] = loaded
-    return MappingProxyType(sets)
-
-
-def _build_set(data: dict[str, Any], sha256: str) -> SpendFactorSet:
+    Raises ``KeyError``, ``TypeError`` or ``ValueError`` on a malformed set.
+    """
     factors: dict[str, SpendFactor] = {}
     for entry in data["factors"]:
         factor = SpendFactor(
@@ -111,7 +89,7 @@ def _build_set(data: dict[str, Any], sha256: str) -> SpendFactorSet:
             naics=str(entry["naics"]),
             naics_title=entry["naics_title"],
             useeio_code=str(entry.get("useeio_code", "")),
-            value=_decimal(entry["value"]),
+            value=exact_decimal(entry["value"]),
         )
         if factor.category in factors:
             raise ValueError(f"duplicate spend category {factor.category!r}")
@@ -133,7 +111,7 @@ def _build_set(data: dict[str, Any], sha256: str) -> SpendFactorSet:
         verification=data["verification"],
         gwp=data.get("gwp", ""),
         note=data.get("note", ""),
-        currency=_currency(data["currency"]),
+        currency=currency_code(data["currency"]),
         price_year=int(data["price_year"]),
         factors=MappingProxyType(factors),
         modes=MappingProxyType(modes),
@@ -181,7 +159,7 @@ def score_spend(
     """
     factor = spend_set.require(category)
     try:
-        ccy = _currency(currency)
+        ccy = currency_code(currency)
     except ValueError as exc:
         raise MissingRate("currency", currency, str(exc)) from exc
     rate = None if ccy == spend_set.currency else rates.rate(ccy, spend_set.currency, on_date)
@@ -294,13 +272,3 @@ def _price_year_note(on: date, fs: SpendFactorSet) -> str:
 
 def _step(step: str, text: str, **data: Any) -> dict[str, Any]:
     return {"step": step, "text": text, **data}
-
-
-def _decimal(value: object) -> Decimal:
-    if isinstance(value, float):
-        raise ValueError(f"value {value!r} written as a float; quote it")
-    return Decimal(str(value))
-
-
-def _currency(value: str) -> str:
-    return currency_code(value)

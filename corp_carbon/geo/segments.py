@@ -17,7 +17,7 @@ from functools import lru_cache
 from corp_carbon.domain.bookings import Segment
 from corp_carbon.domain.geo import haversine_km
 from corp_carbon.domain.methodology import Methodology
-from corp_carbon.domain.scoring.engine import ZERO_EMISSION_MODES
+from corp_carbon.domain.scoring.values import ZERO_EMISSION_MODES
 from corp_carbon.domain.vocabulary import CalculationMethod, DistanceSource, Mode
 from corp_carbon.geo import places, resolve
 from corp_carbon.geo.places import UnknownPlace

@@ -30,18 +30,20 @@ from corp_carbon.db.types import utcnow
 from corp_carbon.domain.errors import DomainError, NotFound
 from corp_carbon.domain.ledger import IdempotencyKeyReused, InsufficientBalance
 from corp_carbon.domain.people import Actor
+from corp_carbon.domain.rewards import (
+    InvalidTransition,
+    LimitReached,
+    OutOfStock,
+    RewardInactive,
+    period_start,
+)
 from corp_carbon.domain.vocabulary import RedemptionStatus, RewardKind, TransactionKind
 from corp_carbon.services.audit import entries as audit
 from corp_carbon.services.ledger import adjustments, statements
 from corp_carbon.services.ledger import postings as ledger
 from corp_carbon.services.people.employees import add_employee
-from corp_carbon.services.rewards import redemptions as rewards
-from corp_carbon.services.rewards.redemptions import (
-    InvalidTransition,
-    LimitReached,
-    OutOfStock,
-    RewardInactive,
-)
+from corp_carbon.services.rewards import catalogue, queries, redemptions
+from corp_carbon.services.rewards.views import Requested
 from corp_carbon.web.state import EXTENSION_KEY, CarbonState
 from tests.conftest import make_settings
 
@@ -77,7 +79,7 @@ def _hr(uow: UnitOfWork) -> Actor:
 def _reward(uow: UnitOfWork, **values: Any) -> int:
     values.setdefault("name", f"Reward {next(_keys)}")
     values.setdefault("cost_points", 1000)
-    return rewards.add_reward(uow, OPERATOR, **values).id
+    return catalogue.add_reward(uow, OPERATOR, **values).id
 
 
 def _key() -> str:
@@ -86,9 +88,9 @@ def _key() -> str:
 
 def _redeem(
     uow: UnitOfWork, who: tuple[int, Actor], reward_id: int, key: str | None = None, **extra: Any
-) -> rewards.Requested:
+) -> Requested:
     employee_id, actor = who
-    return rewards.request_redemption(
+    return redemptions.request_redemption(
         uow,
         actor,
         employee_id=employee_id,
@@ -246,21 +248,21 @@ def test_per_person_limit_per_period_and_refunds_do_not_count(uow: UnitOfWork) -
     assert (caught.value.http_status, caught.value.code) == (409, "limit_reached")
     assert "2 times per person this month" in caught.value.message
     _redeem(uow, other, reward_id)  # the limit is per person
-    rewards.reject(uow, hr, first.id, reason="duplicate request")
+    redemptions.reject(uow, hr, first.id, reason="duplicate request")
     _redeem(uow, who, reward_id)  # a refunded redemption no longer counts
     assert _balance(uow, who[0]) == 8000
 
 
 def test_limit_periods_start_on_calendar_boundaries() -> None:
     now = utcnow().replace(year=2026, month=8, day=17, hour=9)
-    assert rewards.period_start("month", now) == now.replace(
+    assert period_start("month", now) == now.replace(
         day=1, hour=0, minute=0, second=0, microsecond=0
     )
-    quarter = rewards.period_start("quarter", now)
+    quarter = period_start("quarter", now)
     assert quarter is not None and (quarter.month, quarter.day) == (7, 1)
-    year = rewards.period_start("year", now)
+    year = period_start("year", now)
     assert year is not None and (year.month, year.day) == (1, 1)
-    assert rewards.period_start("ever", now) is None
+    assert period_start("ever", now) is None
 
 
 def test_inactive_or_out_of_window_rewards_are_refused(uow: UnitOfWork) -> None:
@@ -274,8 +276,8 @@ def test_inactive_or_out_of_window_rewards_are_refused(uow: UnitOfWork) -> None:
             _redeem(uow, who, reward_id)
         assert caught.value.http_status == 409
     with uow:
-        listed = {r.id for r in rewards.list_rewards(uow.session, active_only=True)}
-        everything = {r.id for r in rewards.list_rewards(uow.session, active_only=False)}
+        listed = {r.id for r in catalogue.list_rewards(uow.session, active_only=True)}
+        everything = {r.id for r in catalogue.list_rewards(uow.session, active_only=False)}
     assert not listed & {later, over, withdrawn}
     assert {later, over, withdrawn} <= everything
     assert _balance(uow, who[0]) == 5000
@@ -338,7 +340,7 @@ def test_reject_refunds_the_points_and_returns_the_stock(uow: UnitOfWork) -> Non
     done = _redeem(uow, who, reward_id).redemption
     assert (_balance(uow, who[0]), _stock(uow, reward_id)) == (3500, 0)
 
-    rejected = rewards.reject(uow, hr, done.id, reason="  The supplier stopped the scheme.  ")
+    rejected = redemptions.reject(uow, hr, done.id, reason="  The supplier stopped the scheme.  ")
 
     assert rejected.status is RedemptionStatus.REJECTED
     assert rejected.note == "The supplier stopped the scheme."
@@ -357,7 +359,7 @@ def test_reject_refunds_the_points_and_returns_the_stock(uow: UnitOfWork) -> Non
     assert _redemption_account(uow) == 0
     assert _ledger_total(uow) == 0
     with pytest.raises(InvalidTransition):  # refunded once only
-        rewards.reject(uow, hr, done.id, reason="again")
+        redemptions.reject(uow, hr, done.id, reason="again")
     assert _balance(uow, who[0]) == 5000
 
 
@@ -365,17 +367,17 @@ def test_reject_needs_a_reason(uow: UnitOfWork) -> None:
     who = _person(uow, 5000)
     done = _redeem(uow, who, _reward(uow)).redemption
     with pytest.raises(DomainError, match="reason"):
-        rewards.reject(uow, _hr(uow), done.id, reason="  ")
+        redemptions.reject(uow, _hr(uow), done.id, reason="  ")
 
 
 def test_approve_then_fulfil_with_a_voucher_code(uow: UnitOfWork) -> None:
     who = _person(uow, 5000)
     hr = _hr(uow)
     done = _redeem(uow, who, _reward(uow, stock=4)).redemption
-    approved = rewards.approve(uow, hr, done.id)
+    approved = redemptions.approve(uow, hr, done.id)
     assert approved.status is RedemptionStatus.APPROVED
     assert approved.decided_by_id == hr.employee_id
-    fulfilled = rewards.fulfil(uow, hr, done.id, voucher_code=" RAIL-7F3K-22 ")
+    fulfilled = redemptions.fulfil(uow, hr, done.id, voucher_code=" RAIL-7F3K-22 ")
     assert fulfilled.status is RedemptionStatus.FULFILLED
     assert fulfilled.voucher_code == "RAIL-7F3K-22"
     assert fulfilled.fulfilled_at is not None
@@ -394,8 +396,8 @@ def test_fulfil_needs_a_code_or_a_note(uow: UnitOfWork) -> None:
     hr = _hr(uow)
     done = _redeem(uow, who, _reward(uow, auto_approve=True)).redemption
     with pytest.raises(DomainError, match="voucher_code"):
-        rewards.fulfil(uow, hr, done.id, voucher_code=" ", note="")
-    noted = rewards.fulfil(uow, hr, done.id, note="Handed over at the Berlin office")
+        redemptions.fulfil(uow, hr, done.id, voucher_code=" ", note="")
+    noted = redemptions.fulfil(uow, hr, done.id, note="Handed over at the Berlin office")
     assert noted.note == "Handed over at the Berlin office" and noted.voucher_code is None
 
 
@@ -419,10 +421,10 @@ def test_illegal_status_changes_are_409_naming_both_states(
     done = _redeem(uow, who, _reward(uow)).redemption
     steps: dict[str, Callable[[], object]] = {
         "requested": lambda: None,
-        "approve": lambda: rewards.approve(uow, hr, done.id),
-        "reject": lambda: rewards.reject(uow, hr, done.id, reason="no"),
-        "cancel": lambda: rewards.cancel(uow, who[1], done.id, employee_id=who[0]),
-        "fulfil": lambda: rewards.fulfil(uow, hr, done.id, voucher_code="V-1"),
+        "approve": lambda: redemptions.approve(uow, hr, done.id),
+        "reject": lambda: redemptions.reject(uow, hr, done.id, reason="no"),
+        "cancel": lambda: redemptions.cancel(uow, who[1], done.id, employee_id=who[0]),
+        "fulfil": lambda: redemptions.fulfil(uow, hr, done.id, voucher_code="V-1"),
     }
     if setup == "fulfil":
         steps["approve"]()
@@ -441,8 +443,8 @@ def test_the_employee_cancels_their_own_while_requested(uow: UnitOfWork) -> None
     reward_id = _reward(uow, stock=3)
     done = _redeem(uow, who, reward_id).redemption
     with pytest.raises(NotFound):  # someone else's redemption does not exist for them
-        rewards.cancel(uow, other[1], done.id, employee_id=other[0])
-    cancelled = rewards.cancel(uow, who[1], done.id, employee_id=who[0])
+        redemptions.cancel(uow, other[1], done.id, employee_id=other[0])
+    cancelled = redemptions.cancel(uow, who[1], done.id, employee_id=who[0])
     assert cancelled.status is RedemptionStatus.CANCELLED
     assert cancelled.refund_transaction_id is not None
     assert (_balance(uow, who[0]), _stock(uow, reward_id)) == (5000, 3)
@@ -453,13 +455,13 @@ def test_someone_elses_redemption_is_not_found_but_hr_sees_it(uow: UnitOfWork) -
     other = _person(uow)
     done = _redeem(uow, who, _reward(uow)).redemption
     with uow:
-        assert rewards.get_redemption(uow.session, done.id, viewer_id=who[0]) == done
+        assert queries.get_redemption(uow.session, done.id, viewer_id=who[0]) == done
         with pytest.raises(NotFound):
-            rewards.get_redemption(uow.session, done.id, viewer_id=other[0])
-        assert rewards.get_redemption(uow.session, done.id, viewer_id=other[0], see_all=True)
-        assert rewards.redemptions_for(uow.session, other[0]) == []
+            queries.get_redemption(uow.session, done.id, viewer_id=other[0])
+        assert queries.get_redemption(uow.session, done.id, viewer_id=other[0], see_all=True)
+        assert queries.redemptions_for(uow.session, other[0]) == []
     with pytest.raises(NotFound):
-        rewards.approve(uow, _hr(uow), 424_242)
+        redemptions.approve(uow, _hr(uow), 424_242)
 
 
 # --- a crash in the middle -------------------------------------------------------------------
@@ -489,11 +491,11 @@ def test_a_crash_after_the_debit_leaves_nothing(
         assert debited, "the crash must come after the debit"
         raise Crash("power cut")
 
-    monkeypatch.setattr("corp_carbon.services.rewards.redemptions.post", post_and_note)
+    monkeypatch.setattr(redemptions, "post", post_and_note)
     if where == "audit":
         monkeypatch.setattr(audit, "record", boom)
     elif where == "before_commit":  # the redemption row is flushed by then
-        monkeypatch.setattr(rewards, "_redemption_view", boom)
+        monkeypatch.setattr(redemptions, "redemption_view", boom)
 
     with pytest.raises(Crash):
         _redeem(uow, who, reward_id)
@@ -542,7 +544,7 @@ def test_add_reward_names_the_bad_field(
 
 
 def test_add_reward_stores_and_audits(uow: UnitOfWork) -> None:
-    added = rewards.add_reward(
+    added = catalogue.add_reward(
         uow,
         OPERATOR,
         name=" Mangrove restoration ",
@@ -579,7 +581,7 @@ def test_import_csv_adds_every_row(uow: UnitOfWork, tmp_path: Path) -> None:
         + "Peatland rewetting,donation,10000,,,,,Moorfutures,,\n",
         encoding="utf-8",
     )
-    added = rewards.import_rewards_csv(uow, OPERATOR, path)
+    added = catalogue.import_rewards_csv(uow, OPERATOR, path)
     assert [r.name for r in added] == ["Rail voucher", "Bike service", "Peatland rewetting"]
     bike = added[1]
     assert (bike.stock, bike.per_person_limit, bike.limit_period, bike.auto_approve) == (
@@ -591,7 +593,7 @@ def test_import_csv_adds_every_row(uow: UnitOfWork, tmp_path: Path) -> None:
     assert bike.description == "Service, lights, brakes"
     assert added[2].project_name == "Moorfutures" and added[2].stock is None
     with uow:
-        assert len(rewards.list_rewards(uow.session, active_only=True)) == 3
+        assert len(catalogue.list_rewards(uow.session, active_only=True)) == 3
 
 
 def test_import_csv_with_a_bad_row_stores_nothing_and_names_file_row_and_field(
@@ -606,13 +608,13 @@ def test_import_csv_with_a_bad_row_stores_nothing_and_names_file_row_and_field(
         encoding="utf-8",
     )
     with pytest.raises(DomainError) as caught:
-        rewards.import_rewards_csv(uow, OPERATOR, path)
+        catalogue.import_rewards_csv(uow, OPERATOR, path)
     message = caught.value.message
     assert message.startswith("catalogue-2026.csv: nothing imported")
     assert "row 3, cost_points: 'lots' is not a whole number" in message
     assert "row 4, project_name" in message
     with uow:
-        assert rewards.list_rewards(uow.session, active_only=False) == []
+        assert catalogue.list_rewards(uow.session, active_only=False) == []
 
 
 def test_import_csv_refuses_unknown_columns_and_names_taken(
@@ -621,12 +623,12 @@ def test_import_csv_refuses_unknown_columns_and_names_taken(
     odd = tmp_path / "odd.csv"
     odd.write_text("name,cost_points,colour\nA,10,green\n", encoding="utf-8")
     with pytest.raises(DomainError, match=r"odd\.csv: row 1: unknown column 'colour'"):
-        rewards.import_rewards_csv(uow, OPERATOR, odd)
+        catalogue.import_rewards_csv(uow, OPERATOR, odd)
     _reward(uow, name="Rail voucher")
     again = tmp_path / "again.csv"
     again.write_text("name,cost_points\nRail voucher,10\n", encoding="utf-8")
     with pytest.raises(DomainError, match=r"again\.csv: .*row 2, name: an active reward"):
-        rewards.import_rewards_csv(uow, OPERATOR, again)
+        catalogue.import_rewards_csv(uow, OPERATOR, again)
 
 
 def test_offers_say_why_a_reward_cannot_be_redeemed(uow: UnitOfWork) -> None:
@@ -635,13 +637,13 @@ def test_offers_say_why_a_reward_cannot_be_redeemed(uow: UnitOfWork) -> None:
     dear = _reward(uow, cost_points=2000)
     gone = _reward(uow, cost_points=10, stock=0)
     with uow:
-        offers = {o.reward.id: o for o in rewards.offers_for(uow.session, who[0], balance=1500)}
+        offers = {o.reward.id: o for o in queries.offers_for(uow.session, who[0], balance=1500)}
     assert offers[affordable].blocked is None
     assert offers[dear].blocked == "You need 500 more points"
     assert offers[gone].blocked == "Out of stock"
     _redeem(uow, who, affordable)
     with uow:
-        offers = {o.reward.id: o for o in rewards.offers_for(uow.session, who[0], balance=500)}
+        offers = {o.reward.id: o for o in queries.offers_for(uow.session, who[0], balance=500)}
     assert offers[affordable].used == 1
     assert offers[affordable].blocked == "Limit reached: once per person"
 
@@ -660,7 +662,7 @@ def busy_state(db_url: str, tmp_path: Path) -> Iterator[CarbonState]:
     state.engine.dispose()
 
 
-def _race(state: CarbonState, attempt: Callable[[int], rewards.Requested]) -> list[object]:
+def _race(state: CarbonState, attempt: Callable[[int], Requested]) -> list[object]:
     """Runs ``attempt`` in THREADS threads released together; each result or exception."""
     barrier = threading.Barrier(THREADS, timeout=60)
 
@@ -700,8 +702,8 @@ def test_many_concurrent_redemptions_never_overspend(
     )
 
     elapsed = time.perf_counter() - started
-    done = [o for o in outcomes if isinstance(o, rewards.Requested)]
-    refused = Counter(type(o).__name__ for o in outcomes if not isinstance(o, rewards.Requested))
+    done = [o for o in outcomes if isinstance(o, Requested)]
+    refused = Counter(type(o).__name__ for o in outcomes if not isinstance(o, Requested))
     unexpected = [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, refusal)]
     assert unexpected == [], f"unexpected errors: {unexpected[:3]}"
     assert len(done) == succeed and all(d.created for d in done)
@@ -725,7 +727,7 @@ def test_one_idempotency_key_sent_by_many_threads_redeems_once(busy_state: Carbo
 
     errors = [o for o in outcomes if isinstance(o, Exception)]
     assert errors == []
-    done = [o for o in outcomes if isinstance(o, rewards.Requested)]
+    done = [o for o in outcomes if isinstance(o, Requested)]
     assert len({d.redemption.id for d in done}) == 1
     assert sum(d.created for d in done) == 1
     assert _holds(uow) == 1

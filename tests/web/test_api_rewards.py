@@ -24,7 +24,7 @@ from corp_carbon.domain.vocabulary import TransactionKind
 from corp_carbon.services.ledger import adjustments, statements
 from corp_carbon.services.ledger import postings as ledger
 from corp_carbon.services.people.employees import add_employee
-from corp_carbon.web.api.rewards import Redemption, Reward, RewardList
+from corp_carbon.web.api.schemas.rewards import RedemptionOut, RewardListOut, RewardOut
 from corp_carbon.web.state import EXTENSION_KEY, CarbonState
 from tests.conftest import make_settings
 
@@ -140,14 +140,14 @@ def test_hr_adds_rewards_and_employees_list_the_active_ones(
         auto_approve=True,
         description="Ten trees in Madagascar.",
     )
-    Reward.model_validate(added)
+    RewardOut.model_validate(added)
     assert added["kind"] == "donation" and added["stock"] == 100 and added["active"] is True
     _add(hr, name="Old voucher", active_until="2020-01-01T00:00:00Z")
 
     employee = sign_in(0)
     response = employee.get(REWARDS)
     assert response.status_code == 200
-    listed = RewardList.model_validate(response.get_json()).rewards
+    listed = RewardListOut.model_validate(response.get_json()).rewards
     assert [r.name for r in listed] == ["Tree planting"]
     assert listed[0].project_name == "Eden Reforestation"
 
@@ -191,7 +191,7 @@ def test_redeem_201_then_the_same_key_200_with_the_same_body(
     assert first.status_code == 201, first.get_data(as_text=True)
     assert again.status_code == 200
     assert again.get_json() == first.get_json()
-    body = Redemption.model_validate(first.get_json())
+    body = RedemptionOut.model_validate(first.get_json())
     assert body.status.value == "requested" and body.cost_points == 1200
     assert first.headers["Location"].endswith(f"{REDEMPTIONS}/{body.id}")
     assert _balance(uow, employee.employee_id) == 3800
@@ -264,7 +264,7 @@ def test_reject_refunds_and_puts_the_stock_back(
     assert body["status"] == "rejected" and body["note"] == "Supplier out of business"
     assert body["refund_transaction_id"] is not None
     assert _balance(uow, employee.employee_id) == 3000
-    listed = RewardList.model_validate(employee.get(REWARDS).get_json()).rewards
+    listed = RewardListOut.model_validate(employee.get(REWARDS).get_json()).rewards
     assert [r.stock for r in listed if r.id == reward["id"]] == [1]
     error = _error(hr.post(f"{path}/fulfil", {"voucher_code": "X"}), 409, "invalid_transition")
     assert "rejected" in error["message"] and "fulfilled" in error["message"]

@@ -65,7 +65,8 @@ from corp_carbon.domain.vocabulary import (
 from corp_carbon.services.ledger import adjustments
 from corp_carbon.services.people.employees import add_employee
 from corp_carbon.services.people.tokens import create_token, token_roles
-from corp_carbon.services.rewards import redemptions as rewards
+from corp_carbon.services.rewards.catalogue import add_reward
+from corp_carbon.services.rewards.redemptions import request_redemption
 from corp_carbon.web.access import SESSION_EMPLOYEE, SESSION_LOGIN_METHOD, SESSION_ROLES
 
 OPERATOR = Actor(label="test-operator")
@@ -268,9 +269,9 @@ def data(uow: UnitOfWork) -> Fixture:
         adjustments.adjust(
             uow, OPERATOR, employee=who.email, points=5000, reason="welcome", request_key=who.email
         )
-    reward = rewards.add_reward(uow, OPERATOR, name="Rail voucher", cost_points=500)
+    reward = add_reward(uow, OPERATOR, name="Rail voucher", cost_points=500)
     redemptions = {
-        key: rewards.request_redemption(
+        key: request_redemption(
             uow, OPERATOR, employee_id=who.id, reward_id=reward.id, request_key=f"r-{key}"
         ).redemption.id
         for key, who in (("own", me), ("other", other))

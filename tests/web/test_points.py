@@ -129,12 +129,12 @@ def _csrf(client: FlaskClient) -> str:
 def test_a_redemption_shows_on_the_statement_with_its_reward(
     client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]
 ) -> None:
-    from corp_carbon.services.rewards import redemptions as rewards
+    from corp_carbon.services.rewards import catalogue, redemptions
 
     zoe, _, _ = _people(uow)
     hr = Actor(label="hr")
-    reward = rewards.add_reward(uow, hr, name="Bike service", kind="perk", cost_points=1000)
-    rewards.request_redemption(uow, hr, employee_id=zoe, reward_id=reward.id, request_key="r-1")
+    reward = catalogue.add_reward(uow, hr, name="Bike service", kind="perk", cost_points=1000)
+    redemptions.request_redemption(uow, hr, employee_id=zoe, reward_id=reward.id, request_key="r-1")
     log_in_as(client, zoe)
     body = client.get("/api/v1/me/ledger").get_json()
     hold = body["entries"][0]

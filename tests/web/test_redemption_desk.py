@@ -13,7 +13,7 @@ from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import Actor
 from corp_carbon.services.ledger import adjustments
 from corp_carbon.services.ledger import postings as ledger
-from corp_carbon.services.rewards import redemptions as rewards
+from corp_carbon.services.rewards import catalogue, redemptions
 
 SYSTEM = Actor(label="test")
 
@@ -34,9 +34,11 @@ def _setup(uow: UnitOfWork) -> tuple[int, int, list[int]]:
         reason="welcome",
         request_key="w",
     )
-    voucher = rewards.add_reward(uow, SYSTEM, name="Rail voucher", kind="voucher", cost_points=1000)
+    voucher = catalogue.add_reward(
+        uow, SYSTEM, name="Rail voucher", kind="voucher", cost_points=1000
+    )
     made = [
-        rewards.request_redemption(
+        redemptions.request_redemption(
             uow, SYSTEM, employee_id=ids[0], reward_id=voucher.id, request_key=f"k{i}"
         )
         for i in range(3)

@@ -17,20 +17,20 @@ from typing import Any
 
 import numpy as np
 
-from corp_carbon.domain.scoring.engine import (
+from corp_carbon.domain.scoring.engine import Scorer
+from corp_carbon.domain.scoring.plans import (
     BASELINE_BUSINESS,
     BASELINE_ROUTE,
     BASELINE_SAME,
+    HALF,
+    TWICE,
     VALUE_SCALE,
     Plan,
-    Score,
-    Scorer,
-    Trip,
 )
+from corp_carbon.domain.scoring.points import AVOIDED_GRAMS
+from corp_carbon.domain.scoring.values import Score, Trip
 from corp_carbon.domain.vocabulary import ActivityKind, Cabin, Fuel, Mode
 
-_HALF = 10**VALUE_SCALE
-_TWICE = 2 * 10**VALUE_SCALE
 #: beyond this a metres x factor product could overflow int64: such trips take the full path.
 _MAX_METRES = 50_000_000
 
@@ -153,7 +153,7 @@ def score_columns(scorer: Scorer, columns: TripColumns) -> ScoredColumns:
     scored one by one, as there."""
     n = len(columns)
     m = scorer.methodology
-    grams_rule = m.points_rule == "avoided_grams"
+    grams_rule = m.points_rule == AVOIDED_GRAMS
     low_m, high_m = int(m.rail_vs_flight_min_km * 1000), int(m.rail_vs_flight_max_km * 1000)
     plans: dict[tuple[object, ...], tuple[Plan, int]] = {}
     plan_list: list[Plan] = []
@@ -237,14 +237,14 @@ def _assemble(
     pid = np.asarray(pids, dtype=np.int64)
     m = np.asarray(metres, dtype=np.int64)
     kind = per_plan["kind"][pid] if len(pid) else np.zeros(0, dtype=np.int8)
-    g = (2 * m * per_plan["value"][pid] + _HALF) // _TWICE if len(pid) else m
-    same = (2 * m * per_plan["b_value"][pid] + _HALF) // _TWICE if len(pid) else m
+    g = (2 * m * per_plan["value"][pid] + HALF) // TWICE if len(pid) else m
+    same = (2 * m * per_plan["b_value"][pid] + HALF) // TWICE if len(pid) else m
     rm = np.full(len(m), -1, dtype=np.int64)
     rv = np.zeros(len(m), dtype=np.int64)
     if route_pos:
         rm[route_pos] = route_m
         rv[route_pos] = route_values
-    route = (2 * rm * rv + _HALF) // _TWICE
+    route = (2 * rm * rv + HALF) // TWICE
     minimum = int(scorer.methodology.business_class_min_km * 1000)
     business = per_plan["business"][pid] if len(pid) else np.zeros(0, dtype=bool)
     if minimum:

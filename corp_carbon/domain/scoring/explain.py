@@ -7,26 +7,18 @@ are: ``{"step": "factor", "text": "...", ...figures}``.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from corp_carbon.domain.factors import haul_label
 from corp_carbon.domain.scoring.points import AVOIDED_GRAMS
+from corp_carbon.domain.scoring.values import Assessment, Emission
 from corp_carbon.domain.vocabulary import DistanceSource, Mode, label
-
-if TYPE_CHECKING:
-    from corp_carbon.domain.scoring.engine import Assessment, Emission
 
 _HOW = {
     DistanceSource.GIVEN: "as stated by the booking source",
     DistanceSource.COMPUTED: "great-circle distance between the two places",
     DistanceSource.ESTIMATED: "estimated: great-circle distance times a detour factor",
     DistanceSource.DECLARED: "as declared by the employee",
-}
-_HAUL = {
-    "domestic": "domestic",
-    "short_haul": "short-haul",
-    "medium_haul": "medium-haul",
-    "long_haul": "long-haul",
-    "international": "international (to/from non-UK)",
 }
 
 
@@ -88,7 +80,7 @@ def _emission_steps(
 ) -> list[dict[str, Any]]:
     steps: list[dict[str, Any]] = []
     if e.haul is not None:
-        text = f"Haul: {_HAUL.get(e.haul, e.haul)}"
+        text = f"Haul: {haul_label(e.haul)}"
         if uplift_included:
             text += "; the factor already includes the routing uplift, none is added"
         steps.append(_step("haul", text, role=role, haul=e.haul, note=uplift_note))

@@ -6,12 +6,11 @@ trip by mode). They are never emissions and never enter the inventory.
 
 from __future__ import annotations
 
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 from corp_carbon.domain.vocabulary import Mode
 
@@ -43,8 +42,8 @@ class RateCard:
         return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)), rate
 
 
-def load_rate_card(path: Path) -> RateCard:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+def parse_rate_card(data: Mapping[str, Any]) -> RateCard:
+    """A card from its file's parsed TOML (raises ``KeyError`` or ``ValueError`` if malformed)."""
     rates = {}
     for entry in data["rates"]:
         mode = Mode(entry["mode"])

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from connectors import REGISTRY, UnknownConnector, connector_class
 from connectors.base import Connector
 from connectors.reading import UnreadableFile
-from corp_carbon.catalogue import Catalogue, catalogue_for
+from corp_carbon.catalogue import Catalogue, catalogue_for, load_spend_sets
+from corp_carbon.catalogue.files import SpendDataError
 from corp_carbon.catalogue.rates import rate_provider
 from corp_carbon.config import Settings
 from corp_carbon.db.models import ImportRun, MethodologyVersion
@@ -34,7 +35,7 @@ from corp_carbon.domain.bookings import BookingRecord, CommuteResponse, Record, 
 from corp_carbon.domain.currency import RateProvider
 from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.scoring.engine import Scorer
-from corp_carbon.domain.spend import SpendDataError, SpendFactorSet, load_spend_sets
+from corp_carbon.domain.spend import SpendFactorSet
 from corp_carbon.domain.vocabulary import ImportRunStatus
 from corp_carbon.services.imports import commutes as commute_imports
 from corp_carbon.services.imports.batch_plan import BatchContext, BatchOutcome

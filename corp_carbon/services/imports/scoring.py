@@ -26,7 +26,8 @@ from corp_carbon.domain.bookings import RowProblem
 from corp_carbon.domain.currency import MissingRate, RateProvider
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.scoring.bulk import TripColumns, score_columns
-from corp_carbon.domain.scoring.engine import ZERO_EMISSION_MODES, Scorer, Trip
+from corp_carbon.domain.scoring.engine import Scorer
+from corp_carbon.domain.scoring.values import ZERO_EMISSION_MODES, Trip
 from corp_carbon.domain.spend import SpendFactorSet, score_spend
 from corp_carbon.domain.vocabulary import ActivityKind, Fuel, Mode
 from corp_carbon.geo.segments import Located, route_km, spend_based

@@ -1,1 +1,1 @@
-"""The rewards catalogue and redemptions."""
+"""The rewards capability: the catalogue, redemptions (holds and refunds), and reading them."""

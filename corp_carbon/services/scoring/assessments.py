@@ -34,7 +34,9 @@ from corp_carbon.db.types import utcnow
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.factors import FactorSet, UnknownFactorSet
 from corp_carbon.domain.methodology import Methodology
-from corp_carbon.domain.scoring.engine import Assessment, Scorer, Trip
+from corp_carbon.domain.scoring.engine import Scorer
+from corp_carbon.domain.scoring.explain import explain
+from corp_carbon.domain.scoring.values import Assessment, Trip
 from corp_carbon.domain.vocabulary import ActivityStatus, DistanceSource, Mode
 from corp_carbon.geo import places, resolve
 from corp_carbon.services.scoring import methodology as methodology_service
@@ -307,7 +309,7 @@ def _row(
         "baseline_kg_co2e": baseline.emission.kg_co2e if baseline else None,
         "avoided_kg_co2e": result.avoided_kg_co2e,
         "points": result.points,
-        "explanation": result.explanation(),
+        "explanation": explain(result),
         "created_at": utcnow(),
     }
 

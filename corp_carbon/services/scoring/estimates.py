@@ -15,7 +15,9 @@ from corp_carbon.catalogue import Catalogue
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.factors import MissingFactor, UnknownFactorSet
 from corp_carbon.domain.methodology import Methodology
-from corp_carbon.domain.scoring.engine import Assessment, Scorer, Trip
+from corp_carbon.domain.scoring.engine import Scorer
+from corp_carbon.domain.scoring.explain import explain
+from corp_carbon.domain.scoring.values import Assessment, Trip
 from corp_carbon.domain.vocabulary import (
     ActivityKind,
     Cabin,
@@ -290,5 +292,5 @@ def to_json(a: Assessment) -> dict[str, Any]:
         "points": a.points,
         "points_rule": a.points_rule,
         "methodology_version": a.methodology.version,
-        "explanation": a.explanation(),
+        "explanation": explain(a),
     }

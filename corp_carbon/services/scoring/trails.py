@@ -29,6 +29,7 @@ from corp_carbon.domain.activities import ActivityView
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.methodology import methodology_from_parameters
 from corp_carbon.domain.scoring.engine import Scorer
+from corp_carbon.domain.scoring.explain import explain
 from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Mode
 from corp_carbon.services.scoring.assessments import trip_for
 
@@ -80,7 +81,7 @@ def rebuild(session: Session, settings: Settings, activity_ids: set[int]) -> dic
         except DomainError as exc:
             trails[activity.id] = [{"step": "check", "text": f"trail unavailable: {exc.message}"}]
             continue
-        steps = result.explanation()
+        steps = explain(result)
         if (result.kg_co2e, result.points) != (stored.kg_co2e, stored.points):
             steps.append(
                 {

@@ -7,8 +7,7 @@ from werkzeug.wrappers import Response
 
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services.audit import entries as audit
-from corp_carbon.services.rewards import redemptions as rewards
+from corp_carbon.services.rewards import queries, redemptions
 from corp_carbon.web.access import current_actor, roles_required
 from corp_carbon.web.state import carbon
 
@@ -28,13 +27,7 @@ def register(bp: Blueprint) -> None:
 @roles_required(*HR_ROLES)
 def desk() -> str:
     """200: redemptions waiting for approval or hand-over, then the latest decided ones."""
-    with carbon().uow() as uow:
-        items = rewards.redemption_queue(uow.session)
-        # HR looks at named people's requests: the look itself is on the record
-        audit.record(
-            uow.session, current_actor(), "redemptions.view_desk", detail={"shown": len(items)}
-        )
-        uow.commit()
+    items = queries.redemption_desk(carbon().uow(), current_actor())
     return render_template("carbon/admin/redemptions.html", items=items)
 
 
@@ -44,15 +37,17 @@ def decide(redemption_id: int, action: str) -> Response:
     uow, actor = carbon().uow(), current_actor()
     try:
         if action == "approve":
-            done = rewards.approve(uow, actor, redemption_id)
+            done = redemptions.approve(uow, actor, redemption_id)
             flash(f"Approved {done.reward_name!r} (#{done.id}).")
         elif action == "reject":
-            done = rewards.reject(uow, actor, redemption_id, reason=request.form.get("reason", ""))
+            done = redemptions.reject(
+                uow, actor, redemption_id, reason=request.form.get("reason", "")
+            )
             flash(
                 f"Rejected {done.reward_name!r} (#{done.id}): {done.cost_points:,} points refunded."
             )
         else:
-            done = rewards.fulfil(
+            done = redemptions.fulfil(
                 uow,
                 actor,
                 redemption_id,

@@ -70,7 +70,7 @@ def api_estimate() -> Response:
 
 @login_required
 def api_compare() -> Response:
-    """200: every sensible way to make the trip, lowest emissions first; 400: unknown place."""
+    """200: every sensible way to make the trip, lowest emissions first; 422: unknown place."""
     _reject_unknown(COMPARE)
     origin, destination = _required_place("from"), _required_place("to")
     current = _current_methodology()
@@ -155,8 +155,14 @@ PLACE = "An IATA or ICAO airport code, or a place name (e.g. LHR or London)."
 #: a place: some text that is not only blanks.
 PLACE_SCHEMA: Schema = {"type": "string", "minLength": 1, "pattern": "\\S"}
 ERRORS = (
-    Reply(400, "Bad input: unknown mode, cabin or place, no distance, malformed number.", Error),
+    Reply(400, "Bad input: unknown mode or cabin, no distance, malformed number.", Error),
     Reply(401, "Not signed in.", Error),
+)
+UNKNOWN_PLACE = Reply(
+    422,
+    "A place that is not known, or a code that is not an airport; the message names it and "
+    "suggests places that are (did you mean …?).",
+    Error,
 )
 
 ESTIMATE = Operation(
@@ -202,7 +208,12 @@ ESTIMATE = Operation(
         Reply(200, "The estimate with its calculation trail.", Estimate),
         *ERRORS,
         Reply(404, "Unknown factor set; the message lists the accepted ones.", Error),
-        Reply(422, "The factor set has no factor for this kind of trip.", Error),
+        Reply(
+            422,
+            "The factor set has no factor for this kind of trip, or a place is not known "
+            "(the message names it and suggests places that are).",
+            Error,
+        ),
     ),
     tags=("estimates",),
 )
@@ -220,6 +231,10 @@ COMPARE = Operation(
         Parameter("from", PLACE, PLACE_SCHEMA, required=True, example="LHR"),
         Parameter("to", PLACE, PLACE_SCHEMA, required=True, example="CDG"),
     ),
-    responses=(Reply(200, "The options, lowest emissions first.", Comparison), *ERRORS),
+    responses=(
+        Reply(200, "The options, lowest emissions first.", Comparison),
+        *ERRORS,
+        UNKNOWN_PLACE,
+    ),
     tags=("estimates",),
 )

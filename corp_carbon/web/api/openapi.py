@@ -3,7 +3,8 @@
 An API module registers its routes with ``api_route(bp, Operation(...), view)``: the route
 and its description are declared together, so the document cannot list a path that does not
 exist. Response bodies are pydantic models; their JSON Schemas (and the ``$defs`` they use)
-become ``components.schemas``. The document is built per request, so its server URL follows
+become ``components.schemas``, named as in Python without an ``In``/``Out`` suffix (``NewRewardIn``
+is ``NewReward`` to API clients). The document is built per request, so its server URL follows
 the prefix the blueprint is mounted under and its enums follow the loaded catalogue.
 """
 
@@ -17,6 +18,7 @@ from weakref import WeakKeyDictionary
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import GenerateJsonSchema
 from werkzeug.wrappers import Response
 
 from corp_carbon.domain.bounds import MAX_REQUEST_KEY, REQUEST_KEY_PATTERN
@@ -39,6 +41,24 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 Schema = dict[str, Any]
 #: a Flask rule's variable part: ``<converter(args):name>`` or ``<name>``.
 RULE_VARIABLE = re.compile(r"<(?:(?P<converter>\w+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
+#: the Python-side marker of request (``*In``) and response (``*Out``) bodies.
+BODY_SUFFIX = re.compile(r"(?<=[a-z0-9])(In|Out)$")
+
+
+def public_name(name: str) -> str:
+    """A body's schema name in the document: its Python name without the In/Out suffix."""
+    return BODY_SUFFIX.sub("", name)
+
+
+#: the config of ``*In`` / ``*Out`` bodies: their schema title is their public name.
+BODY_CONFIG = ConfigDict(model_title_generator=lambda cls: public_name(cls.__name__))
+
+
+class _PublicNames(GenerateJsonSchema):
+    """Names the ``$defs`` a body uses by their public names, as the components are."""
+
+    def normalize_name(self, name: str) -> str:
+        return public_name(super().normalize_name(name))
 
 
 # --- shared response bodies ---------------------------------------------------------------
@@ -236,13 +256,13 @@ class ApiDescription:
 
     def add_model(self, model: type[BaseModel]) -> Schema:
         """Adds the model and the schemas it uses to the components; returns its reference."""
-        schema = model.model_json_schema(ref_template=REF_TEMPLATE)
+        schema = model.model_json_schema(ref_template=REF_TEMPLATE, schema_generator=_PublicNames)
         defs: dict[str, Schema] = schema.pop("$defs", {})
-        for name, definition in [*defs.items(), (model.__name__, schema)]:
+        for name, definition in [*defs.items(), (public_name(model.__name__), schema)]:
             known = self._schemas.setdefault(name, definition)
             if known != definition:
                 raise ValueError(f"two different schemas are named {name!r}")
-        return {"$ref": REF_TEMPLATE.format(model=model.__name__)}
+        return _ref(model)
 
     @property
     def paths(self) -> list[str]:
@@ -296,8 +316,10 @@ class ApiDescription:
         if parameters:
             result["parameters"] = parameters
         if op.request_model is not None:
-            ref = {"$ref": REF_TEMPLATE.format(model=op.request_model.__name__)}
-            result["requestBody"] = {"required": True, "content": {JSON: {"schema": ref}}}
+            result["requestBody"] = {
+                "required": True,
+                "content": {JSON: {"schema": _ref(op.request_model)}},
+            }
         elif op.body is not None:
             schema = op.body.schema() if callable(op.body.schema) else op.body.schema
             result["requestBody"] = {
@@ -308,8 +330,7 @@ class ApiDescription:
         for reply in op.responses:
             entry: dict[str, Any] = {"description": reply.description}
             if reply.model is not None:
-                ref = {"$ref": REF_TEMPLATE.format(model=reply.model.__name__)}
-                entry["content"] = {reply.media_type: {"schema": ref}}
+                entry["content"] = {reply.media_type: {"schema": _ref(reply.model)}}
             elif reply.schema is not None:
                 entry["content"] = {reply.media_type: {"schema": reply.schema}}
             responses[str(reply.status)] = entry
@@ -341,6 +362,10 @@ def description_for(bp: Blueprint) -> ApiDescription:
     if found is None:
         found = _DESCRIPTIONS[bp] = ApiDescription()
     return found
+
+
+def _ref(model: type[BaseModel]) -> Schema:
+    return {"$ref": REF_TEMPLATE.format(model=public_name(model.__name__))}
 
 
 def api_route(

@@ -2,126 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 from flask import Blueprint, jsonify, request, url_for
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from werkzeug.wrappers import Response
 
-from corp_carbon.domain.bounds import MAX_ID, MAX_INT32, MAX_INT64
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.people import EmployeeProfile
-from corp_carbon.domain.vocabulary import RedemptionStatus, RewardKind, Role
-from corp_carbon.services.audit import entries as audit
-from corp_carbon.services.rewards import redemptions as rewards
-from corp_carbon.services.rewards.redemptions import RedemptionView, RewardView
+from corp_carbon.domain.vocabulary import Role
+from corp_carbon.services.rewards import catalogue, queries, redemptions
+from corp_carbon.services.rewards.views import RedemptionView
 from corp_carbon.web.access import current_actor, current_employee, login_required, roles_required
 from corp_carbon.web.api.openapi import (
     API_PREFIX,
     IDEMPOTENCY_HEADER,
     Error,
     Operation,
+    Parameter,
     Reply,
     api_route,
     idempotency_key,
+)
+from corp_carbon.web.api.schemas.rewards import (
+    FulfilmentIn,
+    NewRewardIn,
+    RedemptionOut,
+    RedemptionRequestIn,
+    RejectionIn,
+    RewardListOut,
+    RewardOut,
 )
 from corp_carbon.web.state import carbon
 
 HR = (Role.HR, Role.ADMIN)
 Body = TypeVar("Body", bound=BaseModel)
-
-
-# --- bodies -----------------------------------------------------------------------------------
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class NewReward(_In):
-    """A catalogue item to add (HR)."""
-
-    name: str = Field(max_length=200)
-    cost_points: StrictInt = Field(gt=0, le=MAX_INT64, description="Price in points.")
-    stock: StrictInt | None = Field(
-        default=None, ge=0, le=MAX_INT32, description="null = unlimited."
-    )
-    per_person_limit: StrictInt | None = Field(
-        default=None,
-        gt=0,
-        le=MAX_INT32,
-        description="Redemptions per employee and limit_period; null = none.",
-    )
-    limit_period: Literal["month", "quarter", "year", "ever"] = "year"
-    auto_approve: StrictBool = Field(
-        default=False, description="Approve redemptions at once, without HR."
-    )
-    kind: RewardKind = RewardKind.VOUCHER
-    description: str = ""
-    project_name: str | None = Field(
-        default=None, max_length=200, description="For donations: the climate project funded."
-    )
-    image_url: str | None = Field(default=None, max_length=500)
-    active_from: AwareDatetime | None = None
-    active_until: AwareDatetime | None = None
-
-
-class RedemptionRequest(_In):
-    """Redeem a reward; send a fresh Idempotency-Key header with each new request."""
-
-    reward_id: StrictInt = Field(ge=1, le=MAX_ID)
-
-
-class Rejection(_In):
-    reason: str = Field(min_length=1, description="Shown to the employee.")
-
-
-class Fulfilment(_In):
-    """The voucher code, or a note on how the reward was handed over (at least one)."""
-
-    voucher_code: str | None = Field(default=None, max_length=200)
-    note: str | None = None
-
-
-class Reward(BaseModel):
-    id: int
-    name: str
-    description: str
-    kind: RewardKind
-    project_name: str | None
-    cost_points: int
-    stock: int | None = Field(description="Left in stock; null = unlimited.")
-    per_person_limit: int | None
-    limit_period: str
-    auto_approve: bool
-    active: bool
-    active_from: datetime | None
-    active_until: datetime | None
-    image_url: str | None
-
-
-class RewardList(BaseModel):
-    rewards: list[Reward]
-
-
-class Redemption(BaseModel):
-    id: int
-    employee_id: int
-    reward_id: int
-    reward_name: str
-    status: RedemptionStatus
-    request_key: str = Field(description="The Idempotency-Key the redemption was requested with.")
-    cost_points: int = Field(description="Points held when it was requested.")
-    hold_transaction_id: int
-    refund_transaction_id: int | None
-    voucher_code: str | None
-    note: str | None
-    decided_by_id: int | None
-    requested_at: datetime
-    decided_at: datetime | None
-    fulfilled_at: datetime | None
 
 
 def register(bp: Blueprint) -> None:
@@ -142,31 +58,19 @@ def register(bp: Blueprint) -> None:
 def api_rewards() -> Response:
     """200: the rewards that can be redeemed now, cheapest first."""
     with carbon().uow() as uow:
-        found = rewards.list_rewards(uow.session, active_only=True)
-    return jsonify(RewardList(rewards=[_reward(r) for r in found]).model_dump(mode="json"))
+        found = catalogue.list_rewards(uow.session, active_only=True)
+    listed = RewardListOut(
+        rewards=[RewardOut.model_validate(r, from_attributes=True) for r in found]
+    )
+    return jsonify(listed.model_dump(mode="json"))
 
 
 @roles_required(*HR)
 def api_add_reward() -> tuple[Response, int]:
     """201: the stored reward; 400 naming the bad field; 409 when the name is in use."""
-    body = _body(NewReward)
-    added = rewards.add_reward(
-        carbon().uow(),
-        current_actor(),
-        name=body.name,
-        cost_points=body.cost_points,
-        kind=body.kind,
-        stock=body.stock,
-        per_person_limit=body.per_person_limit,
-        limit_period=body.limit_period,
-        auto_approve=body.auto_approve,
-        description=body.description,
-        project_name=body.project_name,
-        image_url=body.image_url,
-        active_from=body.active_from,
-        active_until=body.active_until,
-    )
-    return jsonify(_reward(added).model_dump(mode="json")), 201
+    body = _body(NewRewardIn)
+    added = catalogue.add_reward(carbon().uow(), current_actor(), **body.model_dump())
+    return jsonify(added.model_dump(mode="json")), 201
 
 
 @login_required
@@ -178,9 +82,9 @@ def api_redeem() -> tuple[Response, int]:
             f"{IDEMPOTENCY_HEADER}: header required, a new unique value (e.g. a UUID) per "
             "redemption; repeat it to retry the same redemption safely"
         )
-    body = _body(RedemptionRequest)
+    body = _body(RedemptionRequestIn)
     employee = _me()
-    result = rewards.request_redemption(
+    result = redemptions.request_redemption(
         carbon().uow(),
         current_actor(),
         employee_id=employee.id,
@@ -188,7 +92,7 @@ def api_redeem() -> tuple[Response, int]:
         request_key=key,
         auto_approve_below=carbon().settings.rewards.auto_approve_below_points,
     )
-    response = jsonify(_redemption(result.redemption).model_dump(mode="json"))
+    response = _reply(result.redemption)
     response.headers["Location"] = url_for(
         "carbon.api_redemption", redemption_id=result.redemption.id
     )
@@ -199,47 +103,37 @@ def api_redeem() -> tuple[Response, int]:
 def api_redemption(redemption_id: int) -> Response:
     """200: the redemption; 404 when it is someone else's (unless HR or admin)."""
     employee = _me()
-    with carbon().uow() as uow:
-        found = rewards.get_redemption(
-            uow.session,
-            redemption_id,
-            viewer_id=employee.id,
-            see_all=employee.has_any_role(*HR),
-        )
-        if found.employee_id != employee.id:  # HR looking at someone's record: on the record
-            audit.record(
-                uow.session,
-                current_actor(),
-                "redemption.view",
-                target_type="redemption",
-                target_id=redemption_id,
-                detail={"employee_id": found.employee_id},
-            )
-            uow.commit()
+    found = queries.look_at_redemption(
+        carbon().uow(),
+        current_actor(),
+        redemption_id,
+        viewer_id=employee.id,
+        see_all=employee.has_any_role(*HR),
+    )
     return _reply(found)
 
 
 @roles_required(*HR)
 def api_approve(redemption_id: int) -> Response:
     """200: approved; 409 unless it was requested."""
-    return _reply(rewards.approve(carbon().uow(), current_actor(), redemption_id))
+    return _reply(redemptions.approve(carbon().uow(), current_actor(), redemption_id))
 
 
 @roles_required(*HR)
 def api_reject(redemption_id: int) -> Response:
     """200: rejected and refunded; 409 unless it was requested or approved."""
-    body = _body(Rejection)
+    body = _body(RejectionIn)
     return _reply(
-        rewards.reject(carbon().uow(), current_actor(), redemption_id, reason=body.reason)
+        redemptions.reject(carbon().uow(), current_actor(), redemption_id, reason=body.reason)
     )
 
 
 @roles_required(*HR)
 def api_fulfil(redemption_id: int) -> Response:
     """200: fulfilled with a voucher code or note; 409 unless it was approved."""
-    body = _body(Fulfilment)
+    body = _body(FulfilmentIn)
     return _reply(
-        rewards.fulfil(
+        redemptions.fulfil(
             carbon().uow(),
             current_actor(),
             redemption_id,
@@ -254,7 +148,7 @@ def api_cancel(redemption_id: int) -> Response:
     """200: cancelled and refunded; 404 for someone else's; 409 once it was decided."""
     employee = _me()
     return _reply(
-        rewards.cancel(carbon().uow(), current_actor(), redemption_id, employee_id=employee.id)
+        redemptions.cancel(carbon().uow(), current_actor(), redemption_id, employee_id=employee.id)
     )
 
 
@@ -281,15 +175,7 @@ def _body(model: type[Body]) -> Body:
 
 
 def _reply(found: RedemptionView) -> Response:
-    return jsonify(_redemption(found).model_dump(mode="json"))
-
-
-def _reward(r: RewardView) -> Reward:
-    return Reward.model_validate(r, from_attributes=True)
-
-
-def _redemption(r: RedemptionView) -> Redemption:
-    return Redemption.model_validate(r, from_attributes=True)
+    return jsonify(found.model_dump(mode="json"))
 
 
 # --- the API description --------------------------------------------------------------------
@@ -298,142 +184,148 @@ SIGNED_IN = Reply(401, "Not signed in.", Error)
 HR_ONLY = Reply(403, "Only HR or an administrator may do this.", Error)
 UNKNOWN_REDEMPTION = Reply(404, "No such redemption, or it is another employee's.", Error)
 BAD_INPUT = Reply(400, "Bad input; the message names the field.", Error)
-TAGS = ("rewards",)
-REDEMPTION_PATH = f"{API_PREFIX}/redemptions/<id:redemption_id>"
+REDEMPTION_PATH = "/redemptions/<id:redemption_id>"
 
-LIST_REWARDS = Operation(
-    method="get",
-    path=f"{API_PREFIX}/rewards",
-    operation_id="listRewards",
-    summary="The rewards catalogue",
-    description="Rewards that can be redeemed now (active and within their window).",
-    responses=(Reply(200, "The catalogue, cheapest first.", RewardList), SIGNED_IN),
-    tags=TAGS,
+
+def _operation(
+    route: str,
+    operation_id: str,
+    summary: str,
+    description: str,
+    *replies: Reply,
+    hr_only: bool = False,
+    request_model: type[BaseModel] | None = None,
+    parameters: tuple[Parameter, ...] = (),
+) -> Operation:
+    """A rewards operation (``route``: "METHOD /path" below the API prefix); every one can
+    answer 401, an ``hr_only`` one also 403."""
+    method, path = route.split(" ", 1)
+    return Operation(
+        method=method,
+        path=f"{API_PREFIX}{path}",
+        operation_id=operation_id,
+        summary=summary,
+        description=description,
+        request_model=request_model,
+        parameters=parameters,
+        responses=(*replies, SIGNED_IN, *((HR_ONLY,) if hr_only else ())),
+        tags=("rewards",),
+    )
+
+
+def _status_change(
+    verb: str,
+    operation_id: str,
+    summary: str,
+    description: str,
+    allowed: str,
+    *replies: Reply,
+    hr_only: bool = True,
+    request_model: type[BaseModel] | None = None,
+) -> Operation:
+    """POST .../redemptions/<id>/<verb>: 404 for an unknown redemption, 409 when not allowed."""
+    return _operation(
+        f"post {REDEMPTION_PATH}/{verb}",
+        operation_id,
+        summary,
+        description,
+        *replies,
+        UNKNOWN_REDEMPTION,
+        Reply(409, f"invalid_transition: {allowed}", Error),
+        hr_only=hr_only,
+        request_model=request_model,
+    )
+
+
+NEW_STATUS = Reply(200, "The redemption in its new status.", RedemptionOut)
+
+LIST_REWARDS = _operation(
+    "get /rewards",
+    "listRewards",
+    "The rewards catalogue",
+    "Rewards that can be redeemed now (active and within their window).",
+    Reply(200, "The catalogue, cheapest first.", RewardListOut),
 )
-
-ADD_REWARD = Operation(
-    method="post",
-    path=f"{API_PREFIX}/rewards",
-    operation_id="addReward",
-    summary="Add a reward to the catalogue (HR)",
-    description="JSON body: `NewReward`.",
-    request_model=NewReward,
-    responses=(
-        Reply(201, "The reward as stored.", Reward),
-        BAD_INPUT,
-        SIGNED_IN,
-        HR_ONLY,
-        Reply(409, "An active reward already has this name.", Error),
-    ),
-    tags=TAGS,
+ADD_REWARD = _operation(
+    "post /rewards",
+    "addReward",
+    "Add a reward to the catalogue (HR)",
+    "JSON body: `NewReward`.",
+    Reply(201, "The reward as stored.", RewardOut),
+    BAD_INPUT,
+    Reply(409, "An active reward already has this name.", Error),
+    hr_only=True,
+    request_model=NewRewardIn,
 )
-
-REDEEM = Operation(
-    method="post",
-    path=f"{API_PREFIX}/redemptions",
-    operation_id="redeem",
-    summary="Redeem a reward",
-    description=(
-        "JSON body: `RedemptionRequest`. Header `Idempotency-Key` (required): a new unique "
-        "value per redemption; sending the same key again returns the first redemption with "
-        "200 and holds no more points. The reward's cost is held (debited) at once; the "
-        "redemption is approved automatically or waits for HR."
+REDEEM = _operation(
+    "post /redemptions",
+    "redeem",
+    "Redeem a reward",
+    "JSON body: `RedemptionRequest`. Header `Idempotency-Key` (required): a new unique "
+    "value per redemption; sending the same key again returns the first redemption with "
+    "200 and holds no more points. The reward's cost is held (debited) at once; the "
+    "redemption is approved automatically or waits for HR.",
+    Reply(201, "Redeemed: the points are held.", RedemptionOut),
+    Reply(200, "This Idempotency-Key was used before: the same redemption.", RedemptionOut),
+    Reply(400, "No Idempotency-Key header, or a bad body.", Error),
+    Reply(404, "No such reward.", Error),
+    Reply(
+        409,
+        "insufficient_balance, out_of_stock, limit_reached, reward_inactive, or "
+        "idempotency_key_reused (the key was used for another request).",
+        Error,
     ),
-    request_model=RedemptionRequest,
+    request_model=RedemptionRequestIn,
     parameters=(
         idempotency_key(
             required=True,
             description="A new unique value (e.g. a UUID) per redemption; repeat it to retry.",
         ),
     ),
-    responses=(
-        Reply(201, "Redeemed: the points are held.", Redemption),
-        Reply(200, "This Idempotency-Key was used before: the same redemption.", Redemption),
-        Reply(400, "No Idempotency-Key header, or a bad body.", Error),
-        SIGNED_IN,
-        Reply(404, "No such reward.", Error),
-        Reply(
-            409,
-            "insufficient_balance, out_of_stock, limit_reached, reward_inactive, or "
-            "idempotency_key_reused (the key was used for another request).",
-            Error,
-        ),
-    ),
-    tags=TAGS,
 )
-
-GET_REDEMPTION = Operation(
-    method="get",
-    path=REDEMPTION_PATH,
-    operation_id="getRedemption",
-    summary="One redemption",
-    description="An employee sees their own redemptions; HR and administrators see all.",
-    responses=(Reply(200, "The redemption.", Redemption), SIGNED_IN, UNKNOWN_REDEMPTION),
-    tags=TAGS,
+GET_REDEMPTION = _operation(
+    f"get {REDEMPTION_PATH}",
+    "getRedemption",
+    "One redemption",
+    "An employee sees their own redemptions; HR and administrators see all.",
+    Reply(200, "The redemption.", RedemptionOut),
+    UNKNOWN_REDEMPTION,
 )
-
-
-def _decision(
-    verb: str,
-    op_id: str,
-    summary: str,
-    body: str,
-    allowed: str,
-    model: type[BaseModel] | None = None,
-) -> Operation:
-    return Operation(
-        method="post",
-        path=f"{REDEMPTION_PATH}/{verb}",
-        operation_id=op_id,
-        summary=summary,
-        description=body,
-        request_model=model,
-        responses=(
-            Reply(200, "The redemption in its new status.", Redemption),
-            BAD_INPUT,
-            SIGNED_IN,
-            HR_ONLY,
-            UNKNOWN_REDEMPTION,
-            Reply(409, f"invalid_transition: {allowed}", Error),
-        ),
-        tags=TAGS,
-    )
-
-
-APPROVE = _decision(
+APPROVE = _status_change(
     "approve",
     "approveRedemption",
     "Approve a requested redemption (HR)",
     "No body.",
     "only a requested redemption can be approved.",
+    NEW_STATUS,
+    BAD_INPUT,
 )
-REJECT = _decision(
+REJECT = _status_change(
     "reject",
     "rejectRedemption",
     "Reject a redemption and refund its points (HR)",
     "JSON body: `Rejection`. The held points are refunded and the reward goes back to stock.",
     "only a requested or approved redemption can be rejected.",
-    Rejection,
+    NEW_STATUS,
+    BAD_INPUT,
+    request_model=RejectionIn,
 )
-FULFIL = _decision(
+FULFIL = _status_change(
     "fulfil",
     "fulfilRedemption",
     "Mark an approved redemption fulfilled (HR)",
     "JSON body: `Fulfilment` (a voucher code, or a note).",
     "only an approved redemption can be fulfilled.",
-    Fulfilment,
+    NEW_STATUS,
+    BAD_INPUT,
+    request_model=FulfilmentIn,
 )
-CANCEL = Operation(
-    method="post",
-    path=f"{REDEMPTION_PATH}/cancel",
-    operation_id="cancelRedemption",
-    summary="Cancel your own redemption while it awaits approval",
-    description="No body. The held points are refunded and the reward goes back to stock.",
-    responses=(
-        Reply(200, "The cancelled redemption.", Redemption),
-        SIGNED_IN,
-        UNKNOWN_REDEMPTION,
-        Reply(409, "invalid_transition: only a requested redemption can be cancelled.", Error),
-    ),
-    tags=TAGS,
+CANCEL = _status_change(
+    "cancel",
+    "cancelRedemption",
+    "Cancel your own redemption while it awaits approval",
+    "No body. The held points are refunded and the reward goes back to stock.",
+    "only a requested redemption can be cancelled.",
+    Reply(200, "The cancelled redemption.", RedemptionOut),
+    hr_only=False,
 )

@@ -11,7 +11,7 @@ from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import RedemptionStatus
 from corp_carbon.services.ledger import postings as ledger
-from corp_carbon.services.rewards import redemptions as rewards
+from corp_carbon.services.rewards import queries, redemptions
 from corp_carbon.web.access import current_actor, current_employee, login_required
 from corp_carbon.web.state import carbon
 
@@ -35,8 +35,8 @@ def rewards_page() -> str:
     employee = _me()
     with carbon().uow() as uow:
         balance = ledger.balance(uow.session, employee.id)
-        offers = rewards.offers_for(uow.session, employee.id, balance=balance)
-        mine = rewards.redemptions_for(uow.session, employee.id)
+        offers = queries.offers_for(uow.session, employee.id, balance=balance)
+        mine = queries.redemptions_for(uow.session, employee.id)
     return render_template(
         "carbon/pages/rewards.html",
         balance=balance,
@@ -57,7 +57,7 @@ def redeem() -> Response:
         flash("Choose a reward to redeem.", "error")
         return redirect(url_for("carbon.rewards"))
     try:
-        result = rewards.request_redemption(
+        result = redemptions.request_redemption(
             carbon().uow(),
             current_actor(),
             employee_id=employee.id,
@@ -86,7 +86,7 @@ def cancel(redemption_id: int) -> Response:
     """302 back to the page; the employee's own redemption, while it awaits approval."""
     employee = _me()
     try:
-        done = rewards.cancel(
+        done = redemptions.cancel(
             carbon().uow(), current_actor(), redemption_id, employee_id=employee.id
         )
     except DomainError as exc:

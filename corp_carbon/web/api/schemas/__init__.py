@@ -1,0 +1,1 @@
+"""Request (``*In``) and response (``*Out``) bodies of the JSON API, one module per capability."""
