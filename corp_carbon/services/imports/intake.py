@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from connectors import REGISTRY, ConnectorOptions, connector_class
 from connectors.reading import UnreadableFile, XlsxGuard, head_of
 from corp_carbon.config import Settings
 from corp_carbon.domain.vocabulary import Cabin
+from corp_carbon.filehash import FileDigest, file_digest
 from corp_carbon.services.imports.values import ImportRequest
 
 
@@ -26,19 +26,13 @@ def connector_options(settings: Settings, mapping: Mapping[str, Any] | None) -> 
     )
 
 
-def fingerprint(path: Path) -> tuple[str, int, int]:
-    """SHA-256, size and line count of a file, in one pass."""
-    digest = hashlib.sha256()
-    size = lines = 0
+def fingerprint(path: Path) -> FileDigest:
+    """SHA-256, size and line count of a file, in one pass; ``UnreadableFile`` names the file
+    that cannot be read, for the run's report."""
     try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
-                lines += chunk.count(b"\n")
+        return file_digest(path)
     except OSError as exc:
         raise UnreadableFile(f"{path.name}: cannot be read ({exc.strerror})") from None
-    return digest.hexdigest(), size, lines
 
 
 def check_fit(request: ImportRequest, options: ConnectorOptions) -> None:
