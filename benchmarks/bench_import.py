@@ -8,7 +8,7 @@ export and a Navan booking export, 60/40. Every measurement runs in a child proc
 own, on a fresh database cloned from a migrated template that already holds the 100,000
 employees, so each peak RSS (the child's ``VmHWM``) belongs to that measurement alone.
 
-- **Measured.** ``services.imports.run_import`` on the Concur file, then on the Navan file:
+- **Measured.** ``services.imports.run.run_import`` on the Concur file, then on the Navan file:
   parse, match travellers, de-duplicate (the Navan copies of Concur trips become duplicates),
   assess, post the points, record the run and its row problems. The clock covers both calls.
 - **Floor.** The same two files read with ``csv.reader`` and split into one row per segment
@@ -147,7 +147,8 @@ def child_import(
     from corp_carbon.config import load_settings
     from corp_carbon.db.session import UnitOfWork, make_engine, make_session_factory
     from corp_carbon.domain.vocabulary import ImportTrigger
-    from corp_carbon.services.imports.run import ImportRequest, run_import
+    from corp_carbon.services.imports.run import heap_frozen, run_import
+    from corp_carbon.services.imports.values import ImportRequest
 
     config: dict[str, Any] = {"database": {"url": url}}
     if batch_size:
@@ -168,9 +169,10 @@ def child_import(
     for connector, stats in files:
         path = Path(stats.path)
         t0 = time.perf_counter()
-        report = run_import(
-            uow, settings, ImportRequest(connector, path, path.name, ImportTrigger.CLI, "bench")
-        )
+        with heap_frozen(settings):  # a process that imports and exits, as the CLI
+            report = run_import(
+                uow, settings, ImportRequest(connector, path, path.name, ImportTrigger.CLI, "bench")
+            )
         runs.append(
             {
                 "connector": connector,

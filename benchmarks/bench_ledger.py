@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/bench_ledger.py --n 200000 --pg postgresql+psycopg://postgres@127.0.0.1:5432
 
 Each round uses a fresh, migrated database. Activities (with their employees) are loaded
-first, untimed. Then ``ledger.earn_many`` credits every activity in batches, inside one
+first, untimed. Then ``earnings.earn_many`` credits every activity in batches, inside one
 transaction like ``post_earnings``. That covers the idempotency check, the account look-ups,
 the id allocation, one transaction row and two balanced entries per activity, and the
 constraints and triggers of the real tables. The reference is a raw psycopg COPY of 2 x N
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from corp_carbon.db import migrate
 from corp_carbon.db.session import UnitOfWork, make_engine, make_session_factory
-from corp_carbon.services.ledger import postings as ledger
+from corp_carbon.services.ledger import earnings
 
 BATCH = 50_000
 
@@ -104,11 +104,11 @@ def load_activities(url: str, n: int, employees: int = 20_000) -> None:
 def run_earning(url: str, n: int, employees: int = 20_000) -> float:
     engine = make_engine(url)
     uow = UnitOfWork(make_session_factory(engine))
-    earnings = [ledger.Earning(1 + i % employees, i, 1252, 1) for i in range(1, n + 1)]
+    earnings = [earnings.Earning(1 + i % employees, i, 1252, 1) for i in range(1, n + 1)]
     start = time.perf_counter()
     with uow:
         for first in range(0, n, BATCH):
-            ledger.earn_many(uow.session, earnings[first : first + BATCH])
+            earnings.earn_many(uow.session, earnings[first : first + BATCH])
         uow.commit()
     elapsed = time.perf_counter() - start
     with engine.connect() as c:

@@ -38,7 +38,7 @@ def employees_add(
     roles: tuple[str, ...],
 ) -> None:
     """Create an employee, e.g. the first administrator before SSO is configured."""
-    from corp_carbon.services.imports.run import replay_pending
+    from corp_carbon.services.imports.pending import replay_pending
     from corp_carbon.services.people.employees import add_employee
 
     try:

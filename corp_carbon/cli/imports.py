@@ -14,7 +14,9 @@ from flask.cli import with_appcontext
 from connectors import REGISTRY
 from corp_carbon.cli.context import app_state, started_by
 from corp_carbon.domain.vocabulary import ImportTrigger
-from corp_carbon.services.imports import run as import_service
+from corp_carbon.services.imports.intake import fingerprint
+from corp_carbon.services.imports.run import heap_frozen, run_import
+from corp_carbon.services.imports.values import COUNTS, ImportRequest, RunReport
 
 
 def _mapping(source: str | None, mapping_file: Path | None) -> dict[str, Any] | None:
@@ -93,7 +95,7 @@ def import_command(
     broken mid-file); rows with problems are reported, and the rest is imported.
     """
     state = app_state()
-    request = import_service.ImportRequest(
+    request = ImportRequest(
         connector=connector,
         path=file,
         file_name=file.name,
@@ -103,10 +105,11 @@ def import_command(
         dry_run=dry_run,
         mapping=_mapping(source or connector, mapping_file),
     )
-    _, _, lines = import_service.fingerprint(file)
+    _, _, lines = fingerprint(file)
     progress = _Progress(None if connector == "travelperk" else lines)
     try:
-        report = import_service.run_import(state.uow(), state.settings, request, progress)
+        with heap_frozen(state.settings):
+            report = run_import(state.uow(), state.settings, request, progress)
     finally:
         progress.close()
     if as_json:
@@ -117,10 +120,10 @@ def import_command(
         sys.exit(1)
 
 
-def _print(report: import_service.RunReport) -> None:
+def _print(report: RunReport) -> None:
     what = "dry run (nothing stored)" if report.run_id is None else f"run {report.run_id}"
     click.echo(f"{report.file_name}: {what}, {report.status.value} in {report.seconds:.1f} s")
-    counts = ", ".join(f"{name} {report.counts[name]}" for name in import_service.COUNTS)
+    counts = ", ".join(f"{name} {report.counts[name]}" for name in COUNTS)
     click.echo(f"  {counts}")
     if report.counts["merged_manual"]:
         click.echo(f"  {report.counts['merged_manual']} manual entries merged into imported trips")

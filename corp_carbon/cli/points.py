@@ -48,10 +48,10 @@ def points_earn() -> None:
 @with_appcontext
 def points_adjust(employee: str, amount: int, reason: str, request_key: str | None) -> None:
     """Correct an employee's balance by hand (HR), with a mandatory reason."""
-    from corp_carbon.services.ledger import postings as ledger
+    from corp_carbon.services.ledger import adjustments
 
     try:
-        posted = ledger.adjust(
+        posted = adjustments.adjust(
             app_state().uow(),
             cli_actor(),
             employee=employee,
@@ -70,7 +70,7 @@ def points_adjust(employee: str, amount: int, reason: str, request_key: str | No
 @with_appcontext
 def points_expire(as_of: str | None) -> None:
     """Expire points older than [ledger] expiry_months, first in first out."""
-    from corp_carbon.services.ledger import postings as ledger
+    from corp_carbon.services.ledger import expiry
 
     state = app_state()
     months = state.settings.ledger.expiry_months
@@ -78,5 +78,5 @@ def points_expire(as_of: str | None) -> None:
         click.echo("points never expire here ([ledger] expiry_months = 0)")
         return
     day = date.fromisoformat(as_of) if as_of else date.today()
-    run = ledger.expire_points(state.uow(), as_of=day, months=months)
+    run = expiry.expire_points(state.uow(), as_of=day, months=months)
     click.echo(f"expired {run.points:,} points on {run.accounts} accounts")

@@ -61,7 +61,7 @@ def sources() -> None:
 @with_appcontext
 def sources_list() -> None:
     """The configured sources and their latest import run."""
-    from corp_carbon.services.imports.pull import source_statuses
+    from corp_carbon.services.imports.sources import source_statuses
 
     state = app_state()
     if not state.settings.sources:
@@ -86,6 +86,7 @@ def sources_list() -> None:
 def sources_pull(name: str) -> None:
     """Pull the source NAME now (once, no retry); exits 1 if it fails."""
     from corp_carbon.services.imports import pull
+    from corp_carbon.services.imports.locations import PullError
 
     state = app_state()
     source = next((s for s in state.settings.sources if s.name == name), None)
@@ -100,7 +101,7 @@ def sources_pull(name: str) -> None:
             trigger=ImportTrigger.CLI,
             started_by=started_by(),
         )
-    except pull.PullError as exc:
+    except PullError as exc:
         raise click.ClickException(str(exc)) from None
     for outcome in result.files:
         run = f"run {outcome.run_id}" if outcome.run_id else "no run"

@@ -13,7 +13,8 @@ from corp_carbon.config import Settings
 from corp_carbon.db.models import Employee
 from corp_carbon.db.session import SessionFactory, UnitOfWork
 from corp_carbon.domain.vocabulary import ImportTrigger
-from corp_carbon.services.imports.run import ImportRequest, run_import
+from corp_carbon.services.imports.run import run_import
+from corp_carbon.services.imports.values import ImportRequest
 
 HEADER = (
     "uuid,bookingId,bookingType,bookingStatus,created,lastModified,cancelledAt,startDate,"

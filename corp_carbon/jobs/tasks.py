@@ -63,6 +63,7 @@ def pull_job_id(source_name: str) -> str:
 def pull_source(name: str, attempt: int = 1) -> None:
     """Pulls one configured source; a failure is recorded and retried with backoff."""
     from corp_carbon.services.imports import pull
+    from corp_carbon.services.imports.locations import PullError
 
     rt = runtime()
     source = next((s for s in rt.settings.sources if s.name == name), None)
@@ -75,7 +76,7 @@ def pull_source(name: str, attempt: int = 1) -> None:
         result = pull.pull_source(
             rt.uow, rt.settings, source, trigger=ImportTrigger.SCHEDULE, failure_note=this.note()
         )
-    except pull.PullError:
+    except PullError:
         retry.schedule_retry(rt.scheduler, job_id, PULL_SOURCE, (name,), this)
         return
     if result.failed:
@@ -93,7 +94,7 @@ def expire_points(attempt: int = 1) -> None:
     Dating the run to the first of the month keeps a late (caught-up) run equal to an
     on-time one; the ledger makes a second run in the same month a no-op.
     """
-    from corp_carbon.services.ledger import postings as ledger
+    from corp_carbon.services.ledger import expiry
 
     rt = runtime()
     months = rt.settings.ledger.expiry_months
@@ -101,7 +102,7 @@ def expire_points(attempt: int = 1) -> None:
         return
     as_of = datetime.now(UTC).date().replace(day=1)
     try:
-        run = ledger.expire_points(rt.uow(), as_of=as_of, months=months)
+        run = expiry.expire_points(rt.uow(), as_of=as_of, months=months)
     except Exception:
         this = retry.attempt_for(rt.settings.scheduler, attempt)
         log.exception("points expiry as of %s failed (%s)", as_of, this.note())
@@ -112,11 +113,11 @@ def expire_points(attempt: int = 1) -> None:
 
 def replay_pending(attempt: int = 1) -> None:
     """Imports records that were waiting for their employee, now that some may exist."""
-    from corp_carbon.services.imports import run as imports
+    from corp_carbon.services.imports.pending import replay_pending
 
     rt = runtime()
     try:
-        replayed = imports.replay_pending(rt.uow(), rt.settings)
+        replayed = replay_pending(rt.uow(), rt.settings)
     except Exception:
         this = retry.attempt_for(rt.settings.scheduler, attempt)
         log.exception("replay of pending records failed (%s)", this.note())

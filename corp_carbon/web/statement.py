@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from corp_carbon.services.ledger import postings as ledger
+from corp_carbon.services.ledger import statements
 from corp_carbon.web.access import current_employee
 from corp_carbon.web.state import carbon
 
@@ -10,11 +10,11 @@ from corp_carbon.web.state import carbon
 PAGE_SIZE = 100
 
 
-def my_statement() -> tuple[int, list[ledger.StatementLine]]:
+def my_statement() -> tuple[int, list[statements.StatementLine]]:
     """The signed-in employee's balance and statement lines, newest first."""
     employee = current_employee()
     assert employee is not None
     with carbon().uow() as uow:
-        lines = ledger.statement(uow.session, employee.id)
+        lines = statements.statement(uow.session, employee.id)
     balance = lines[-1].running_balance if lines else 0
     return balance, list(reversed(lines))

@@ -20,7 +20,9 @@ from corp_carbon.db.models import Activity, Employee
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.identity import identity_from_claims
 from corp_carbon.domain.vocabulary import ImportTrigger, Role
-from corp_carbon.services.imports.run import ImportRequest, replay_pending, run_import
+from corp_carbon.services.imports.pending import replay_pending
+from corp_carbon.services.imports.run import run_import
+from corp_carbon.services.imports.values import ImportRequest
 from corp_carbon.services.people.employees import add_employee
 from corp_carbon.services.people.sso_login import sign_in
 from corp_carbon.services.people.tokens import create_token

@@ -17,6 +17,8 @@ from corp_carbon.db.session import make_engine, make_session_factory
 from corp_carbon.domain.vocabulary import ImportRunStatus
 from corp_carbon.jobs.tasks import Runtime
 from corp_carbon.services.imports import pull
+from corp_carbon.services.imports import sources as import_sources
+from corp_carbon.services.imports.locations import PullError
 from tests.conftest import make_settings
 
 NAVAN = Path(__file__).resolve().parents[1] / "connectors" / "golden" / "navan"
@@ -148,7 +150,7 @@ def test_missing_folder_is_a_failed_run_with_a_readable_error(
     make_runtime: Callable[..., Runtime], tmp_path: Path
 ) -> None:
     rt = make_runtime(location=str(tmp_path / "nowhere"))
-    with pytest.raises(pull.PullError, match="does not exist"):
+    with pytest.raises(PullError, match="does not exist"):
         pull.pull_source(rt.uow, rt.settings, rt.settings.sources[0], failure_note="attempt 1")
 
     (run,) = runs(rt)
@@ -183,11 +185,11 @@ def test_a_file_that_fails_stays_in_place_and_the_rest_go_on(
 
 def test_configured_sources_are_synced_by_name(make_runtime: Callable[..., Runtime]) -> None:
     rt = make_runtime(location="/srv/drop", schedule="every 15m")
-    pull.sync_sources(rt.uow(), list(rt.settings.sources))
+    import_sources.sync_sources(rt.uow(), list(rt.settings.sources))
     changed = rt.settings.sources[0].model_copy(
         update={"schedule": "0 6 * * *", "enabled": False, "mapping": {"date": "Datum"}}
     )
-    pull.sync_sources(rt.uow(), [changed])
+    import_sources.sync_sources(rt.uow(), [changed])
     with rt.uow() as uow:
         (row,) = uow.session.scalars(
             sa.select(ImportSource).where(ImportSource.name == "navan-drop")

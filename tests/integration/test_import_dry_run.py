@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from corp_carbon.config import Settings
 from corp_carbon.db.base import Base
 from corp_carbon.db.session import UnitOfWork
-from corp_carbon.services.imports.run import RunReport
+from corp_carbon.services.imports.values import RunReport
 from tests.conftest import make_settings
 from tests.integration.test_import_golden import SAMPLES
 from tests.integration.test_import_pipeline import CONCUR, NAVAN, _people, _run

@@ -8,6 +8,7 @@ count, which are duplicates or replaced, and the points in the ledger.
 from __future__ import annotations
 
 import functools
+import gc
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -36,7 +37,9 @@ from corp_carbon.domain.vocabulary import (
     TransactionKind,
     Verification,
 )
-from corp_carbon.services.imports.run import ImportRequest, RunReport, replay_pending, run_import
+from corp_carbon.services.imports.pending import replay_pending
+from corp_carbon.services.imports.run import heap_frozen, run_import
+from corp_carbon.services.imports.values import ImportRequest, RunReport
 from corp_carbon.services.ledger import postings as ledger
 from corp_carbon.services.people import employees
 from tests.support import add_directory
@@ -484,3 +487,16 @@ def test_a_namesake_abroad_is_read_again_and_the_row_says_so(
         message,
         False,
     )
+
+
+def test_an_in_process_import_leaves_the_heap_unfrozen(uow: UnitOfWork, settings: Settings) -> None:
+    """The web and the scheduler call run_import in long-lived processes: freezing their heap
+    would keep every object alive for good. Only the CLI and the benchmark freeze, and thaw."""
+    _people(uow)
+    before = gc.get_freeze_count()
+    report = _run(uow, settings, "concur-itinerary", CONCUR)
+    assert report.counts["imported"] == 9
+    assert gc.get_freeze_count() == before
+    with heap_frozen(settings):
+        assert gc.get_freeze_count() > before
+    assert gc.get_freeze_count() == before

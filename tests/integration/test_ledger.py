@@ -47,8 +47,10 @@ from corp_carbon.domain.vocabulary import (
     TransactionKind,
     Verification,
 )
+from corp_carbon.services.ledger import adjustments, earnings, statements
 from corp_carbon.services.ledger import postings as ledger
 from corp_carbon.services.ledger.earnings import post_earnings
+from corp_carbon.services.ledger.expiry import expire_points
 from corp_carbon.services.scoring.assessments import assess_activities
 from tests.conftest import make_settings
 
@@ -193,10 +195,10 @@ def test_an_activity_earns_once_and_reversal_gives_back_exactly_that(uow: UnitOf
 def test_bulk_earning_matches_one_by_one(uow: UnitOfWork) -> None:
     people = [_employee(uow) for _ in range(3)]
     activities = [(p, _activity(uow, p)) for p in people for _ in range(4)]
-    batch = [ledger.Earning(p, a, 100 + a, 1) for p, a in activities]
+    batch = [earnings.Earning(p, a, 100 + a, 1) for p, a in activities]
     with uow:
-        assert ledger.earn_many(uow.session, batch) == 12
-        assert ledger.earn_many(uow.session, batch) == 0  # idempotent
+        assert earnings.earn_many(uow.session, batch) == 12
+        assert earnings.earn_many(uow.session, batch) == 0  # idempotent
         uow.commit()
     with uow:
         s = uow.session
@@ -212,8 +214,8 @@ def test_adjustments_need_a_reason_never_go_below_zero_and_are_audited(uow: Unit
     with uow:
         email = uow.session.get(Employee, person).email  # type: ignore[union-attr]
     with pytest.raises(DomainError, match="needs a reason"):
-        ledger.adjust(uow, HR, employee=email, points=10, reason=" ", request_key="a")
-    ledger.adjust(
+        adjustments.adjust(uow, HR, employee=email, points=10, reason=" ", request_key="a")
+    adjustments.adjust(
         uow,
         HR,
         employee=email.upper(),
@@ -222,8 +224,8 @@ def test_adjustments_need_a_reason_never_go_below_zero_and_are_audited(uow: Unit
         request_key="a",
     )
     with pytest.raises(InsufficientBalance, match="has 300 points; cannot take 301"):
-        ledger.adjust(uow, HR, employee=email, points=-301, reason="typo", request_key="b")
-    ledger.adjust(uow, HR, employee=email, points=-300, reason="typo", request_key="c")
+        adjustments.adjust(uow, HR, employee=email, points=-301, reason="typo", request_key="b")
+    adjustments.adjust(uow, HR, employee=email, points=-300, reason="typo", request_key="c")
     assert _balance(uow, person) == 0
     with uow:
         events = uow.session.scalars(
@@ -238,7 +240,7 @@ def test_statement_has_a_running_balance(uow: UnitOfWork) -> None:
     _credit(uow, person, 100, "s1")
     _credit(uow, person, 50, "s2")
     with uow:
-        lines = ledger.statement(uow.session, person)
+        lines = statements.statement(uow.session, person)
     assert [(line.amount, line.running_balance) for line in lines] == [(100, 100), (50, 150)]
 
 
@@ -257,13 +259,13 @@ def test_expiry_is_first_in_first_out_and_once_a_month(uow: UnitOfWork) -> None:
         )
         uow.commit()
     today = date.today()
-    assert ledger.expire_points(uow, as_of=today, months=24).points == 0  # nothing is old yet
+    assert expire_points(uow, as_of=today, months=24).points == 0  # nothing is old yet
     # 25 months on, both credits are older than 24 months: 1200 credited - 300 spent expire
     later = today + timedelta(days=25 * 31)
-    run = ledger.expire_points(uow, as_of=later, months=24)
+    run = expire_points(uow, as_of=later, months=24)
     assert (run.accounts, run.points) == (1, 900)
     assert _balance(uow, person) == 0
-    assert ledger.expire_points(uow, as_of=later, months=24).points == 0  # once per month
+    assert expire_points(uow, as_of=later, months=24).points == 0  # once per month
     with uow:
         expiry = uow.session.scalars(
             sa.select(LedgerTransaction).where(LedgerTransaction.kind == TransactionKind.EXPIRE)
@@ -408,7 +410,7 @@ class LedgerMachine(RuleBasedStateMachine):
         with self.uow:
             email = self.uow.session.get(Employee, self.person).email  # type: ignore[union-attr]
         try:
-            ledger.adjust(
+            adjustments.adjust(
                 self.uow,
                 HR,
                 employee=email,
@@ -425,7 +427,7 @@ class LedgerMachine(RuleBasedStateMachine):
         # the job runs for every account; earlier examples' people share the database, so
         # count only what this person lost
         before = _balance(self.uow, self.person)
-        ledger.expire_points(
+        expire_points(
             self.uow, as_of=date.today() + timedelta(days=3650 + 31 * next(self.keys)), months=1
         )
         self.expired += before - _balance(self.uow, self.person)
@@ -470,8 +472,8 @@ def test_any_sequence_keeps_the_ledger_sound(state: object) -> None:
 def test_a_conflict_inside_a_bulk_batch_falls_back_without_double_earning(uow: UnitOfWork) -> None:
     person = _employee(uow)
     activity = _activity(uow, person)
-    twice = [ledger.Earning(person, activity, 700, 1), ledger.Earning(person, activity, 700, 2)]
+    twice = [earnings.Earning(person, activity, 700, 1), earnings.Earning(person, activity, 700, 2)]
     with uow:
-        assert ledger.earn_many(uow.session, twice) == 1  # the unique index stops the second
+        assert earnings.earn_many(uow.session, twice) == 1  # the unique index stops the second
         uow.commit()
     assert _balance(uow, person) == 700

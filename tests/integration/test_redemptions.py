@@ -39,6 +39,7 @@ from corp_carbon.domain.rewards import (
 )
 from corp_carbon.domain.vocabulary import RedemptionStatus, RewardKind, TransactionKind
 from corp_carbon.services.audit import entries as audit
+from corp_carbon.services.ledger import adjustments, statements
 from corp_carbon.services.ledger import postings as ledger
 from corp_carbon.services.people.employees import add_employee
 from corp_carbon.services.rewards import catalogue, queries, redemptions
@@ -58,7 +59,7 @@ def _person(uow: UnitOfWork, points: int = 0) -> tuple[int, Actor]:
     n = next(_people)
     profile = add_employee(uow, OPERATOR, email=f"p{n}@example.com", name=f"Person {n}")
     if points:
-        ledger.adjust(
+        adjustments.adjust(
             uow,
             OPERATOR,
             employee=profile.email,
@@ -158,7 +159,7 @@ def test_a_redemption_holds_the_points_and_the_statement_is_exact(uow: UnitOfWor
     assert _balance(uow, who[0]) == 3800
     assert _stock(uow, reward_id) == 2
     with uow:
-        lines = ledger.statement(uow.session, who[0])
+        lines = statements.statement(uow.session, who[0])
         hold = uow.session.get(LedgerTransaction, done.hold_transaction_id)
         assert hold is not None
         assert (hold.kind, hold.idempotency_key) == (TransactionKind.REDEEM, "redeem:first-key")
@@ -352,7 +353,7 @@ def test_reject_refunds_the_points_and_returns_the_stock(uow: UnitOfWork) -> Non
         assert refund.idempotency_key == f"refund:{done.id}"
         assert refund.reverses_id == done.hold_transaction_id
         assert refund.reason_code == "redemption_rejected"
-        lines = ledger.statement(uow.session, who[0])
+        lines = statements.statement(uow.session, who[0])
     assert [line.amount for line in lines] == [5000, -1500, 1500]
     assert lines[-1].running_balance == 5000
     assert _redemption_account(uow) == 0

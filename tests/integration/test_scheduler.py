@@ -218,16 +218,16 @@ def test_the_expiry_job_dates_its_run_to_the_first_of_the_month(
     runtime_for: Callable[[Settings], tasks.Runtime],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from corp_carbon.services.ledger import postings as ledger
+    from corp_carbon.services.ledger import expiry
 
     calls: list[dict[str, Any]] = []
-    real = ledger.expire_points
+    real = expiry.expire_points
 
     def spy(uow: Any, *, as_of: date, months: int) -> Any:
         calls.append({"as_of": as_of, "months": months})
         return real(uow, as_of=as_of, months=months)
 
-    monkeypatch.setattr(ledger, "expire_points", spy)
+    monkeypatch.setattr(expiry, "expire_points", spy)
     rt = runtime_for(make_settings(db_url, tmp_path, ledger={"expiry_months": 18}))
     tasks.set_runtime(rt)
     tasks.expire_points()

@@ -14,7 +14,7 @@ from corp_carbon.catalogue.rates import ecb_rates
 from corp_carbon.config import Settings
 from corp_carbon.db.models import Activity, Assessment
 from corp_carbon.db.session import UnitOfWork
-from corp_carbon.services.imports.run import RunReport
+from corp_carbon.services.imports.values import RunReport
 from tests.integration.test_import_pipeline import _people, _run
 
 COLUMNS = ("record_key", "employee_number", "date", "mode", "amount", "currency")

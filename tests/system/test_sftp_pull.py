@@ -23,6 +23,7 @@ from corp_carbon.jobs import tasks
 from corp_carbon.jobs.scheduler import build_scheduler
 from corp_carbon.jobs.tasks import Runtime
 from corp_carbon.services.imports import pull
+from corp_carbon.services.imports.locations import PullError
 from tests.conftest import make_settings
 from tests.support import free_port
 
@@ -260,7 +261,7 @@ def test_an_unknown_host_key_is_refused(
     rt = make_runtime(port)
     put(served, "navan.csv", 1, 4)
 
-    with pytest.raises(pull.PullError):
+    with pytest.raises(PullError):
         pull.pull_source(rt.uow, rt.settings, rt.settings.sources[0])
     (run,) = runs(rt)
     assert run.status == ImportRunStatus.FAILED
@@ -282,10 +283,10 @@ def test_wrong_password_and_missing_password_variable_are_readable(
     known_hosts(tmp_path, port, keys["host"])
     rt = make_runtime(port)
     monkeypatch.setenv(PASSWORD_ENV, "wrong")
-    with pytest.raises(pull.PullError, match="AuthenticationException: Authentication failed"):
+    with pytest.raises(PullError, match="AuthenticationException: Authentication failed"):
         pull.pull_source(rt.uow, rt.settings, rt.settings.sources[0])
     monkeypatch.delenv(PASSWORD_ENV)
-    with pytest.raises(pull.PullError, match=f"environment variable {PASSWORD_ENV} .* not set"):
+    with pytest.raises(PullError, match=f"environment variable {PASSWORD_ENV} .* not set"):
         pull.pull_source(rt.uow, rt.settings, rt.settings.sources[0])
     assert [r.status for r in runs(rt)] == [ImportRunStatus.FAILED] * 2
 

@@ -36,7 +36,8 @@ from corp_carbon.db.models import Activity, AuditEvent, Employee, EmployeeRole, 
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import ImportTrigger
-from corp_carbon.services.imports.run import ImportRequest, run_import
+from corp_carbon.services.imports.run import run_import
+from corp_carbon.services.imports.values import ImportRequest
 from corp_carbon.services.people import employees
 from corp_carbon.web.state import EXTENSION_KEY, CarbonState
 from tests.conftest import make_settings

@@ -329,7 +329,7 @@ def test_desk_lists_who_bookings_wait_for_until_they_are_employees(
 ) -> None:
     """The officer sees whom to add; once HR adds them, their bookings are imported and the
     list empties."""
-    from corp_carbon.services.imports.run import replay_pending
+    from corp_carbon.services.imports.pending import replay_pending
 
     export = tmp_path / "navan_with_contractor.csv"
     export.write_text(

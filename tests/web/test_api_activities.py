@@ -17,7 +17,8 @@ from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.activities import ActivityView
 from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import ActivityStatus, ImportTrigger, Role
-from corp_carbon.services.imports.run import ImportRequest, run_import
+from corp_carbon.services.imports.run import run_import
+from corp_carbon.services.imports.values import ImportRequest
 from corp_carbon.services.people.tokens import create_token
 from corp_carbon.web.api import activities as views_api_activities
 from corp_carbon.web.api.activities import MyActivities

@@ -18,7 +18,7 @@ from corp_carbon.db.models import Activity, AuditEvent, ImportRowProblem, Import
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import ImportRunStatus, ImportTrigger, Role
-from corp_carbon.services.imports.run import COUNTS
+from corp_carbon.services.imports.values import COUNTS
 from corp_carbon.services.people.tokens import create_token
 from corp_carbon.web.api.schemas.imports import ImportRefused, ImportResult, ImportRunDetail
 from corp_carbon.web.state import EXTENSION_KEY

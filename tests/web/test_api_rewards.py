@@ -21,6 +21,7 @@ from corp_carbon.db.models import LedgerTransaction
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import TransactionKind
+from corp_carbon.services.ledger import adjustments, statements
 from corp_carbon.services.ledger import postings as ledger
 from corp_carbon.services.people.employees import add_employee
 from corp_carbon.web.api.schemas.rewards import RedemptionOut, RewardListOut, RewardOut
@@ -67,7 +68,7 @@ def sign_in(
         n = next(_n)
         profile = create_employee(email=f"e{n}@example.com", name=f"Employee {n}", roles=roles)
         if points:
-            ledger.adjust(
+            adjustments.adjust(
                 uow,
                 OPERATOR,
                 employee=profile.email,
@@ -196,7 +197,7 @@ def test_redeem_201_then_the_same_key_200_with_the_same_body(
     assert _balance(uow, employee.employee_id) == 3800
     assert _holds(uow) == 1
     with uow:
-        lines = ledger.statement(uow.session, employee.employee_id)
+        lines = statements.statement(uow.session, employee.employee_id)
     assert [(line.amount, line.running_balance) for line in lines] == [(5000, 5000), (-1200, 3800)]
 
 
@@ -313,7 +314,7 @@ def test_auto_approval_below_the_configured_cost(
             state.uow(), OPERATOR, email="h@example.com", name="H", roles=("hr",)
         )
         me = add_employee(state.uow(), OPERATOR, email="m@example.com", name="M")
-        ledger.adjust(
+        adjustments.adjust(
             state.uow(), OPERATOR, employee=me.email, points=2000, reason="t", request_key="g"
         )
         hr_client, my_client = app.test_client(), app.test_client()
@@ -342,7 +343,7 @@ def test_concurrent_requests_with_one_key_redeem_once(
             state.uow(), OPERATOR, email="h@example.com", name="H", roles=("hr",)
         )
         me = add_employee(state.uow(), OPERATOR, email="m@example.com", name="M")
-        ledger.adjust(
+        adjustments.adjust(
             state.uow(), OPERATOR, employee=me.email, points=7000, reason="t", request_key="g"
         )
         hr_client = app.test_client()

@@ -24,7 +24,7 @@ from corp_carbon.db.types import utcnow
 from corp_carbon.domain.errors import Conflict, DomainError, NotFound
 from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services.ledger import postings as ledger
+from corp_carbon.services.ledger import adjustments
 from corp_carbon.services.people.employees import add_employee
 from corp_carbon.services.people.tokens import (
     TokenInfo,
@@ -85,7 +85,7 @@ def _stored(uow: UnitOfWork, token_id: int) -> dict[str, Any]:
 def test_me_with_a_bearer_token_has_the_token_role_and_the_balance(
     client: FlaskClient, uow: UnitOfWork, people: dict[str, EmployeeProfile]
 ) -> None:
-    ledger.adjust(
+    adjustments.adjust(
         uow, OPERATOR, employee="hana@example.com", points=120, reason="welcome", request_key="w1"
     )
     raw, info = _token(uow, "hana@example.com", Role.HR, scopes=("import",))

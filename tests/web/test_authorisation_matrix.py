@@ -62,7 +62,7 @@ from corp_carbon.domain.vocabulary import (
     Role,
     Verification,
 )
-from corp_carbon.services.ledger import postings as ledger
+from corp_carbon.services.ledger import adjustments
 from corp_carbon.services.people.tokens import create_token, token_roles
 from corp_carbon.services.rewards.catalogue import add_reward
 from corp_carbon.services.rewards.redemptions import request_redemption
@@ -261,7 +261,7 @@ def data(uow: UnitOfWork, create_employee: Callable[..., EmployeeProfile]) -> Fi
     )
     other = create_employee(email="ben@example.com", name="Ben Other", employee_number="E2")
     for who in (me, other):
-        ledger.adjust(
+        adjustments.adjust(
             uow, OPERATOR, employee=who.email, points=5000, reason="welcome", request_key=who.email
         )
     reward = add_reward(uow, OPERATOR, name="Rail voucher", cost_points=500)

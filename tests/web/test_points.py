@@ -12,6 +12,7 @@ from corp_carbon.db.models import Activity, Employee
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import ActivityKind, Mode, Verification
+from corp_carbon.services.ledger import adjustments
 from corp_carbon.services.ledger import postings as ledger
 from tests.support import csrf_token
 
@@ -43,7 +44,7 @@ def test_statement_page_shows_balance_running_total_and_the_trip(
     client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]
 ) -> None:
     zoe, _, trip = _people(uow)
-    ledger.adjust(
+    adjustments.adjust(
         uow,
         Actor(label="hr"),
         employee="zoe.mueller@example.com",

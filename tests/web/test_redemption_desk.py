@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from corp_carbon.db.models import AuditEvent, Employee
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import Actor
+from corp_carbon.services.ledger import adjustments
 from corp_carbon.services.ledger import postings as ledger
 from corp_carbon.services.rewards import catalogue, redemptions
 from tests.support import csrf_in
@@ -25,7 +26,7 @@ def _setup(uow: UnitOfWork) -> tuple[int, int, list[int]]:
         uow.session.flush()
         ids = (zoe.id, aoife.id)
         uow.commit()
-    ledger.adjust(
+    adjustments.adjust(
         uow,
         SYSTEM,
         employee="zoe.mueller@example.com",

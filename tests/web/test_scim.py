@@ -20,7 +20,8 @@ from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import ImportTrigger, Role
-from corp_carbon.services.imports.run import ImportRequest, run_import
+from corp_carbon.services.imports.run import run_import
+from corp_carbon.services.imports.values import ImportRequest
 from corp_carbon.services.people import tokens
 from corp_carbon.services.people.tokens import create_token
 from tests.support import OPERATOR, add_directory

@@ -10,9 +10,9 @@ entry is merged into the import); link ticket exchanges; then write everything i
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -21,56 +21,25 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from corp_carbon.db.bulk import allocate_ids, among, insert_rows, table_of, update_rows
-from corp_carbon.db.models import Activity, Employee, Journey, PendingRecord
+from corp_carbon.db.bulk import allocate_ids, among, insert_rows, update_rows
 from corp_carbon.db.types import utcnow
-from corp_carbon.domain.bookings import BookingRecord, RecordStatus, RowProblem, Segment, Traveller
-from corp_carbon.domain.email_address import lookup_key
-from corp_carbon.domain.matching import match_key, record_hash, same_trip, service_id
-from corp_carbon.domain.methodology import Methodology
+from corp_carbon.domain.bookings import BookingRecord, RecordStatus, RowProblem, Segment
+from corp_carbon.domain.matching import match_key, record_hash
 from corp_carbon.domain.vocabulary import ActivityStatus, CalculationMethod, Verification
-from corp_carbon.geo.segments import (
-    Located,
-    PlaceProblem,
-    locate,
-    route_km,
-    spend_based,
+from corp_carbon.geo.segments import Located, PlaceProblem, locate, route_km, spend_based
+from corp_carbon.services.imports.batch_plan import (
+    ACTIVITIES,
+    JOURNEYS,
+    BatchContext,
+    BatchOutcome,
+    NewSegment,
+    Plan,
+    PlannedRow,
+    chunks,
+    note,
 )
-from corp_carbon.services.imports.record_codec import to_payload
-
-ACTIVITIES = table_of(Activity)
-JOURNEYS = table_of(Journey)
-
-
-@dataclass(frozen=True)
-class BatchContext:
-    source_id: int
-    run_id: int
-    methodology: Methodology
-
-
-@dataclass(frozen=True, slots=True)
-class NewSegment:
-    """A segment about to become an activity, with what scoring needs to know."""
-
-    activity_id: int
-    employee_id: int
-    segment: Segment
-    located: Located
-    journey_index: int
-    route_km: Decimal | None
-    #: the booking's row in the file (for problems found while scoring).
-    row: int
-
-
-@dataclass
-class BatchOutcome:
-    counts: Counter[str] = field(default_factory=Counter)
-    problems: list[RowProblem] = field(default_factory=list)
-    #: new confirmed activities to assess and credit, journey by journey (legs in order).
-    journeys: list[list[NewSegment]] = field(default_factory=list)
-    #: activities that stopped being confirmed in this batch: their earnings are reversed.
-    undone: list[int] = field(default_factory=list)
+from corp_carbon.services.imports.same_trips import dedupe, link_exchanges, net_refunds
+from corp_carbon.services.imports.travellers import match_travellers, park
 
 
 def _status(segment: Segment) -> ActivityStatus:
@@ -94,68 +63,6 @@ def _not_older(new: datetime | None, old: datetime | None) -> bool:
     return new is None or old is None or new >= old
 
 
-def match_travellers(
-    session: Session, travellers: Iterable[Traveller]
-) -> dict[Traveller, int | None]:
-    """Employee ids by employee number first, then by email (stored canonical, lower-case)."""
-    wanted = set(travellers)
-    numbers = {t.employee_number for t in wanted if t.employee_number}
-    emails = {lookup_key(t.email) for t in wanted if t.email}
-    by_number: dict[str, int] = {}
-    by_email: dict[str, int] = {}
-    for chunk in _chunks(sorted(numbers)):
-        for number, employee_id in session.execute(
-            sa.select(Employee.employee_number, Employee.id).where(
-                among(session, Employee.employee_number, chunk)
-            )
-        ):
-            by_number[str(number)] = employee_id
-    for chunk in _chunks(sorted(emails)):
-        for email, employee_id in session.execute(
-            sa.select(Employee.email, Employee.id).where(among(session, Employee.email, chunk))
-        ):
-            by_email[email] = employee_id
-    found: dict[Traveller, int | None] = {}
-    for t in wanted:
-        employee = by_number.get(t.employee_number or "")
-        if employee is None and t.email:
-            employee = by_email.get(lookup_key(t.email))
-        found[t] = employee
-    return found
-
-
-def _chunks(values: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def park(session: Session, ctx: BatchContext, record: BookingRecord) -> None:
-    """Keeps a booking whose traveller is unknown until the employee appears."""
-    payload = to_payload(record)
-    held = session.scalar(
-        sa.select(PendingRecord).where(
-            PendingRecord.source_id == ctx.source_id,
-            PendingRecord.source_record_key == record.key,
-        )
-    )
-    if held is None:
-        session.add(
-            PendingRecord(
-                source_id=ctx.source_id,
-                source_record_key=record.key,
-                run_id=ctx.run_id,
-                employee_number=record.traveller.employee_number,
-                email=lookup_key(record.traveller.email) if record.traveller.email else None,
-                payload=payload,
-            )
-        )
-    else:
-        held.payload, held.run_id, held.resolved_at = payload, ctx.run_id, None
-        held.employee_number = record.traveller.employee_number
-        held.email = lookup_key(record.traveller.email) if record.traveller.email else None
-    session.flush()
-
-
 @dataclass(slots=True)
 class _Stored:
     id: int
@@ -172,7 +79,7 @@ def _existing(session: Session, source_id: int, keys: Sequence[str]) -> dict[str
     material change carry a retired key, ``<key>@<id>``, that no segment has)."""
     found: dict[str, list[_Stored]] = defaultdict(list)
     a = ACTIVITIES.c
-    for chunk in _chunks(list(keys)):
+    for chunk in chunks(list(keys)):
         rows = session.execute(
             sa.select(
                 a.id, a.source_booking_key, a.source_record_key, a.source_record_hash,
@@ -185,32 +92,6 @@ def _existing(session: Session, source_id: int, keys: Sequence[str]) -> dict[str
             )
             found[stored.booking_key].append(stored)
     return found
-
-
-@dataclass(slots=True)
-class _Planned:
-    row: dict[str, Any]
-    segment: Segment
-    located: Located
-    employee_id: int
-    journey: int
-    route_km: Decimal | None
-    file_row: int
-
-
-class _Plan:
-    """What one batch will write, gathered before anything is written. Rows are plain dicts
-    (keys starting with "_" are bookkeeping, dropped before the insert)."""
-
-    def __init__(self) -> None:
-        self.inserts: list[dict[str, Any]] = []
-        self.planned: list[_Planned] = []
-        self.renames: list[dict[str, Any]] = []
-        #: stored activity id -> the planned row that replaces it
-        self.replaced: dict[int, dict[str, Any]] = {}
-        self.status: dict[int, tuple[ActivityStatus, str | None]] = {}
-        self.refresh: list[dict[str, Any]] = []
-        self.journeys: list[dict[str, Any]] = []
 
 
 def store_bookings(
@@ -231,19 +112,19 @@ def store_bookings(
         else:
             known.append((booking, employee_id))
     existing = _existing(session, ctx.source_id, [b.key for b, _ in known])
-    plan = _Plan()
+    plan = Plan()
     now = utcnow()
     for booking, employee_id in known:
         _plan_booking(plan, out, ctx, booking, employee_id, existing.get(booking.key, []), now)
-    _dedupe(session, ctx, plan, out)
-    _link_exchanges(session, ctx, plan)
-    _net_refunds(session, ctx, plan, out)
+    dedupe(session, ctx, plan, out)
+    link_exchanges(session, ctx, plan)
+    net_refunds(session, ctx, plan, out)
     _write(session, plan, out, now)
     return out
 
 
 def _plan_booking(
-    plan: _Plan,
+    plan: Plan,
     out: BatchOutcome,
     ctx: BatchContext,
     booking: BookingRecord,
@@ -306,7 +187,7 @@ def _plan_booking(
 
 
 def _refresh(
-    plan: _Plan,
+    plan: Plan,
     out: BatchOutcome,
     held: _Stored,
     booking: BookingRecord,
@@ -322,20 +203,15 @@ def _refresh(
             "source_modified_at": booking.modified_at,
             "ticket_number": segment.ticket_number,
             "record_locator": booking.record_locator,
-            "note": _note(segment.notes),
+            "note": note(segment.notes),
         }
     )
     if held.status is ActivityStatus.CONFIRMED and status is ActivityStatus.CANCELLED:
-        plan.status[held.id] = (ActivityStatus.CANCELLED, _note(segment.notes))
+        plan.status[held.id] = (ActivityStatus.CANCELLED, note(segment.notes))
         out.undone.append(held.id)
         out.counts["cancelled"] += 1
     else:
         out.counts["updated"] += 1
-
-
-def _note(notes: Iterable[str]) -> str | None:
-    text = "; ".join(notes)
-    return text[:500] or None
 
 
 def _activity_row(
@@ -392,7 +268,7 @@ def _activity_row(
         "match_key": match_key(
             employee_id, segment.travel_date, segment.mode, segment.origin, segment.destination
         ),
-        "note": _note((*segment.notes, *located.notes)),
+        "note": note((*segment.notes, *located.notes)),
         "created_at": now,
         "updated_at": now,
         "_replaces": segment.replaces_ticket,
@@ -408,7 +284,7 @@ def _coordinate(value: float) -> Decimal:
 
 
 def _plan_journeys(
-    plan: _Plan,
+    plan: Plan,
     employee_id: int,
     file_row: int,
     journeys: dict[str, list[tuple[Segment, Located, dict[str, Any]]]],
@@ -434,152 +310,11 @@ def _plan_journeys(
             row["leg_index"] = leg_index
             row["_journey"] = index
             plan.planned.append(
-                _Planned(row, segment, located, employee_id, index, route, file_row)
+                PlannedRow(row, segment, located, employee_id, index, route, file_row)
             )
 
 
-def _dedupe(session: Session, ctx: BatchContext, plan: _Plan, out: BatchOutcome) -> None:
-    """The same trip from another source (or typed in by hand) is recognised by its match key
-    and its carrier and number or ticket."""
-    confirmed = [r for r in plan.inserts if r["status"] is ActivityStatus.CONFIRMED]
-    keys = sorted({r["match_key"] for r in confirmed})
-    if not keys:
-        return
-    a = ACTIVITIES.c
-    candidates: dict[str, list[tuple[int, int | None, str, str | None]]] = defaultdict(list)
-    for chunk in _chunks(keys):
-        rows = session.execute(
-            sa.select(a.id, a.source_id, a.match_key, a.carrier, a.service_number, a.ticket_number)
-            .where(
-                among(session, a.match_key, chunk),
-                a.status == ActivityStatus.CONFIRMED.value,
-                sa.or_(a.source_id.is_(None), a.source_id != ctx.source_id),
-            )
-            .order_by(a.id)
-        )
-        for activity_id, source_id, key, carrier, number, ticket in rows:
-            candidates[key].append((activity_id, source_id, service_id(carrier, number), ticket))
-    for row in confirmed:
-        mine = service_id(row["carrier"], row["service_number"])
-        for activity_id, source_id, theirs, ticket in candidates.get(row["match_key"], []):
-            if activity_id in plan.status or activity_id in plan.replaced:
-                continue
-            if not same_trip(mine, row["ticket_number"], theirs, ticket):
-                continue
-            if source_id is None:  # a manual entry: the import is the better record
-                row["_merges"] = activity_id
-                out.counts["merged_manual"] += 1
-            else:
-                row["status"] = ActivityStatus.DUPLICATE
-                row["duplicate_of_id"] = activity_id
-                if row["_counted"] == "imported":
-                    out.counts["imported"] -= 1
-                    out.counts["duplicates"] += 1
-            break
-
-
-def _link_exchanges(session: Session, ctx: BatchContext, plan: _Plan) -> None:
-    """A segment on a ticket exchanged from an older ticket replaces that ticket's segments
-    (stored before, or planned in this batch)."""
-    wanted = {r["_replaces"]: r for r in plan.inserts if r.get("_replaces")}
-    if not wanted:
-        return
-    for row in plan.inserts:
-        new = wanted.get(row.get("ticket_number") or "")
-        if new is not None and new is not row and row["status"] is not ActivityStatus.CONFIRMED:
-            row["_replaced_by"] = new
-    a = ACTIVITIES.c
-    rows = session.execute(
-        sa.select(a.id, a.ticket_number, a.employee_id).where(
-            a.source_id == ctx.source_id,
-            a.ticket_number.in_(sorted(wanted)),
-            a.status.in_([ActivityStatus.CONFIRMED.value, ActivityStatus.CANCELLED.value]),
-        )
-    )
-    for activity_id, ticket, employee_id in rows:
-        new = wanted[ticket]
-        if new["employee_id"] == employee_id and activity_id not in plan.replaced:
-            plan.replaced[activity_id] = new
-            plan.status.pop(activity_id, None)
-
-
-def _net_refunds(session: Session, ctx: BatchContext, plan: _Plan, out: BatchOutcome) -> None:
-    """A refund line (negative spend) cancels the traveller's expense line of the same kind
-    and amount, from this source; both are kept, cancelled, with a note naming the other."""
-    refunds = [
-        r for r in plan.inserts
-        if r["method"] is CalculationMethod.SPEND and (r["spend_amount"] or 0) < 0
-    ]  # fmt: skip
-    if not refunds:
-        return
-    taken: set[int] = set()
-    a = ACTIVITIES.c
-    for refund in refunds:
-        amount = -refund["spend_amount"]
-        _recount(out, refund, "cancelled")
-        refund["status"] = ActivityStatus.CANCELLED
-        match = next((r for r in plan.inserts if _refunds(refund, r, taken)), None)
-        if match is not None:
-            taken.add(id(match))
-            _recount(out, match, "cancelled")
-            match["status"] = ActivityStatus.CANCELLED
-            match["note"] = _note((match["note"] or "", "refunded in the same export"))
-            refund["note"] = _note((refund["note"] or "", "refund of an expense line above"))
-            continue
-        stored = session.execute(
-            sa.select(a.id)
-            .where(
-                a.source_id == ctx.source_id,
-                a.employee_id == refund["employee_id"],
-                a.mode == refund["mode"].value,
-                a.status == ActivityStatus.CONFIRMED.value,
-                a.method == CalculationMethod.SPEND.value,
-                a.spend_currency == refund["spend_currency"],
-                a.spend_amount == int(amount.scaleb(4)),
-            )
-            .order_by(a.id)
-            .limit(1)
-        ).scalar()
-        if stored is not None and stored not in plan.status:
-            plan.status[stored] = (ActivityStatus.CANCELLED, "refunded in a later export")
-            out.undone.append(stored)
-            refund["note"] = _note((refund["note"] or "", f"refund of activity {stored}"))
-        else:
-            out.problems.append(
-                RowProblem(
-                    refund["_row"],
-                    "amount",
-                    f"refund of {amount} {refund['spend_currency']} matches no expense line "
-                    "of this traveller: kept, not netted",
-                    str(refund["spend_amount"]),
-                    rejected=False,
-                )
-            )
-
-
-def _refunds(refund: dict[str, Any], row: dict[str, Any], taken: set[int]) -> bool:
-    """Whether ``refund`` undoes the expense ``row``: same traveller, kind and amount."""
-    return (
-        row is not refund
-        and id(row) not in taken
-        and row["status"] is ActivityStatus.CONFIRMED
-        and row["employee_id"] == refund["employee_id"]
-        and row["mode"] == refund["mode"]
-        and row["spend_amount"] == -refund["spend_amount"]
-        and row["spend_currency"] == refund["spend_currency"]
-    )
-
-
-def _recount(out: BatchOutcome, row: dict[str, Any], now_counted: str) -> None:
-    """Moves a planned row from the count it was given to another."""
-    before = row.get("_counted")
-    if before and before != now_counted:
-        out.counts[before] -= 1
-        out.counts[now_counted] += 1
-        row["_counted"] = now_counted
-
-
-def _write(session: Session, plan: _Plan, out: BatchOutcome, now: datetime) -> None:
+def _write(session: Session, plan: Plan, out: BatchOutcome, now: datetime) -> None:
     ids = allocate_ids(session, ACTIVITIES, len(plan.inserts))
     journey_ids = allocate_ids(session, JOURNEYS, len(plan.journeys))
     for journey_id, journey in zip(journey_ids, plan.journeys, strict=True):

@@ -16,12 +16,9 @@ from sqlalchemy.orm import Session
 from corp_carbon.db.models import CommuteProfile
 from corp_carbon.domain.bookings import CommuteResponse
 from corp_carbon.domain.commutes import expected_commutes, who
-from corp_carbon.services.imports.batches import (
-    BatchContext,
-    BatchOutcome,
-    match_travellers,
-    store_bookings,
-)
+from corp_carbon.services.imports.batch_plan import BatchContext, BatchOutcome
+from corp_carbon.services.imports.batches import store_bookings
+from corp_carbon.services.imports.travellers import match_travellers
 
 
 def latest_answers(responses: Sequence[CommuteResponse]) -> list[CommuteResponse]:

@@ -14,19 +14,14 @@ refused) is recorded as a FAILED import run whose file name is the location, and
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import logging
-import os
 import shutil
-import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
-from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
 
@@ -35,34 +30,26 @@ from corp_carbon.db.models import ImportRun, ImportSource
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.vocabulary import ImportRunStatus, ImportTrigger
-
-if TYPE_CHECKING:
-    import paramiko
+from corp_carbon.services.imports.intake import fingerprint
+from corp_carbon.services.imports.locations import FolderLocation, Location, PullError, RemoteFile
+from corp_carbon.services.imports.sftp import (
+    IMPORTED_SUFFIX,
+    SFTP_TIMEOUT_SECONDS,
+    SftpAddress,
+    sftp_session,
+)
+from corp_carbon.services.imports.sources import record_failed_run
+from corp_carbon.services.imports.values import ImportRequest
 
 log = logging.getLogger("corp_carbon.pull")
 
+#: the statuses of a run that read its file to the end.
+FINISHED = (ImportRunStatus.SUCCEEDED, ImportRunStatus.COMPLETED_WITH_ERRORS)
+
 UowFactory = Callable[[], UnitOfWork]
 
-#: the watched folder's subfolder for handled files (after = "move").
-PROCESSED_DIR = "processed"
-#: suffix of handled files on an SFTP server (after = "move").
-IMPORTED_SUFFIX = ".imported"
 #: names never pulled: handled files and the usual partial-upload names.
 _IGNORED_SUFFIXES = (IMPORTED_SUFFIX, ".part", ".partial", ".tmp", ".filepart", ".crdownload")
-_FINISHED = (ImportRunStatus.SUCCEEDED, ImportRunStatus.COMPLETED_WITH_ERRORS)
-SFTP_TIMEOUT_SECONDS = 20
-
-
-class PullError(Exception):
-    """The source's location could not be read; the message is one readable line."""
-
-
-@dataclass(frozen=True)
-class RemoteFile:
-    name: str
-    size: int
-    #: modification time, UTC.
-    modified_at: datetime
 
 
 @dataclass(frozen=True)
@@ -93,138 +80,6 @@ class PullResult:
         )
 
 
-# --- import_sources rows ------------------------------------------------------------------------
-
-
-def _source_row(session: sa.orm.Session, source: SourceConfig) -> ImportSource:
-    row = session.scalar(sa.select(ImportSource).where(ImportSource.name == source.name))
-    if row is None:
-        row = ImportSource(name=source.name, connector=source.connector)
-        session.add(row)
-    row.connector = source.connector
-    row.location = shown_location(source.location)
-    row.schedule = source.schedule or None
-    row.mapping = dict(source.mapping) or None
-    row.enabled = source.enabled
-    session.flush()
-    return row
-
-
-def sync_sources(uow: UnitOfWork, sources: list[SourceConfig]) -> int:
-    """Creates or updates an ``import_sources`` row per configured source (by name)."""
-    with uow:
-        for source in sources:
-            _source_row(uow.session, source)
-        uow.commit()
-    return len(sources)
-
-
-def record_failed_run(
-    uow: UnitOfWork,
-    source: SourceConfig,
-    error: str,
-    *,
-    file_name: str | None = None,
-    trigger: ImportTrigger = ImportTrigger.SCHEDULE,
-    started_by: str | None = None,
-) -> int:
-    """A FAILED import run for a problem before any import started (e.g. SFTP unreachable)."""
-    now = utcnow()
-    with uow:
-        row = _source_row(uow.session, source)
-        run = ImportRun(
-            source_id=row.id,
-            connector=source.connector,
-            file_name=(file_name or shown_location(source.location))[:500],
-            file_size=0,
-            file_sha256="",
-            trigger=trigger,
-            started_by=started_by or f"schedule:{source.name}",
-            dry_run=False,
-            status=ImportRunStatus.FAILED,
-            started_at=now,
-            finished_at=now,
-            error=error,
-        )
-        uow.session.add(run)
-        uow.commit()
-        return run.id
-
-
-def _seen_before(uow: UnitOfWork, source: str, entry: RemoteFile) -> bool:
-    """A finished run of this source read a file of this name and size modified before it."""
-    with uow:
-        found = uow.session.scalar(
-            sa.select(ImportRun.id)
-            .join(ImportSource, ImportSource.id == ImportRun.source_id)
-            .where(
-                ImportSource.name == source,
-                ImportRun.file_name == entry.name,
-                ImportRun.file_size == entry.size,
-                ImportRun.status.in_(_FINISHED),
-                ImportRun.dry_run.is_(False),
-                ImportRun.started_at >= entry.modified_at,
-            )
-            .limit(1)
-        )
-    return found is not None
-
-
-@dataclass(frozen=True)
-class SourceStatus:
-    name: str
-    connector: str
-    location: str
-    schedule: str
-    after: str
-    enabled: bool
-    last_status: str | None
-    last_at: datetime | None
-    last_error: str | None
-
-
-def source_statuses(uow: UnitOfWork, sources: list[SourceConfig]) -> list[SourceStatus]:
-    """The configured sources with their latest import run."""
-    result = []
-    with uow:
-        for source in sources:
-            last = uow.session.scalars(
-                sa.select(ImportRun)
-                .join(ImportSource, ImportSource.id == ImportRun.source_id)
-                .where(ImportSource.name == source.name)
-                .order_by(ImportRun.started_at.desc(), ImportRun.id.desc())
-                .limit(1)
-            ).first()
-            result.append(
-                SourceStatus(
-                    name=source.name,
-                    connector=source.connector,
-                    location=shown_location(source.location),
-                    schedule=source.schedule or "on demand",
-                    after=source.after,
-                    enabled=source.enabled,
-                    last_status=last.status.value if last else None,
-                    last_at=last.started_at if last else None,
-                    last_error=last.error if last else None,
-                )
-            )
-    return result
-
-
-# --- locations ----------------------------------------------------------------------------------
-
-
-def shown_location(location: str) -> str:
-    """The location without any password written into an sftp:// URL."""
-    if not location.startswith("sftp:"):
-        return location
-    parts = urlsplit(location)
-    if parts.password is None:
-        return location
-    netloc = f"{parts.username}@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return parts._replace(netloc=netloc).geturl()
-
-
 def _wanted(name: str, source: SourceConfig) -> bool:
     if name.startswith(".") or name.lower().endswith(_IGNORED_SUFFIXES):
         return False
@@ -235,165 +90,43 @@ def _settled(entry: RemoteFile, source: SourceConfig, now: datetime) -> bool:
     return (now - entry.modified_at).total_seconds() >= source.settle_seconds
 
 
-class Location(Protocol):
-    """Where a source's files are: list them, make one readable locally, mark one handled."""
-
-    remote: bool
-
-    def list(self) -> list[RemoteFile]: ...
-
-    def fetch(self, entry: RemoteFile, into: Path) -> Path: ...
-
-    def mark_done(self, entry: RemoteFile) -> None: ...
-
-
-class FolderLocation:
-    remote = False
-
-    def __init__(self, source: SourceConfig) -> None:
-        self.folder = Path(source.location).expanduser()
-
-    def list(self) -> list[RemoteFile]:
-        if not self.folder.is_dir():
-            raise PullError(f"folder {self.folder} does not exist or is not a folder")
-        entries = []
-        try:
-            with os.scandir(self.folder) as it:
-                for item in it:
-                    if item.is_file(follow_symlinks=True):
-                        info = item.stat()
-                        modified = datetime.fromtimestamp(info.st_mtime, UTC)
-                        entries.append(RemoteFile(item.name, info.st_size, modified))
-        except OSError as exc:
-            raise PullError(f"folder {self.folder}: {exc.strerror or exc}") from None
-        return entries
-
-    def fetch(self, entry: RemoteFile, into: Path) -> Path:
-        return self.folder / entry.name
-
-    def mark_done(self, entry: RemoteFile) -> None:
-        target_dir = self.folder / PROCESSED_DIR
-        target_dir.mkdir(exist_ok=True)
-        target = target_dir / entry.name
-        if target.exists():  # the same name again: keep both
-            stamp = utcnow().strftime("%Y%m%dT%H%M%S%fZ")
-            target = target_dir / f"{entry.name}.{stamp}"
-        os.replace(self.folder / entry.name, target)
-
-
-@dataclass(frozen=True)
-class SftpAddress:
-    user: str
-    host: str
-    port: int
-    path: str
-
-    @classmethod
-    def parse(cls, location: str) -> SftpAddress:
-        parts = urlsplit(location)
-        path = unquote(parts.path) or "."
-        if path.startswith("/~/"):  # relative to the login's home, as curl writes it
-            path = path[3:] or "."
-        return cls(
-            user=unquote(parts.username or ""),
-            host=parts.hostname or "",
-            port=parts.port or 22,
-            path=path,
-        )
-
-    def __str__(self) -> str:
-        return f"sftp://{self.user}@{self.host}:{self.port}/{self.path.lstrip('/')}"
-
-
-class SftpLocation:
-    remote = True
-
-    def __init__(self, source: SourceConfig, sftp: paramiko.SFTPClient, address: SftpAddress):
-        self.source = source
-        self.sftp = sftp
-        self.address = address
-
-    def _path(self, name: str) -> str:
-        return f"{self.address.path.rstrip('/')}/{name}" if self.address.path != "." else name
-
-    def list(self) -> list[RemoteFile]:
-        entries = []
-        for attrs in self.sftp.listdir_attr(self.address.path):
-            if attrs.st_mode is not None and not stat.S_ISREG(attrs.st_mode):
-                continue
-            modified = datetime.fromtimestamp(attrs.st_mtime or 0, UTC)
-            entries.append(RemoteFile(attrs.filename, attrs.st_size or 0, modified))
-        return entries
-
-    def fetch(self, entry: RemoteFile, into: Path) -> Path:
-        local = into / entry.name
-        self.sftp.get(self._path(entry.name), str(local))
-        return local
-
-    def mark_done(self, entry: RemoteFile) -> None:
-        old = self._path(entry.name)
-        new = old + IMPORTED_SUFFIX
-        try:
-            self.sftp.posix_rename(old, new)  # replaces an older <name>.imported
-        except OSError:
-            self.sftp.rename(old, new)
-
-
-@contextmanager
-def _sftp_session(source: SourceConfig) -> Iterator[SftpLocation]:
-    import paramiko
-
-    address = SftpAddress.parse(source.location)
-    password = None
-    if source.password_env:
-        password = os.environ.get(source.password_env)
-        if password is None:
-            raise PullError(
-                f"environment variable {source.password_env} (password_env of source "
-                f"{source.name!r}) is not set"
+def _finished_run_exists(uow: UnitOfWork, source: str, *conditions: sa.ColumnElement[bool]) -> bool:
+    """True when a finished, non-failed, real (not dry) run of this source meets ``conditions``."""
+    with uow:
+        found = uow.session.scalar(
+            sa.select(ImportRun.id)
+            .join(ImportSource, ImportSource.id == ImportRun.source_id)
+            .where(
+                ImportSource.name == source,
+                ImportRun.dry_run.is_(False),
+                ImportRun.status.in_(FINISHED),
+                *conditions,
             )
-    if password is None and not source.key_file:
-        raise PullError(f"source {source.name!r}: set password_env or key_file for {address}")
-    client = paramiko.SSHClient()
-    try:
-        if source.known_hosts:
-            known_hosts = Path(source.known_hosts).expanduser()
-            if not known_hosts.is_file():
-                raise PullError(f"known_hosts file {known_hosts} not found")
-            client.load_host_keys(str(known_hosts))
-        else:
-            client.load_system_host_keys()
-        # Unknown host keys are refused: never trust a server on first sight.
-        client.set_missing_host_key_policy(paramiko.RejectPolicy())
-        client.connect(
-            address.host,
-            port=address.port,
-            username=address.user,
-            password=password,
-            key_filename=str(Path(source.key_file).expanduser()) if source.key_file else None,
-            timeout=SFTP_TIMEOUT_SECONDS,
-            banner_timeout=SFTP_TIMEOUT_SECONDS,
-            auth_timeout=SFTP_TIMEOUT_SECONDS,
-            allow_agent=False,
-            look_for_keys=False,
+            .limit(1)
         )
-        transport = client.get_transport()
-        if transport is not None:
-            transport.set_keepalive(30)
-        sftp = client.open_sftp()
-        sftp.get_channel().settimeout(SFTP_TIMEOUT_SECONDS * 3)  # type: ignore[union-attr]
-        try:
-            yield SftpLocation(source, sftp, address)
-        finally:
-            sftp.close()
-    finally:
-        client.close()
+    return found is not None
+
+
+def already_imported(uow: UnitOfWork, source: str, sha256: str) -> bool:
+    """True when a finished, non-failed run of this source read exactly this content."""
+    return _finished_run_exists(uow, source, ImportRun.file_sha256 == sha256)
+
+
+def _seen_before(uow: UnitOfWork, source: str, entry: RemoteFile) -> bool:
+    """A finished run of this source read a file of this name and size modified before it."""
+    return _finished_run_exists(
+        uow,
+        source,
+        ImportRun.file_name == entry.name,
+        ImportRun.file_size == entry.size,
+        ImportRun.started_at >= entry.modified_at,
+    )
 
 
 @contextmanager
 def open_location(source: SourceConfig) -> Iterator[Location]:
     if source.is_sftp:
-        with _sftp_session(source) as location:
+        with sftp_session(source) as location:
             yield location
     else:
         yield FolderLocation(source)
@@ -417,17 +150,6 @@ def _describe_error(source: SourceConfig, exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror and not reason.startswith("["):
         reason = exc.strerror if not exc.filename else f"{exc.strerror}: {exc.filename}"
     return f"{where}: {type(exc).__name__}: {reason}"
-
-
-# --- the pull -----------------------------------------------------------------------------------
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def pull_source(
@@ -501,10 +223,10 @@ def _import_one(
 ) -> FileOutcome:
     from corp_carbon.services.imports import run as imports
 
-    sha256 = file_sha256(local)
-    if imports.already_imported(uow_factory(), source.name, sha256):
+    sha256, _, _ = fingerprint(local)
+    if already_imported(uow_factory(), source.name, sha256):
         return FileOutcome(entry.name, "skipped", detail="content already imported")
-    request = imports.ImportRequest(
+    request = ImportRequest(
         connector=source.connector,
         path=local,
         file_name=entry.name,
@@ -527,7 +249,7 @@ def _import_one(
             started_by=started_by,
         )
         return FileOutcome(entry.name, "failed", run_id, message)
-    if report.status in _FINISHED:
+    if report.status in FINISHED:
         return FileOutcome(entry.name, "imported", report.run_id, _counts(report.counts))
     return FileOutcome(entry.name, "failed", report.run_id, report.error or report.status.value)
 

@@ -10,136 +10,54 @@ completes it: what was stored is recognised by its source key and counted as unc
 from __future__ import annotations
 
 import gc
-import hashlib
 import logging
 import time
-import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from connectors import REGISTRY, ConnectorOptions, UnknownConnector, connector_class
+from connectors import REGISTRY, UnknownConnector, connector_class
 from connectors.base import Connector
-from connectors.reading import UnreadableFile, XlsxGuard, head_of
+from connectors.reading import UnreadableFile
 from corp_carbon.catalogue import Catalogue, catalogue_for, load_spend_sets
 from corp_carbon.catalogue.files import SpendDataError
 from corp_carbon.catalogue.rates import rate_provider
 from corp_carbon.config import Settings
-from corp_carbon.db.bulk import insert_rows, table_of
-from corp_carbon.db.models import (
-    Employee,
-    ImportRowProblem,
-    ImportRun,
-    ImportSource,
-    MethodologyVersion,
-    PendingRecord,
-)
+from corp_carbon.db.models import ImportRun, MethodologyVersion
 from corp_carbon.db.session import UnitOfWork, begin_write
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.bookings import BookingRecord, CommuteResponse, Record, RowProblem
 from corp_carbon.domain.currency import RateProvider
-from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.scoring.engine import Scorer
 from corp_carbon.domain.spend import SpendFactorSet
-from corp_carbon.domain.vocabulary import Cabin, ImportRunStatus, ImportTrigger
+from corp_carbon.domain.vocabulary import ImportRunStatus
 from corp_carbon.services.imports import commutes as commute_imports
-from corp_carbon.services.imports.batches import BatchContext, BatchOutcome, store_bookings
-from corp_carbon.services.imports.record_codec import from_payload
+from corp_carbon.services.imports.batch_plan import BatchContext, BatchOutcome
+from corp_carbon.services.imports.batches import store_bookings
+from corp_carbon.services.imports.intake import check_fit, connector_options, fingerprint
+from corp_carbon.services.imports.run_records import (
+    lock_source,
+    open_run,
+    store_problems,
+)
 from corp_carbon.services.imports.scoring import ScoringContext, score_batch
+from corp_carbon.services.imports.values import (
+    COUNTS,
+    ImportFailed,
+    ImportRequest,
+    Problem,
+    RunReport,
+)
 from corp_carbon.services.ledger import earnings
 from corp_carbon.services.scoring import methodology as methodology_service
 
 log = logging.getLogger("corp_carbon.imports")
-
-#: the counts every run reports, in this order.
-COUNTS = ("read", "imported", "updated", "duplicates", "cancelled", "rejected", "waiting",
-          "unchanged")  # fmt: skip
-
-
-class ImportFailed(DomainError):
-    code = "import_failed"
-    http_status = 422
-
-
-@dataclass(frozen=True)
-class ImportRequest:
-    connector: str
-    path: Path
-    #: the name to record and show (an upload's original name).
-    file_name: str
-    trigger: ImportTrigger
-    #: who or what started it: an email, a token name, "schedule:<source>".
-    started_by: str
-    #: the import source (its records are de-duplicated by their keys); default: the connector.
-    source: str | None = None
-    dry_run: bool = False
-    #: the source's column mapping (generic-csv) or connector settings.
-    mapping: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    row: int
-    field: str
-    reason: str
-    value: str | None
-    rejected: bool
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "row": self.row,
-            "field": self.field,
-            "reason": self.reason,
-            "value": self.value,
-            "rejected": self.rejected,
-        }
-
-
-@dataclass
-class RunReport:
-    run_id: int | None
-    status: ImportRunStatus
-    connector: str
-    file_name: str
-    file_sha256: str
-    file_size: int
-    counts: Counter[str] = field(default_factory=Counter)
-    problems: list[Problem] = field(default_factory=list)
-    error: str | None = None
-    kg_co2e: Decimal = Decimal("0.000")
-    points: int = 0
-    seconds: float = 0.0
-
-    @property
-    def failed(self) -> bool:
-        return self.status is ImportRunStatus.FAILED
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "status": self.status.value,
-            "connector": self.connector,
-            "file": self.file_name,
-            "sha256": self.file_sha256,
-            "size": self.file_size,
-            **{name: self.counts[name] for name in COUNTS},
-            "merged_manual": self.counts["merged_manual"],
-            "kg_co2e": str(self.kg_co2e),
-            "points": self.points,
-            "seconds": round(self.seconds, 3),
-            "error": self.error,
-            "errors": [p.to_json() for p in self.problems],
-        }
 
 
 def spend_tables(settings: Settings) -> tuple[SpendFactorSet, RateProvider]:
@@ -158,109 +76,6 @@ def spend_tables(settings: Settings) -> tuple[SpendFactorSet, RateProvider]:
         where = settings.origin_of("imports", "currency_rates_file")
         raise ImportFailed(f"imports.currency_rates_file (in {where}): {exc}") from exc
     return sets[name], rates
-
-
-def connector_options(settings: Settings, mapping: Mapping[str, Any] | None) -> ConnectorOptions:
-    mb = 1024 * 1024
-    return ConnectorOptions(
-        mapping=dict(mapping or {}),
-        default_cabin=Cabin(settings.imports.default_cabin),
-        xlsx_guard=XlsxGuard(
-            max_uncompressed_bytes=settings.imports.xlsx_max_uncompressed_mb * mb,
-            max_ratio=settings.imports.xlsx_max_ratio,
-        ),
-    )
-
-
-def fingerprint(path: Path) -> tuple[str, int, int]:
-    """SHA-256, size and line count of a file, in one pass."""
-    digest = hashlib.sha256()
-    size = lines = 0
-    try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
-                lines += chunk.count(b"\n")
-    except OSError as exc:
-        raise UnreadableFile(f"{path.name}: cannot be read ({exc.strerror})") from None
-    return digest.hexdigest(), size, lines
-
-
-def check_fit(request: ImportRequest, options: ConnectorOptions) -> None:
-    """A file for another connector gets one message naming the connector that fits."""
-    cls = connector_class(request.connector)
-    head = head_of(request.path, options.xlsx_guard)
-    head = type(head)(name=request.file_name, text=head.text, header=head.header)
-    if cls(options).identify(head):
-        return
-    fits = []
-    for name in REGISTRY:
-        if name in (request.connector, "generic-csv"):
-            continue
-        if connector_class(name)(options).identify(head):
-            fits.append(name)
-    hint = f"; it looks like a {fits[0]} export: use --connector {fits[0]}" if fits else ""
-    raise UnreadableFile(
-        f"{request.file_name} does not look like a {request.connector} file "
-        f"(expected {cls(options).expected()}){hint}"
-    )
-
-
-def _source(
-    session: Session, name: str, connector: str, placeholder: int | None = None
-) -> ImportSource:
-    """The named source, created on first use (a concurrent first use wins the race)."""
-    query = sa.select(ImportSource).where(ImportSource.name == name)
-    source = session.scalar(query)
-    if source is None:
-        try:
-            with session.begin_nested():
-                source = ImportSource(id=placeholder, name=name, connector=connector)
-                session.add(source)
-        except IntegrityError:
-            source = session.scalars(query).one()
-    return source
-
-
-def _open_run(session: Session, request: ImportRequest, sha: str, size: int) -> ImportRun:
-    placeholder = _placeholder_id(session) if request.dry_run else None
-    source = _source(session, request.source or request.connector, request.connector, placeholder)
-    stale = session.scalars(
-        sa.select(ImportRun).where(
-            ImportRun.source_id == source.id,
-            ImportRun.file_sha256 == sha,
-            ImportRun.status == ImportRunStatus.RUNNING,
-        )
-    ).all()
-    run = ImportRun(
-        id=placeholder,
-        source_id=source.id,
-        connector=request.connector,
-        file_name=request.file_name[:500],
-        file_size=size,
-        file_sha256=sha,
-        trigger=request.trigger,
-        started_by=request.started_by[:320],
-        dry_run=request.dry_run,
-        status=ImportRunStatus.RUNNING,
-    )
-    session.add(run)
-    session.flush()
-    for old in stale:  # a run of the same file that was killed: this run completes it
-        old.status = ImportRunStatus.FAILED
-        old.error = f"interrupted; run {run.id} repeated the file"
-        old.finished_at = utcnow()
-    return run
-
-
-def _placeholder_id(session: Session) -> int | None:
-    """The id of a dry run's run (and new source), never committed. PostgreSQL sequences do
-    not roll back, so an id drawn from one would make the next real run's number skip; this
-    one is below any sequence's range and unique among open sessions. SQLite's ids roll back."""
-    if session.get_bind().dialect.name != "postgresql":
-        return None
-    return -int(session.scalar(sa.text("SELECT pg_backend_pid()")) or 1)
 
 
 class _Batches:
@@ -312,7 +127,7 @@ def run_import(
         with uow:  # never committed: leaving the block rolls every batch back
             begin_write(uow.session)
             methodology = methodology_service.current(uow.session, settings)
-            run = _open_run(uow.session, request, report.file_sha256, report.file_size)
+            run = open_run(uow.session, request, report.file_sha256, report.file_size)
             scoring = _scoring(uow.session, settings, catalogue, methodology)
             target = _Target(run.id, run.source_id, committed=False)
             _read(uow, settings, request, report, scoring, target, connector, progress)
@@ -320,7 +135,7 @@ def run_import(
         methodology = methodology_service.ensure_current(uow, settings)
         with uow:
             begin_write(uow.session)
-            run = _open_run(uow.session, request, report.file_sha256, report.file_size)
+            run = open_run(uow.session, request, report.file_sha256, report.file_size)
             scoring = _scoring(uow.session, settings, catalogue, methodology)
             uow.commit()
             report.run_id = run.id
@@ -364,8 +179,6 @@ def _read(
 ) -> None:
     """The file's batches, one after the other; an error ends the run after the last good
     batch (a real run keeps the batches committed before it)."""
-    # the catalogue, places and scorer live for the whole run: keep the collector off them
-    gc.freeze()
     months = settings.imports.commute_months
     try:
         for batch in _Batches(connector.extract(request.path), settings.imports.batch_size):
@@ -396,20 +209,12 @@ def _fail_early(
     if not request.dry_run:
         with uow:
             begin_write(uow.session)
-            run = _open_run(uow.session, request, report.file_sha256, report.file_size)
+            run = open_run(uow.session, request, report.file_sha256, report.file_size)
             run.status, run.error, run.finished_at = ImportRunStatus.FAILED, error, utcnow()
             uow.commit()
             report.run_id = run.id
     log.warning("import of %s failed: %s", request.file_name, error)
     return report
-
-
-def _lock_source(session: Session, source_id: int) -> None:
-    """One batch of a source at a time (two runs of one source never interleave a booking);
-    on SQLite, the first write takes the database's write lock instead."""
-    if session.get_bind().dialect.name == "postgresql":
-        key = zlib.crc32(f"corp-carbon:import-source:{source_id}".encode())
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
 @dataclass
@@ -434,7 +239,7 @@ def _one_batch(
     bookings = [r for r in batch if isinstance(r, BookingRecord)]
     responses = [r for r in batch if isinstance(r, CommuteResponse)]
     run_id = target.run_id
-    _lock_source(session, target.source_id)
+    lock_source(session, target.source_id)
     session.execute(  # also takes SQLite's write lock before ids are allocated
         sa.update(ImportRun)
         .where(ImportRun.id == run_id)
@@ -461,7 +266,7 @@ def _one_batch(
     counts["rejected"] += sum(1 for p in problems if p.rejected)
     counts["read"] += sum(len(b.segments) for b in bookings) + len(responses) + repeats
     counts["read"] += sum(1 for p in problems if p.rejected)
-    _store_problems(session, run_id, found)
+    store_problems(session, run_id, found)
     session.execute(
         sa.update(ImportRun)
         .where(ImportRun.id == run_id)
@@ -489,24 +294,6 @@ def _tally(report: RunReport, request: ImportRequest, stored: _Stored) -> None:
     )
 
 
-def _store_problems(session: Session, run_id: int, problems: list[RowProblem]) -> None:
-    insert_rows(
-        session,
-        table_of(ImportRowProblem),
-        [
-            {
-                "run_id": run_id,
-                "row_number": p.row,
-                "field": p.field[:100],
-                "reason": p.reason[:500],
-                "value": None if p.value is None else p.value[:500],
-                "rejected": p.rejected,
-            }
-            for p in problems
-        ],
-    )
-
-
 def _finish(uow: UnitOfWork, report: RunReport) -> None:
     if report.error:
         report.status = ImportRunStatus.FAILED
@@ -531,92 +318,14 @@ def _finish(uow: UnitOfWork, report: RunReport) -> None:
     )
 
 
-def already_imported(uow: UnitOfWork, source: str, sha256: str) -> bool:
-    """True when a finished, non-failed run of this source read exactly this content."""
-    with uow:
-        found = uow.session.scalar(
-            sa.select(ImportRun.id)
-            .join(ImportSource, ImportSource.id == ImportRun.source_id)
-            .where(
-                ImportSource.name == source,
-                ImportRun.file_sha256 == sha256,
-                ImportRun.dry_run.is_(False),
-                ImportRun.status.in_(
-                    [ImportRunStatus.SUCCEEDED, ImportRunStatus.COMPLETED_WITH_ERRORS]
-                ),
-            )
-            .limit(1)
-        )
-    return found is not None
-
-
-def replay_pending(uow: UnitOfWork, settings: Settings, batch_size: int = 1000) -> int:
-    """Imports the bookings that waited for their employee, now that the employee exists.
-    Returns how many bookings were replayed. Idempotent: a replayed booking is resolved."""
-    methodology = methodology_service.ensure_current(uow, settings)
-    catalogue = catalogue_for(settings)
-    scorer = Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards)
-    replayed = 0
-    while True:
-        with uow:
-            session = uow.session
-            begin_write(session)
-            version_id = session.scalar(
-                sa.select(MethodologyVersion.id).where(
-                    MethodologyVersion.version == methodology.version
-                )
-            )
-            assert version_id is not None
-            pending = session.scalars(
-                sa.select(PendingRecord)
-                .where(PendingRecord.resolved_at.is_(None), _now_matches())
-                .order_by(PendingRecord.id)
-                .limit(batch_size)
-                .with_for_update(skip_locked=True)
-            ).all()
-            if not pending:
-                return replayed
-            by_run: dict[tuple[int, int], list[PendingRecord]] = {}
-            for item in pending:
-                by_run.setdefault((item.source_id, item.run_id), []).append(item)
-            scoring = ScoringContext(
-                scorer, version_id, methodology.version, *spend_tables(settings)
-            )
-            for (source_id, run_id), items in by_run.items():
-                _lock_source(session, source_id)
-                records = [from_payload(item.payload) for item in items]
-                ctx = BatchContext(source_id, run_id, methodology)
-                outcome = store_bookings(session, ctx, records)
-                score_batch(session, scoring, outcome.journeys)
-                earnings.reverse_undone(session, outcome.undone)
-                _store_problems(session, run_id, outcome.problems)
-                counts = outcome.counts
-                session.execute(
-                    sa.update(ImportRun)
-                    .where(ImportRun.id == run_id)
-                    .values(
-                        waiting=ImportRun.waiting - sum(len(r.segments) for r in records),
-                        imported=ImportRun.imported + counts["imported"],
-                        updated=ImportRun.updated + counts["updated"],
-                        duplicates=ImportRun.duplicates + counts["duplicates"],
-                        cancelled=ImportRun.cancelled + counts["cancelled"],
-                        rejected=ImportRun.rejected + counts["rejected"],
-                    )
-                )
-                now = utcnow()
-                for item in items:
-                    item.resolved_at = now
-                replayed += len(items)
-            uow.commit()
-        log.info("replayed %d bookings that waited for their employee", replayed)
-
-
-def _now_matches() -> sa.ColumnElement[bool]:
-    """A waiting booking whose traveller now matches an employee by number or email."""
-    return sa.or_(
-        sa.exists().where(
-            Employee.employee_number.is_not(None),
-            Employee.employee_number == PendingRecord.employee_number,
-        ),
-        sa.exists().where(Employee.email == PendingRecord.email),
-    )
+@contextmanager
+def heap_frozen(settings: Settings) -> Iterator[None]:
+    """For a process that imports and exits (the CLI, the benchmark): the catalogue is loaded,
+    then everything alive is frozen, so the collector does not walk it again and again during
+    the run. Never in a long-lived process (a web worker): a frozen heap is never collected."""
+    catalogue_for(settings)
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

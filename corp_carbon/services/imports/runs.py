@@ -17,7 +17,7 @@ from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.imports_view import ProblemView, RunView, SourceView, WaitingTraveller
 from corp_carbon.domain.people import Actor
 from corp_carbon.services.audit import entries as audit
-from corp_carbon.services.imports.run import COUNTS
+from corp_carbon.services.imports.values import COUNTS
 
 #: the ImportRun column of each count.
 _COLUMNS = {

@@ -31,8 +31,8 @@ from corp_carbon.domain.scoring.values import ZERO_EMISSION_MODES, Trip
 from corp_carbon.domain.spend import SpendFactorSet, score_spend
 from corp_carbon.domain.vocabulary import ActivityKind, Fuel, Mode
 from corp_carbon.geo.segments import Located, route_km, spend_based
-from corp_carbon.services.imports.batches import NewSegment
-from corp_carbon.services.ledger import postings as ledger
+from corp_carbon.services.imports.batch_plan import NewSegment
+from corp_carbon.services.ledger.earnings import Earning, earn_many
 from corp_carbon.services.scoring.assessments import pin_published_set, record_factor_set
 
 ASSESSMENTS = table_of(AssessmentRow)
@@ -200,7 +200,7 @@ def score_batch(
                      Decimal(scored.avoided_g[i]) * GRAM, scored.points[i], now)
             )  # fmt: skip
     ids = allocate_ids(session, ASSESSMENTS, len(rows))
-    earnings: list[ledger.Earning] = []
+    earnings: list[Earning] = []
     for assessment_id, row in zip(ids, rows, strict=True):
         row["id"] = assessment_id
         owner: NewSegment = row.pop("_member")
@@ -213,7 +213,7 @@ def score_batch(
             continue
         out.points += row["points"]
         earnings.append(
-            ledger.Earning(
+            Earning(
                 employee_id=owner.employee_id,
                 activity_id=owner.activity_id,
                 points=row["points"],
@@ -223,7 +223,7 @@ def score_batch(
         )
     insert_rows(session, ASSESSMENTS, rows)
     if earnings:
-        ledger.earn_many(session, earnings)
+        earn_many(session, earnings)
     return out
 
 

@@ -1,7 +1,8 @@
 """From assessments to points: credit each confirmed activity once, give back what was undone.
 
 Caps of the methodology apply here: commute trips per employee and day, and self-reported
-trips per employee and month, counted in the order the activities were recorded.
+trips per employee and month, counted in the order the activities were recorded. Crediting
+goes in bulk (``earn_many``) through ``db.bulk``, the one COPY and id-allocation path.
 """
 
 from __future__ import annotations
@@ -12,13 +13,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from psycopg.errors import UniqueViolation
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from corp_carbon.config import Settings
-from corp_carbon.db.models import Activity, Assessment, LedgerTransaction, MethodologyVersion
+from corp_carbon.db.bulk import allocate_ids, among, insert_rows, table_of
+from corp_carbon.db.models import (
+    Activity,
+    Assessment,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    MethodologyVersion,
+)
 from corp_carbon.db.session import UnitOfWork
+from corp_carbon.db.types import utcnow
+from corp_carbon.domain.ledger import employee_code, request_hash
 from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.vocabulary import (
+    AccountKind,
     ActivityKind,
     ActivityStatus,
     TransactionKind,
@@ -29,6 +44,8 @@ from corp_carbon.services.scoring import methodology as methodology_service
 
 log = logging.getLogger("corp_carbon.earnings")
 BATCH = 5000
+TRANSACTIONS = table_of(LedgerTransaction)
+ENTRIES = table_of(LedgerEntry)
 
 UNDONE_REASON = {
     ActivityStatus.CANCELLED: "activity_cancelled",
@@ -90,7 +107,7 @@ def credit_assessed(
     )
     if activity_ids is not None:
         query = query.where(Activity.id.in_(list(activity_ids)))
-    batch: list[ledger.Earning] = []
+    batch: list[Earning] = []
     for activity, assessment in session.execute(query).all():
         day_key = (activity.employee_id, activity.travel_date)
         month_key = (
@@ -108,7 +125,7 @@ def credit_assessed(
             capped += 1
             continue
         batch.append(
-            ledger.Earning(
+            Earning(
                 employee_id=activity.employee_id,
                 activity_id=activity.id,
                 points=assessment.points,
@@ -122,7 +139,7 @@ def credit_assessed(
         if self_reported:
             per_month[month_key] += 1
     for start in range(0, len(batch), BATCH):
-        earned += ledger.earn_many(session, batch[start : start + BATCH])
+        earned += earn_many(session, batch[start : start + BATCH])
     return earned, points, capped
 
 
@@ -178,3 +195,125 @@ def _already_earned_self_reported(session: Session) -> Counter[tuple[int, int, i
     for employee_id, day in rows:
         counts[(employee_id, day.year, day.month)] += 1
     return counts
+
+
+@dataclass(frozen=True)
+class Earning:
+    employee_id: int
+    activity_id: int
+    points: int
+    methodology_version: int
+    assessment_id: int | None = None
+
+
+def earn_many(session: Session, earnings: list[Earning]) -> int:
+    """Credits many activities in bulk (two bulk inserts through ``db.bulk``), with the same
+    guarantees as ``earn``: balanced, idempotent, at most one earning per activity. Returns how
+    many were posted. If a concurrent writer got there first, the batch falls back to ``earn``
+    one by one, which sorts out who posted what."""
+    todo = [e for e in earnings if e.points > 0]
+    if not todo:
+        return 0
+    issuance = ledger.system_account(session, AccountKind.ISSUANCE)
+    ledger.lock_account(session, issuance)  # one bulk issuer at a time (and SQLite's write lock)
+    wanted = [e.activity_id for e in todo]
+    # a range scan of the earnings index: cheap, also for tens of thousands of activities
+    done = set(
+        session.scalars(
+            sa.select(LedgerTransaction.activity_id).where(
+                LedgerTransaction.kind == TransactionKind.EARN,
+                LedgerTransaction.activity_id.between(min(wanted), max(wanted)),
+            )
+        )
+    )
+    todo = [e for e in todo if e.activity_id not in done]
+    if not todo:
+        return 0
+    accounts = _employee_accounts(session, {e.employee_id for e in todo})
+    ids = allocate_ids(session, TRANSACTIONS, len(todo))
+    now = utcnow()
+    transactions = [
+        {
+            "id": tx_id,
+            "kind": TransactionKind.EARN,
+            "idempotency_key": f"earn:{e.activity_id}:{e.methodology_version}",
+            "request_hash": request_hash(
+                TransactionKind.EARN.value, {"activity": e.activity_id, "points": e.points}
+            ),
+            "reason_code": "activity_assessed",
+            "memo": "",
+            "activity_id": e.activity_id,
+            "assessment_id": e.assessment_id,
+            "created_at": now,
+        }
+        for tx_id, e in zip(ids, todo, strict=True)
+    ]
+    entries = []
+    for tx_id, e in zip(ids, todo, strict=True):
+        entries.append(
+            {
+                "transaction_id": tx_id,
+                "account_id": issuance,
+                "amount": -e.points,
+                "created_at": now,
+            }
+        )
+        entries.append(
+            {
+                "transaction_id": tx_id,
+                "account_id": accounts[e.employee_id],
+                "amount": e.points,
+                "created_at": now,
+            }
+        )
+    try:
+        with session.begin_nested():
+            insert_rows(session, TRANSACTIONS, transactions)
+            insert_rows(session, ENTRIES, entries)
+    except (IntegrityError, UniqueViolation):
+        posted = 0
+        for e in todo:
+            result = ledger.earn(
+                session,
+                employee_id=e.employee_id,
+                activity_id=e.activity_id,
+                points=e.points,
+                methodology_version=e.methodology_version,
+                assessment_id=e.assessment_id,
+            )
+            posted += bool(result and result.created)
+        return posted
+    return len(todo)
+
+
+def _employee_accounts(session: Session, employee_ids: set[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for owner, account_id in session.execute(
+        sa.select(LedgerAccount.employee_id, LedgerAccount.id).where(
+            among(session, LedgerAccount.employee_id, sorted(employee_ids))
+        )
+    ):
+        if owner is not None:
+            found[owner] = account_id
+    missing = employee_ids - set(found)
+    if missing:
+        rows = [
+            {
+                "code": employee_code(e),
+                "kind": AccountKind.EMPLOYEE,
+                "employee_id": e,
+                "created_at": utcnow(),
+            }
+            for e in sorted(missing)
+        ]
+        dialect = session.get_bind().dialect.name
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(LedgerAccount)
+        session.execute(insert.on_conflict_do_nothing(), rows)  # a concurrent creator wins
+        for owner, account_id in session.execute(
+            sa.select(LedgerAccount.employee_id, LedgerAccount.id).where(
+                LedgerAccount.employee_id.in_(missing)
+            )
+        ):
+            if owner is not None:
+                found[owner] = account_id
+    return found

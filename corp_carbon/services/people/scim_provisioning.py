@@ -38,7 +38,7 @@ from corp_carbon.domain.people import Actor
 from corp_carbon.scim.filters import FilterTerm
 from corp_carbon.scim.mapping import EmployeeFields, EmployeeRecord, etag
 from corp_carbon.services.audit import entries as audit
-from corp_carbon.services.imports.run import replay_pending
+from corp_carbon.services.imports.pending import replay_pending
 
 log = logging.getLogger("corp_carbon.scim")
 

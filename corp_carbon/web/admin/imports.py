@@ -13,7 +13,7 @@ from connectors import REGISTRY
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.vocabulary import ImportRunStatus, ImportTrigger
 from corp_carbon.services.imports import runs as import_runs
-from corp_carbon.services.imports.run import COUNTS
+from corp_carbon.services.imports.values import COUNTS
 from corp_carbon.web import params
 from corp_carbon.web.access import current_employee, roles_required
 from corp_carbon.web.api.import_runs import run_page

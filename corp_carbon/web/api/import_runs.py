@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from corp_carbon.domain.imports_view import ProblemView, RunView
 from corp_carbon.services.imports import runs as import_runs
-from corp_carbon.services.imports.run import Problem
+from corp_carbon.services.imports.values import Problem
 from corp_carbon.web import params
 from corp_carbon.web.access import current_actor, scope_or_roles_required
 from corp_carbon.web.api.imports import (

@@ -26,7 +26,8 @@ from connectors import REGISTRY
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.vocabulary import ImportTrigger, Role
 from corp_carbon.services.imports import runs as import_runs
-from corp_carbon.services.imports.run import COUNTS, ImportRequest, RunReport, run_import
+from corp_carbon.services.imports.run import run_import
+from corp_carbon.services.imports.values import COUNTS, ImportRequest, RunReport
 from corp_carbon.web import params
 from corp_carbon.web.access import (
     current_employee,

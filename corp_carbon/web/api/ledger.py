@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from corp_carbon.domain.bounds import checked_request_key
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services.ledger import postings as ledger
+from corp_carbon.services.ledger import adjustments
 from corp_carbon.web.access import current_actor, login_required, roles_required
 from corp_carbon.web.api.openapi import (
     API_PREFIX,
@@ -138,7 +138,7 @@ def api_adjust() -> tuple[Response, int]:
         raise DomainError(f"{field}: {first['msg']}") from None
     sent = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     key = checked_request_key(sent) if sent else uuid.uuid4().hex
-    posted = ledger.adjust(
+    posted = adjustments.adjust(
         carbon().uow(),
         current_actor(),
         employee=body.employee,

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.identity import groups_overage, identity_from_claims
-from corp_carbon.services.imports import run as imports
+from corp_carbon.services.imports.pending import replay_pending
 from corp_carbon.services.people import sessions, sso_login
 from corp_carbon.web.access import (
     SESSION_LOGIN_METHOD,
@@ -153,7 +153,7 @@ def _replay_pending_bookings(employee_id: int) -> None:
     """Imports the bookings that waited for this employee; a failure here is logged and
     left to the scheduled replay rather than failing the sign-in."""
     try:
-        replayed = imports.replay_pending(carbon().uow(), carbon().settings)
+        replayed = replay_pending(carbon().uow(), carbon().settings)
     except Exception:
         log.exception("replaying pending bookings after the sign-in of employee %s", employee_id)
         return
