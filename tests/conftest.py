@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,6 +33,11 @@ from corp_carbon.web.access import SESSION_EMPLOYEE, SESSION_LOGIN_METHOD, SESSI
 from corp_carbon.web.state import EXTENSION_KEY, CarbonState
 from tests.support import OPERATOR, need
 
+#: the place-name index is cached in a scratch folder, never in the contributor's ~/.cache;
+#: one folder for every worker and every subprocess the tests start (writes are atomic).
+os.environ.setdefault(
+    "CORP_CARBON_CACHE_DIR", os.path.join(tempfile.gettempdir(), "corp-carbon-test-cache")
+)
 PG_SERVER = os.environ.get("CORP_CARBON_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 #: the roles the ``operator`` fixture holds and signs in with.
 OPERATOR_ROLES = ("admin", "hr", "sustainability")

