@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
 from corp_carbon import create_app
-from corp_carbon.web.api.openapi import Comparison, Estimate, path_template
+from corp_carbon.web.api.openapi import path_template
+from corp_carbon.web.api.schemas.estimates import Comparison, Estimate
 from tests.conftest import make_settings
 
 ESTIMATE = "/api/v1/estimate"

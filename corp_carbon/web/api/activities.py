@@ -26,7 +26,6 @@ from corp_carbon.web.access import current_employee, login_required
 from corp_carbon.web.api.openapi import (
     API_PREFIX,
     Error,
-    ExplanationStep,
     Operation,
     Parameter,
     Reply,
@@ -34,6 +33,7 @@ from corp_carbon.web.api.openapi import (
     blank_or,
     enum_schema,
 )
+from corp_carbon.web.api.schemas.estimates import ExplanationStep
 from corp_carbon.web.state import carbon
 
 PER_PAGE = 50

@@ -15,9 +15,7 @@ from corp_carbon.web import params
 from corp_carbon.web.access import login_required
 from corp_carbon.web.api.openapi import (
     API_PREFIX,
-    Comparison,
     Error,
-    Estimate,
     Operation,
     Parameter,
     Reply,
@@ -25,6 +23,7 @@ from corp_carbon.web.api.openapi import (
     api_route,
     enum_schema,
 )
+from corp_carbon.web.api.schemas.estimates import Comparison, Estimate
 from corp_carbon.web.state import carbon
 
 
