@@ -128,6 +128,7 @@ class MemoryGazetteer:
                     ((k, i, int(o)) for k, ids in self.names.items() for i, o in ids),
                 )
                 db.execute("CREATE INDEX names_by_key ON names (key)")
+            os.chmod(temporary, 0o644)  # public data: other service users may read it too
             os.replace(temporary, path)
         finally:
             if os.path.exists(temporary):
