@@ -6,6 +6,7 @@ above a key is what config.example.toml says about it.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -54,6 +55,9 @@ class LoggingSection(Section):
 class PrivacySection(Section):
     #: aggregates over fewer people than this are shown as suppressed (k-anonymity).
     min_group_size: int = Field(default=5, ge=1, le=1000)
+    #: key of the pseudonymous employee ids in report detail rows (an HMAC of the public id);
+    #: production requires it; development and demo use a fixed development value.
+    pseudonym_secret: str = ""
     # SCIM provisioning
     #: a user deleted through SCIM is deactivated at once and its personal data is due for
     #: erasure this many days later (0 = at the next erasure run).
@@ -98,6 +102,11 @@ class RewardsSection(Section):
     #: redemptions cheaper than this many points are approved automatically (besides rewards
     #: flagged auto_approve); 0 = only flagged rewards skip HR approval.
     auto_approve_below_points: int = Field(default=0, ge=0)
+    #: what one point is worth, for the outstanding balance as a liability in reports: the
+    #: default 1 point per gram avoided makes a tonne avoided worth 1000 points = 1 EUR.
+    point_value: Decimal = Field(default=Decimal("0.001"), ge=0, strict=False)
+    #: ISO 4217 currency of point_value.
+    point_currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
 
 
 class LedgerSection(Section):

@@ -77,7 +77,16 @@ class Settings(Section):
     def is_production(self) -> bool:
         return self.app.mode == "production"
 
+    @property
+    def pseudonym_secret(self) -> str:
+        """The key of report pseudonyms: the configured one, or outside production a fixed
+        development value, so demo reports keep the same keys from run to run."""
+        return self.privacy.pseudonym_secret or DEVELOPMENT_PSEUDONYM_SECRET
 
+
+#: not a secret: development and demo data are made up, and production refuses to start
+#: without its own.
+DEVELOPMENT_PSEUDONYM_SECRET = "corp-carbon-development-only"  # noqa: S105
 SECTION_KEYS = [name for name, f in Settings.model_fields.items() if not f.exclude]
 
 
@@ -88,6 +97,12 @@ def check_startup(settings: Settings) -> None:
             "[app] secret_key: required when [app] mode is 'production' "
             f"(in {settings.origin_of('app', 'mode')}); "
             "set it in the file or in CORP_CARBON_APP_SECRET_KEY"
+        )
+    if settings.is_production and not settings.privacy.pseudonym_secret:
+        raise ConfigError(
+            "[privacy] pseudonym_secret: required when [app] mode is 'production' "
+            f"(in {settings.origin_of('app', 'mode')}); "
+            "set it in the file or in CORP_CARBON_PRIVACY_PSEUDONYM_SECRET"
         )
     if settings.is_production and settings.dev_login.enabled:
         raise ConfigError(

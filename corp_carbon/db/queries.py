@@ -86,7 +86,7 @@ def profiles_with_extra_roles(session: Session) -> list[EmployeeProfile]:
     return [to_profile(e) for e in session.scalars(query)]
 
 
-def _current_assessment() -> Any:
+def current_assessment() -> Any:
     """Join condition: the scoring assessment under the newest methodology version."""
     newest = sa.select(sa.func.max(MethodologyVersion.id)).scalar_subquery()
     return sa.and_(
@@ -100,7 +100,7 @@ def _own_activities(employee_id: int) -> Any:
     """An employee's activities with their current assessment, newest first."""
     return (
         sa.select(Activity, AssessmentRow)
-        .outerjoin(AssessmentRow, _current_assessment())
+        .outerjoin(AssessmentRow, current_assessment())
         .where(Activity.employee_id == employee_id)
         .order_by(Activity.travel_date.desc(), Activity.id.desc())
     )

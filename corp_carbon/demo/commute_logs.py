@@ -106,6 +106,7 @@ def build_commutes(
                         )
                     for index, (mode, km, leg_from, leg_to) in enumerate(legs):
                         row = _commute(profile, emp.id, day, mode, km, leg_from, leg_to)
+                        row.update(department=emp.department, office=emp.office)
                         if journey is not None:
                             row["leg_index"] = index
                         if profile.import_run_id is not None:

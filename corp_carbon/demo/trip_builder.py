@@ -194,6 +194,8 @@ class TripBuilder:
         self.segment += 1
         activity = Activity(
             employee_id=trip.person.employee.id,
+            department=trip.person.employee.department,
+            office=trip.person.employee.office,
             kind=ActivityKind.BUSINESS_TRAVEL,
             occupants=1,
             method=CalculationMethod.DISTANCE,

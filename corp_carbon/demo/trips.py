@@ -148,6 +148,8 @@ def _mileage_claims(
             claims.append(
                 Activity(
                     employee_id=person.employee.id,
+                    department=person.employee.department,
+                    office=person.employee.office,
                     kind=ActivityKind.BUSINESS_TRAVEL,
                     mode=Mode.CAR,
                     fuel=rng.choice((Fuel.PETROL, Fuel.DIESEL, Fuel.HYBRID, Fuel.BEV)),

@@ -59,7 +59,12 @@ def test_cli_employees_add_takes_every_good_address_and_refuses_every_bad(
 def test_the_installed_command_refuses_markup_in_an_address(db_url: str, tmp_path: Path) -> None:
     """Issue 15's probe, as an operator types it."""
     command = str(Path(sys.executable).with_name("corp-carbon"))
-    env = {"CORP_CARBON_APP_SECRET_KEY": "k", "CORP_CARBON_DATABASE_URL": db_url, "PATH": ""}
+    env = {
+        "CORP_CARBON_APP_SECRET_KEY": "k",
+        "CORP_CARBON_PRIVACY_PSEUDONYM_SECRET": "p",
+        "CORP_CARBON_DATABASE_URL": db_url,
+        "PATH": "",
+    }
     args = [command, "employees", "add", "--name", "X", "--email"]
     refused = subprocess.run(
         [*args, '"><svg/onload=alert(7)>@example.com'], env=env, capture_output=True, text=True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -41,3 +43,40 @@ def test_models_and_migrations_agree(db_url: str) -> None:
     finally:
         engine.dispose()
     assert diff == []
+
+
+def test_activities_take_the_current_department_and_office(empty_db_url: str) -> None:
+    """Rows stored before the snapshot columns existed get the employee's post of the day."""
+    migrate.upgrade(empty_db_url, "d4e5f6a7b8c9")
+    engine = make_engine(empty_db_url)
+    now = datetime(2026, 1, 5, tzinfo=UTC)
+    try:
+        meta = sa.MetaData()
+        employees = sa.Table("employees", meta, autoload_with=engine)
+        activities = sa.Table("activities", meta, autoload_with=engine)
+        with engine.begin() as connection:
+            connection.execute(
+                employees.insert(),
+                [
+                    {"id": 1, "public_id": "p1", "email": "a@example.com", "name": "A",
+                     "department": "Sales", "office": "Berlin", "active": True,
+                     "leaderboard_opt_in": False, "name_derived": False,
+                     "created_at": now, "updated_at": now},
+                ],
+            )  # fmt: skip
+            connection.execute(
+                activities.insert(),
+                [
+                    {"employee_id": 1, "kind": "business_travel", "mode": "rail",
+                     "travel_date": date(2026, 1, 5), "occupants": 1, "method": "distance",
+                     "status": "confirmed", "verification": "self_reported",
+                     "created_at": now, "updated_at": now},
+                ],
+            )  # fmt: skip
+        engine.dispose()
+        migrate.upgrade(empty_db_url)
+        with engine.connect() as connection:
+            posts = connection.execute(sa.text("SELECT department, office FROM activities"))
+            assert [tuple(row) for row in posts] == [("Sales", "Berlin")]
+    finally:
+        engine.dispose()

@@ -35,7 +35,9 @@ def test_missing_secret_key_in_production(tmp_path: Path) -> None:
 
 def test_unknown_key_names_key_and_file(tmp_path: Path) -> None:
     config = tmp_path / "corp.toml"
-    config.write_text('[app]\nsecret_key = "k"\n[session]\ncookie_secur = false\n')
+    config.write_text(
+        '[app]\nsecret_key = "k"\n[privacy]\npseudonym_secret = "p"\n[session]\ncookie_secur = false\n'
+    )
     result = run(["run"], {"CORP_CARBON_CONFIG": str(config)}, tmp_path)
     assert_one_clear_line(result, "[session] cookie_secur: unknown key", str(config))
 
@@ -48,6 +50,7 @@ def test_wrong_type_from_environment(tmp_path: Path) -> None:
 def test_unreachable_database(tmp_path: Path) -> None:
     env = {
         "CORP_CARBON_APP_SECRET_KEY": "k",
+        "CORP_CARBON_PRIVACY_PSEUDONYM_SECRET": "p",
         "CORP_CARBON_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
         "CORP_CARBON_DATABASE_CONNECT_TIMEOUT": "2",
     }
@@ -66,7 +69,11 @@ def test_commands_refuse_an_unmigrated_database(tmp_path: Path) -> None:
 
 
 def test_first_administrator_from_the_command_line(empty_db_url: str, tmp_path: Path) -> None:
-    env = {"CORP_CARBON_APP_SECRET_KEY": "k", "CORP_CARBON_DATABASE_URL": empty_db_url}
+    env = {
+        "CORP_CARBON_APP_SECRET_KEY": "k",
+        "CORP_CARBON_PRIVACY_PSEUDONYM_SECRET": "p",
+        "CORP_CARBON_DATABASE_URL": empty_db_url,
+    }
     upgraded = run(["db", "upgrade"], env, tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
     assert "up to date" in run(["db", "current"], env, tmp_path).stdout
@@ -103,7 +110,11 @@ def test_help_works_without_any_configuration(tmp_path: Path, command: list[str]
 
 
 def test_points_and_rewards_from_the_command_line(empty_db_url: str, tmp_path: Path) -> None:
-    env = {"CORP_CARBON_APP_SECRET_KEY": "k", "CORP_CARBON_DATABASE_URL": empty_db_url}
+    env = {
+        "CORP_CARBON_APP_SECRET_KEY": "k",
+        "CORP_CARBON_PRIVACY_PSEUDONYM_SECRET": "p",
+        "CORP_CARBON_DATABASE_URL": empty_db_url,
+    }
     assert run(["db", "upgrade"], env, tmp_path).returncode == 0
     assert (
         run(

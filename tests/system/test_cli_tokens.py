@@ -47,7 +47,11 @@ def me(db_url: str, tmp_path: Path, token: str) -> tuple[int, dict[str, object]]
 
 
 def test_create_list_and_revoke_tokens(empty_db_url: str, tmp_path: Path) -> None:
-    env = {"CORP_CARBON_APP_SECRET_KEY": "k", "CORP_CARBON_DATABASE_URL": empty_db_url}
+    env = {
+        "CORP_CARBON_APP_SECRET_KEY": "k",
+        "CORP_CARBON_PRIVACY_PSEUDONYM_SECRET": "p",
+        "CORP_CARBON_DATABASE_URL": empty_db_url,
+    }
 
     def cc(*args: str) -> subprocess.CompletedProcess[str]:
         return run(list(args), env, tmp_path)

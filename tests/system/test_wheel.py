@@ -80,6 +80,7 @@ def outside(tmp_path: Path, venv: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CORP_CARBON_", "PYTHON"))}
     env.update(
         CORP_CARBON_APP_SECRET_KEY="wheel-test",
+        CORP_CARBON_PRIVACY_PSEUDONYM_SECRET="wheel-test",
         CORP_CARBON_SESSION_COOKIE_SECURE="false",
         CORP_CARBON_DATABASE_URL=f"sqlite:///{tmp_path / 'carbon.sqlite'}",
         HOME=str(tmp_path),

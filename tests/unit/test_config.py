@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -116,13 +117,37 @@ def test_production_requires_a_secret_key() -> None:
         ConfigError, match=r"^\[app\] secret_key: required when \[app\] mode is 'production'"
     ):
         check_startup(load_settings(environ={}))
-    check_startup(load_settings({"app": {"secret_key": "s3cret"}}, environ={}))
+    both = {"app": {"secret_key": "s3cret"}, "privacy": {"pseudonym_secret": "p"}}
+    check_startup(load_settings(both, environ={}))
     check_startup(load_settings({"app": {"mode": "development"}}, environ={}))
+
+
+def test_production_requires_a_pseudonym_secret() -> None:
+    with pytest.raises(
+        ConfigError,
+        match=r"^\[privacy\] pseudonym_secret: required when \[app\] mode is 'production'",
+    ):
+        check_startup(load_settings({"app": {"secret_key": "s3cret"}}, environ={}))
+    development = load_settings({"app": {"mode": "development"}}, environ={})
+    assert development.pseudonym_secret
+    configured = load_settings({"privacy": {"pseudonym_secret": "p"}}, environ={})
+    assert configured.pseudonym_secret == "p"
+
+
+def test_point_value_is_an_exact_decimal() -> None:
+    assert load_settings(environ={}).rewards.point_value == Decimal("0.001")
+    settings = load_settings(environ={"CORP_CARBON_REWARDS_POINT_VALUE": "0.0025"})
+    assert settings.rewards.point_value == Decimal("0.0025")
 
 
 def test_development_login_is_refused_in_production() -> None:
     settings = load_settings(
-        {"app": {"secret_key": "k"}, "dev_login": {"enabled": True}}, environ={}
+        {
+            "app": {"secret_key": "k"},
+            "privacy": {"pseudonym_secret": "p"},
+            "dev_login": {"enabled": True},
+        },
+        environ={},
     )
     with pytest.raises(ConfigError, match=r"^\[dev_login\] enabled"):
         check_startup(settings)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from corp_carbon.db.base import Base
 from corp_carbon.db.models._columns import JSONType, created_at, employee_fk, updated_at
+from corp_carbon.db.models.people import Employee
 from corp_carbon.db.types import ScaledDecimal, UTCDateTime, enum_type
 from corp_carbon.domain.matching import match_key
 from corp_carbon.domain.vocabulary import (
@@ -127,6 +128,10 @@ class Activity(Base):
     ticket_number: Mapped[str | None] = mapped_column(sa.String(32))
     record_locator: Mapped[str | None] = mapped_column(sa.String(32))
     travel_date: Mapped[date]
+    #: the employee's department and office when the activity was recorded, so a later move
+    #: does not carry past trips along in reports.
+    department: Mapped[str | None] = mapped_column(sa.String(120))
+    office: Mapped[str | None] = mapped_column(sa.String(120))
     distance_km: Mapped[Decimal | None] = mapped_column(ScaledDecimal(3))
     distance_source: Mapped[DistanceSource | None] = mapped_column(
         enum_type(DistanceSource, "distance_source")
@@ -212,10 +217,20 @@ class Assessment(Base):
 
 
 @sa.event.listens_for(Activity, "before_insert")
-def _fill_match_key(mapper: object, connection: object, target: Activity) -> None:
+def _fill_match_key(mapper: object, connection: sa.Connection, target: Activity) -> None:
     """Every activity made through the ORM (manual entries, the demo) gets the cross-source
-    match key, so an import of the same trip is recognised (bulk imports set it themselves)."""
-    if target.match_key is None and target.employee_id is not None:
+    match key, so an import of the same trip is recognised, and the employee's department
+    and office of the day unless given (bulk imports set both themselves)."""
+    if target.employee_id is None:
+        return
+    if target.match_key is None:
         target.match_key = match_key(
             target.employee_id, target.travel_date, target.mode, target.origin, target.destination
         )
+    if target.department is None and target.office is None:
+        posts = Employee.__table__.c
+        row = connection.execute(
+            sa.select(posts.department, posts.office).where(posts.id == target.employee_id)
+        ).first()
+        if row is not None:
+            target.department, target.office = row.department, row.office

@@ -39,7 +39,7 @@ from corp_carbon.services.imports.batch_plan import (
     note,
 )
 from corp_carbon.services.imports.same_trips import dedupe, link_exchanges, net_refunds
-from corp_carbon.services.imports.travellers import match_travellers, park
+from corp_carbon.services.imports.travellers import employee_posts, match_travellers, park
 
 
 def _status(segment: Segment) -> ActivityStatus:
@@ -319,8 +319,10 @@ def _write(session: Session, plan: Plan, out: BatchOutcome, now: datetime) -> No
     journey_ids = allocate_ids(session, JOURNEYS, len(plan.journeys))
     for journey_id, journey in zip(journey_ids, plan.journeys, strict=True):
         journey["id"] = journey_id
+    posts = employee_posts(session, (row["employee_id"] for row in plan.inserts))
     for activity_id, row in zip(ids, plan.inserts, strict=True):
         row["id"] = activity_id
+        row["department"], row["office"] = posts.get(row["employee_id"], (None, None))
         index = row.get("_journey")
         row["journey_id"] = None if index is None else journey_ids[index]
     update_rows(session, ACTIVITIES, plan.renames)

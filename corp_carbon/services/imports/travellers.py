@@ -46,6 +46,22 @@ def match_travellers(
     return found
 
 
+def employee_posts(
+    session: Session, employee_ids: Iterable[int]
+) -> dict[int, tuple[str | None, str | None]]:
+    """Department and office of each employee now, stamped on the activities an import
+    writes so reports keep a trip where it was when someone later moves."""
+    posts: dict[int, tuple[str | None, str | None]] = {}
+    for chunk in chunks(sorted(set(employee_ids))):
+        for employee_id, department, office in session.execute(
+            sa.select(Employee.id, Employee.department, Employee.office).where(
+                among(session, Employee.id, chunk)
+            )
+        ):
+            posts[employee_id] = (department, office)
+    return posts
+
+
 def park(session: Session, ctx: BatchContext, record: BookingRecord) -> None:
     """Keeps a booking whose traveller is unknown until the employee appears."""
     payload = to_payload(record)

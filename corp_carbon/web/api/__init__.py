@@ -16,6 +16,7 @@ from corp_carbon.web.api import (
     ledger,
     me,
     openapi,
+    reports,
     rewards,
 )
 
@@ -29,4 +30,5 @@ MODULES: tuple[ModuleType, ...] = (
     imports,
     import_runs,
     audit,
+    reports,
 )

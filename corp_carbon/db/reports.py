@@ -1,0 +1,84 @@
+"""Read functions behind the ESG reports: figures grouped in the database, never per row here.
+
+One aggregate query per report: GROUP BY the report's dimensions, the kind of activity and
+the employee, so the caller can count distinct employees of any merge of groups exactly
+(small-group suppression) from a result far smaller than the activities it sums.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from corp_carbon.db.models import Activity
+from corp_carbon.db.models import Assessment as AssessmentRow
+from corp_carbon.db.queries import COUNTABLE, current_assessment
+from corp_carbon.domain.reporting import ZERO_KG, Cell, Dimension, Figures, label
+from corp_carbon.domain.vocabulary import ActivityKind
+
+
+def _month(session: Session) -> Any:
+    """``YYYY-MM`` of the travel date, in the database's own dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(Activity.travel_date, "YYYY-MM")
+    return sa.func.strftime("%Y-%m", Activity.travel_date)
+
+
+def _column(session: Session, dimension: Dimension) -> Any:
+    return {
+        Dimension.MONTH: _month(session),
+        Dimension.MODE: Activity.mode,
+        Dimension.DEPARTMENT: Activity.department,
+        Dimension.OFFICE: Activity.office,
+        Dimension.CATEGORY: Activity.kind,
+    }[dimension]
+
+
+def report_cells(
+    session: Session, date_from: date, date_to: date, dimensions: Sequence[Dimension]
+) -> Iterator[tuple[ActivityKind, Cell]]:
+    """The confirmed activities of [date_from, date_to] with their current assessment,
+    summed per (dimensions, kind, employee); unassessed activities count with 0 kg."""
+    keys = [_column(session, d).label(f"k{i}") for i, d in enumerate(dimensions)]
+    query = (
+        sa.select(
+            *keys,
+            Activity.kind,
+            Activity.employee_id,
+            sa.func.sum(AssessmentRow.kg_co2e),
+            sa.func.sum(AssessmentRow.avoided_kg_co2e),
+            sa.func.sum(AssessmentRow.points),
+            sa.func.count(),
+            sa.func.sum(Activity.distance_km),
+        )
+        .select_from(Activity)
+        .outerjoin(AssessmentRow, current_assessment())
+        .where(
+            Activity.status.in_(COUNTABLE),
+            Activity.travel_date >= date_from,
+            Activity.travel_date <= date_to,
+        )
+        .group_by(*keys, Activity.kind, Activity.employee_id)
+    )
+    width = len(dimensions)
+    for row in session.execute(query):
+        key = tuple(label(d, _text(row[i])) for i, d in enumerate(dimensions))
+        kg, avoided, points, count, km = row[width + 2 :]
+        figures = Figures(
+            kg_co2e=kg if kg is not None else ZERO_KG,
+            avoided_kg_co2e=avoided if avoided is not None else ZERO_KG,
+            points=int(points or 0),
+            activities=int(count),
+            distance_km=km if km is not None else ZERO_KG,
+        )
+        yield ActivityKind(row[width]), Cell(key, row[width + 1], figures)
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    return str(getattr(value, "value", value))

@@ -1,0 +1,1 @@
+"""ESG reporting: figures of a period grouped and suppressed for reports and dashboards."""

@@ -1,0 +1,63 @@
+"""The period summary on the hand-computed fixture (tests/report_fixture.py), every figure
+worked out by hand, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from corp_carbon.db.session import UnitOfWork
+from corp_carbon.domain.reporting import Dimension, Figures
+from corp_carbon.services.reports.summary import period_summary
+from tests.report_fixture import PERIOD, K, seed
+
+OTHER = "Other (fewer than 5)"
+
+
+def _figures(kg: str, avoided: str, points: int, count: int, km: str) -> Figures:
+    return Figures(Decimal(kg), Decimal(avoided), points, count, Decimal(km))
+
+
+def _rows(uow: UnitOfWork, *dimensions: Dimension) -> list[tuple[tuple[str, ...], int, Figures]]:
+    summary = period_summary(uow, *PERIOD, dimensions, min_group_size=K)
+    return [(r.key, r.employees, r.figures) for r in summary.rows]
+
+
+def test_totals_keep_business_travel_and_commuting_apart(uow: UnitOfWork) -> None:
+    seed(uow)
+    summary = period_summary(uow, *PERIOD, [Dimension.CATEGORY], min_group_size=K)
+    # 5 x 10 kg rail + 5 x 150 kg flights; the cancelled, 2025 and comparison figures left out
+    assert summary.business_travel == _figures("800", "0", 0, 10, "6500")
+    # 1 bike commute (1.5 kg avoided, 1500 points) + 4 x 4 kg car commutes
+    assert summary.commuting == _figures("16", "1.5", 1500, 5, "85")
+    assert summary.total == _figures("816", "1.5", 1500, 15, "6585")
+    assert [(r.key, r.employees) for r in summary.rows] == [
+        (("Scope 3 category 6: business travel",), 10),
+        (("Scope 3 category 7: employee commuting",), 5),
+    ]
+
+
+def test_a_department_of_four_goes_into_other_with_the_next_smallest(uow: UnitOfWork) -> None:
+    seed(uow)
+    # Legal (4 people) is hidden; alone it would be total - Finance - Sales, so Sales (5
+    # people, fewer kg than Finance) goes with it. Legal's later move changes nothing.
+    assert _rows(uow, Dimension.DEPARTMENT) == [
+        (("Finance",), 5, _figures("750", "1.5", 1500, 6, "5005")),
+        ((OTHER,), 9, _figures("66", "0", 0, 9, "1580")),
+    ]
+
+
+def test_two_small_groups_merge_without_a_big_one(uow: UnitOfWork) -> None:
+    seed(uow)
+    # Finance/bike (1 person) and Legal/car (4) are small; together they are 5 people.
+    assert _rows(uow, Dimension.DEPARTMENT, Dimension.MODE) == [
+        (("Finance", "air"), 5, _figures("750", "0", 0, 5, "5000")),
+        (("Sales", "rail"), 5, _figures("50", "0", 0, 5, "1500")),
+        ((OTHER, OTHER), 5, _figures("16", "1.5", 1500, 5, "85")),
+    ]
+
+
+def test_by_month_and_office(uow: UnitOfWork) -> None:
+    seed(uow)
+    assert _rows(uow, Dimension.MONTH, Dimension.OFFICE) == [
+        (("2026-03", "Berlin"), 14, _figures("816", "1.5", 1500, 15, "6585")),
+    ]

@@ -1,0 +1,124 @@
+"""Reporting rules: grouping, small-group suppression and the pseudonymous employee key."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from corp_carbon.domain.reporting import (
+    Cell,
+    Dimension,
+    Figures,
+    label,
+    parse_dimensions,
+    pseudonym,
+    summarise,
+    suppressed_rows,
+    total,
+)
+from corp_carbon.domain.vocabulary import ActivityKind
+
+K = 5
+
+
+def _figures(kg: str, points: int = 0) -> Figures:
+    return Figures(Decimal(kg), Decimal("0.000"), points, 1, Decimal("10.000"))
+
+
+def _department(name: str, people: int, kg: str) -> list[Cell]:
+    return [Cell((name,), f"{name}-{i}", _figures(kg)) for i in range(people)]
+
+
+def test_a_department_of_four_is_not_recoverable_from_the_total() -> None:
+    cells = (
+        _department("Sales", 6, "1.000")
+        + _department("Legal", 4, "2.000")
+        + _department("Finance", 8, "3.000")
+    )
+    rows = suppressed_rows(cells, K, 1)
+    # Legal alone under "Other" would be total - Sales - Finance: Sales (the next smallest)
+    # goes in with it.
+    assert [(r.key, r.employees, r.figures.kg_co2e) for r in rows] == [
+        (("Finance",), 8, Decimal("24.000")),
+        (("Other (fewer than 5)",), 10, Decimal("14.000")),
+    ]
+    assert total(r.figures for r in rows) == total(c.figures for c in cells)
+
+
+def test_groups_big_enough_are_all_shown() -> None:
+    rows = suppressed_rows(_department("A", 5, "1") + _department("B", 7, "1"), K, 1)
+    assert [r.key for r in rows] == [("A",), ("B",)]
+    assert not any(r.other for r in rows)
+
+
+def test_summary_keeps_the_categories_apart() -> None:
+    cells = [
+        (ActivityKind.BUSINESS_TRAVEL, Cell(("x",), 1, _figures("2.500", 3))),
+        (ActivityKind.COMMUTE, Cell(("x",), 2, _figures("1.000", 1))),
+    ]
+    summary = summarise(cells, [Dimension.MODE], 1)
+    assert summary.business_travel.kg_co2e == Decimal("2.500")
+    assert summary.commuting.points == 1
+    assert summary.total.activities == 2
+
+
+def test_dimensions_parse_in_order_and_name_the_unknown() -> None:
+    assert parse_dimensions("month, mode,month") == (Dimension.MONTH, Dimension.MODE)
+    with pytest.raises(ValueError, match="'haul'"):
+        parse_dimensions("month,haul")
+
+
+def test_labels() -> None:
+    assert label(Dimension.CATEGORY, "commute").startswith("Scope 3 category 7")
+    assert label(Dimension.DEPARTMENT, None) == "(no department)"
+    assert label(Dimension.MONTH, "2026-03") == "2026-03"
+
+
+_cells = st.lists(
+    st.builds(
+        Cell,
+        key=st.tuples(st.sampled_from("abcdefg")),
+        employee=st.integers(0, 30),
+        figures=st.builds(
+            Figures,
+            kg_co2e=st.decimals(0, 10_000, places=3),
+            avoided_kg_co2e=st.decimals(0, 10_000, places=3),
+            points=st.integers(0, 10_000),
+            activities=st.integers(1, 50),
+            distance_km=st.decimals(0, 100_000, places=3),
+        ),
+    ),
+    max_size=80,
+)
+
+
+@given(_cells, st.integers(1, 8))
+def test_suppression_keeps_the_totals(cells: list[Cell], k: int) -> None:
+    rows = suppressed_rows(cells, k, 1)
+    assert total(r.figures for r in rows) == total(c.figures for c in cells)
+
+
+@given(_cells, st.integers(1, 8))
+def test_no_small_group_is_shown_or_recoverable(cells: list[Cell], k: int) -> None:
+    rows = suppressed_rows(cells, k, 1)
+    shown = [r for r in rows if not r.other]
+    assert all(r.employees >= k for r in shown)
+    others = [r for r in rows if r.other]
+    assert len(others) <= 1
+    if others:
+        merged = len({c.key for c in cells}) - len(shown)
+        # never a single small group alone in Other while other groups are shown
+        assert merged >= 2 or not shown
+        assert others[0].employees >= k or not shown
+
+
+@given(st.text(min_size=1), st.text(min_size=1), st.text(min_size=1))
+def test_pseudonym_is_stable_and_keyed(secret: str, other: str, public_id: str) -> None:
+    key = pseudonym(secret, public_id)
+    assert key == pseudonym(secret, public_id)
+    assert len(key) == 20 and int(key, 16) >= 0
+    if other != secret:
+        assert pseudonym(other, public_id) != key
