@@ -648,7 +648,9 @@ def test_first_login_imports_the_bookings_that_waited(idp: Idp, site: Site) -> N
 def test_without_sso_production_login_explains_it_is_not_configured(
     db_url: str, tmp_path: Path
 ) -> None:
-    settings = make_settings(db_url, tmp_path, app={"mode": "production"})
+    settings = make_settings(
+        db_url, tmp_path, app={"mode": "production"}, privacy={"pseudonym_secret": "test-pseudo"}
+    )
     app = create_app(settings)
     try:
         page = app.test_client().get("/login")
