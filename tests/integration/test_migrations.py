@@ -80,3 +80,64 @@ def test_activities_take_the_current_department_and_office(empty_db_url: str) ->
             assert [tuple(row) for row in posts] == [("Sales", "Berlin")]
     finally:
         engine.dispose()
+
+
+def test_assessments_take_the_haul_of_their_trail(empty_db_url: str) -> None:
+    """Rows stored before the haul column get the haul of the trail's actual emission (not
+    the baseline's); a bulk row without a trail, and a non-flight, keep NULL."""
+    migrate.upgrade(empty_db_url, "e5f6a7b8c9d0")
+    engine = make_engine(empty_db_url)
+    now = datetime(2026, 1, 5, tzinfo=UTC)
+    flown = [
+        {"step": "haul", "text": "Haul: long-haul", "role": "actual", "haul": "long_haul"},
+        {"step": "haul", "text": "Haul: short-haul", "role": "baseline", "haul": "short_haul"},
+    ]
+    try:
+        meta = sa.MetaData()
+        tables = {
+            name: sa.Table(name, meta, autoload_with=engine)
+            for name in ("employees", "activities", "factor_sets", "methodology_versions",
+                         "assessments")
+        }  # fmt: skip
+        with engine.begin() as connection:
+            connection.execute(
+                tables["employees"].insert(),
+                [{"id": 1, "public_id": "p1", "email": "a@example.com", "name": "A",
+                  "active": True, "leaderboard_opt_in": False, "name_derived": False,
+                  "created_at": now, "updated_at": now}],
+            )  # fmt: skip
+            connection.execute(
+                tables["activities"].insert(),
+                [{"id": i, "employee_id": 1, "kind": "business_travel", "mode": mode,
+                  "travel_date": date(2026, 1, 5), "occupants": 1, "method": "distance",
+                  "status": "confirmed", "verification": "self_reported",
+                  "created_at": now, "updated_at": now}
+                 for i, mode in ((1, "air"), (2, "air"), (3, "rail"))],
+            )  # fmt: skip
+            connection.execute(
+                tables["factor_sets"].insert(),
+                [{"id": "s", "publisher": "T", "title": "T", "year": 2026, "version": "1",
+                  "source_url": "https://example.com", "licence": "CC0", "sha256": "0" * 64,
+                  "loaded_at": now}],
+            )  # fmt: skip
+            connection.execute(
+                tables["methodology_versions"].insert(),
+                [{"id": 1, "version": 1, "factor_set": "s", "radiative_forcing": True,
+                  "points_rule": "avoided_grams", "additionality": "reference",
+                  "parameters": {}, "note": "", "created_at": now}],
+            )  # fmt: skip
+            connection.execute(
+                tables["assessments"].insert(),
+                [{"id": i, "activity_id": i, "methodology_version_id": 1, "factor_set_id": "s",
+                  "radiative_forcing": True, "comparison": False, "factor_id": "f",
+                  "kg_co2e": 0, "avoided_kg_co2e": 0, "points": 0, "explanation": trail,
+                  "created_at": now}
+                 for i, trail in ((1, flown), (2, []), (3, [{"step": "summary"}]))],
+            )  # fmt: skip
+        engine.dispose()
+        migrate.upgrade(empty_db_url)
+        with engine.connect() as connection:
+            hauls = connection.execute(sa.text("SELECT id, haul FROM assessments ORDER BY id"))
+            assert [tuple(row) for row in hauls] == [(1, "long_haul"), (2, None), (3, None)]
+    finally:
+        engine.dispose()

@@ -467,6 +467,7 @@ def test_bulk_scoring_gives_exactly_the_figures_of_a_full_assessment(
     assert fast.factor_id == full.factor_id
     assert fast.baseline == (full.baseline.code if full.baseline else None)
     assert fast.baseline_kg_co2e == (full.baseline.emission.kg_co2e if full.baseline else None)
+    assert fast.haul == full.actual.haul
 
 
 @settings(max_examples=60, deadline=None)

@@ -211,6 +211,9 @@ class Assessment(Base):
     baseline_kg_co2e: Mapped[Decimal | None] = mapped_column(ScaledDecimal(3))
     avoided_kg_co2e: Mapped[Decimal] = mapped_column(ScaledDecimal(3))
     points: Mapped[int] = mapped_column(sa.BigInteger)
+    #: the flight's haul under the factor set's rule ("short_haul", "long_haul", ...; None:
+    #: not a flight, or a bulk row stored before the haul was kept), for haul x cabin reports.
+    haul: Mapped[str | None] = mapped_column(sa.String(32))
     #: the steps: distance and how obtained, haul, factor id and value, fallbacks, baseline.
     explanation: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = created_at()

@@ -47,6 +47,7 @@ class ScoredColumns:
     baseline_g: list[int | None]
     avoided_g: list[int]
     points: list[int]
+    haul: list[str | None]
 
     def __len__(self) -> int:
         return len(self.trips)
@@ -61,6 +62,7 @@ class ScoredColumns:
             self.baseline_g[i],
             self.avoided_g[i],
             self.points[i],
+            self.haul[i],
         )
 
 
@@ -233,6 +235,7 @@ def _assemble(
         "set": np.asarray([p.factor_set.id for p in plan_list] or [""], dtype=object),
         "factor": np.asarray([p.factor_id for p in plan_list] or [""], dtype=object),
         "code": np.asarray([p.baseline_code for p in plan_list] or [None], dtype=object),
+        "haul": np.asarray([p.haul for p in plan_list] or [None], dtype=object),
     }
     pid = np.asarray(pids, dtype=np.int64)
     m = np.asarray(metres, dtype=np.int64)
@@ -265,28 +268,39 @@ def _assemble(
     factors = np.empty(n, dtype=object)
     codes = np.empty(n, dtype=object)
     base = np.empty(n, dtype=object)
+    hauls = np.empty(n, dtype=object)
     if len(pid):
         sets[at] = per_plan["set"][pid]
         factors[at] = per_plan["factor"][pid]
         codes[at] = np.where(has, per_plan["code"][pid], np.full(len(b), None, dtype=object))
         base[at] = np.where(has, b.astype(object), np.full(len(b), None, dtype=object))
+        hauls[at] = per_plan["haul"][pid]
     kg = kg_all.tolist()
     avoided = saved_all.tolist()
     points = list(avoided)
-    set_list, factor_list, code_list, base_list = (
-        sets.tolist(), factors.tolist(), codes.tolist(), base.tolist()
+    set_list, factor_list, code_list, base_list, haul_list = (
+        sets.tolist(), factors.tolist(), codes.tolist(), base.tolist(), hauls.tolist()
     )  # fmt: skip
     for i, score in slow.items():
-        set_list[i], factor_list[i], code_list[i] = (
+        set_list[i], factor_list[i], code_list[i], haul_list[i] = (
             score.factor_set,
             score.factor_id,
             score.baseline,
+            score.haul,
         )
         kg[i], base_list[i], avoided[i], points[i] = (
             score.kg_co2e_g, score.baseline_g, score.avoided_g, score.points
         )  # fmt: skip
     return ScoredColumns(
-        _LazyTrips(columns), set_list, factor_list, kg, code_list, base_list, avoided, points
+        _LazyTrips(columns),
+        set_list,
+        factor_list,
+        kg,
+        code_list,
+        base_list,
+        avoided,
+        points,
+        haul_list,
     )
 
 

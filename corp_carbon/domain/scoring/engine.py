@@ -196,7 +196,9 @@ class Scorer:
             avoided = b - g
             code = plan.baseline_code
         points = avoided if self._grams else self._points(trip, Decimal(avoided).scaleb(-3))[0]
-        return Score(trip, plan.factor_set.id, plan.factor_id, g, code, b, avoided, points)
+        return Score(
+            trip, plan.factor_set.id, plan.factor_id, g, code, b, avoided, points, plan.haul
+        )
 
     def _baseline_g(self, plan: Plan, trip: Trip, quantity: Decimal) -> int | None:
         """Business class and flight baselines, whose existence depends on a distance."""

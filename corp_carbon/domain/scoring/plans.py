@@ -48,6 +48,8 @@ class Plan:
     b_wtt: Decimal | None
     b_divisor: int
     haul_allows_business: bool
+    #: the flight's haul under the set's rule (None: not a flight), stored for reports.
+    haul: str | None
     #: one factor, no well-to-tank, nobody to share with: a single multiplication.
     simple: bool
     b_simple: bool
@@ -104,6 +106,7 @@ def build_plan(lookup: FactorLookup, fs: FactorSet, trip: Trip, *, banded: bool)
         b_wtt=b_wtt,
         b_divisor=b_divisor,
         haul_allows_business=haul_ok,
+        haul=actual.haul,
         simple=actual.divisor == 1 and actual.wtt is None,
         b_simple=b_divisor == 1 and b_wtt is None,
         factor_set=fs,

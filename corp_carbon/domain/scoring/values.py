@@ -130,6 +130,8 @@ class Score(NamedTuple):
     baseline_g: int | None
     avoided_g: int
     points: int
+    #: the flight's haul, as ``Assessment.actual.haul`` (None: not a flight).
+    haul: str | None = None
 
     @property
     def kg_co2e(self) -> Decimal:

@@ -179,7 +179,7 @@ def score_batch(
                     _row(ctx, member, result.factor_set.id, result.radiative_forcing,
                          result.factor_id, result.kg_co2e, baseline.code if baseline else None,
                          baseline.emission.kg_co2e if baseline else None,
-                         result.avoided_kg_co2e, result.points, now)
+                         result.avoided_kg_co2e, result.points, now, result.actual.haul)
                 )  # fmt: skip
         else:
             simple.extend(usable)
@@ -197,7 +197,8 @@ def score_batch(
                 _row(ctx, member, fs.id, rf, scored.factor_id[i],
                      Decimal(scored.kg_co2e_g[i]) * GRAM, scored.baseline[i],
                      None if baseline_g is None else Decimal(baseline_g) * GRAM,
-                     Decimal(scored.avoided_g[i]) * GRAM, scored.points[i], now)
+                     Decimal(scored.avoided_g[i]) * GRAM, scored.points[i], now,
+                     scored.haul[i])
             )  # fmt: skip
     ids = allocate_ids(session, ASSESSMENTS, len(rows))
     earnings: list[Earning] = []
@@ -295,6 +296,7 @@ def _row(
     avoided: Decimal,
     points: int,
     now: datetime,
+    haul: str | None = None,
 ) -> dict[str, Any]:
     return {
         "_member": member,
@@ -309,6 +311,7 @@ def _row(
         "baseline_kg_co2e": baseline_kg,
         "avoided_kg_co2e": avoided,
         "points": points,
+        "haul": haul,
         "explanation": [],
         "created_at": now,
     }

@@ -309,6 +309,7 @@ def _row(
         "baseline_kg_co2e": baseline.emission.kg_co2e if baseline else None,
         "avoided_kg_co2e": result.avoided_kg_co2e,
         "points": result.points,
+        "haul": result.actual.haul,
         "explanation": explain(result),
         "created_at": utcnow(),
     }
