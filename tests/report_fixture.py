@@ -1,9 +1,10 @@
 """A small, hand-computed report fixture: 17 activities of 14 employees in three departments.
 
 k = 5. Sales: 5 people, one rail trip each (10 kg, 300 km). Finance: 5 people, one flight each
-(150 kg, 1000 km), and one of them a bike commute (0 kg, 1.5 kg avoided, 1500 points, 5 km).
-Legal: 4 people, one car commute each (4 kg, 20 km). Not counted: a cancelled Sales trip, a
-Finance flight of 2025, and a comparison assessment under another factor set.
+(150 kg, 1000 km; short-haul: four in economy, one in business), and one of them a bike
+commute (0 kg, 1.5 kg avoided, 1500 points, 5 km). Legal: 4 people, one car commute each
+(4 kg, 20 km). Not counted: a cancelled long-haul Sales flight, a long-haul Finance flight of
+2025, and a comparison assessment (long-haul) under another factor set.
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ from corp_carbon.db.models import (
     MethodologyVersion,
 )
 from corp_carbon.db.session import UnitOfWork
-from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Mode, Verification
+from corp_carbon.domain.vocabulary import (
+    ActivityKind,
+    ActivityStatus,
+    Cabin,
+    Mode,
+    Verification,
+)
 
 PERIOD = (date(2026, 1, 1), date(2026, 12, 31))
 K = 5
@@ -55,10 +62,12 @@ def seed(uow: UnitOfWork) -> None:
             person: Employee, kind: ActivityKind, mode: Mode, km: str, kg: str,
             avoided: str = "0", points: int = 0, *, day: date = date(2026, 3, 2),
             status: ActivityStatus = ActivityStatus.CONFIRMED,
+            cabin: Cabin | None = None, haul: str | None = None,
         ) -> Activity:  # fmt: skip
             activity = Activity(
                 employee_id=person.id, kind=kind, mode=mode, travel_date=day,
                 distance_km=Decimal(km), status=status, verification=Verification.SELF_REPORTED,
+                cabin=cabin,
             )  # fmt: skip
             session.add(activity)
             session.flush()
@@ -67,7 +76,7 @@ def seed(uow: UnitOfWork) -> None:
                     activity_id=activity.id, methodology_version_id=version.id,
                     factor_set_id="fixture-set", radiative_forcing=True, factor_id="f",
                     kg_co2e=Decimal(kg), avoided_kg_co2e=Decimal(avoided), points=points,
-                    explanation=[],
+                    haul=haul, explanation=[],
                 )
             )  # fmt: skip
             return activity
@@ -76,18 +85,21 @@ def seed(uow: UnitOfWork) -> None:
             sales = _person(uow, f"sales{i}", "Sales")
             trip(sales, ActivityKind.BUSINESS_TRAVEL, Mode.RAIL, "300", "10")
         trip(sales, ActivityKind.BUSINESS_TRAVEL, Mode.AIR, "900", "999",
-             status=ActivityStatus.CANCELLED)  # fmt: skip
+             status=ActivityStatus.CANCELLED, cabin=Cabin.ECONOMY, haul="long_haul")  # fmt: skip
         for i in range(5):
             finance = _person(uow, f"finance{i}", "Finance")
-            flight = trip(finance, ActivityKind.BUSINESS_TRAVEL, Mode.AIR, "1000", "150")
+            cabin = Cabin.BUSINESS if i == 4 else Cabin.ECONOMY
+            flight = trip(finance, ActivityKind.BUSINESS_TRAVEL, Mode.AIR, "1000", "150",
+                          cabin=cabin, haul="short_haul")  # fmt: skip
         trip(finance, ActivityKind.COMMUTE, Mode.BIKE, "5", "0", "1.5", 1500)
-        trip(finance, ActivityKind.BUSINESS_TRAVEL, Mode.AIR, "1000", "150", day=date(2025, 12, 31))
+        trip(finance, ActivityKind.BUSINESS_TRAVEL, Mode.AIR, "1000", "150", day=date(2025, 12, 31),
+             cabin=Cabin.ECONOMY, haul="long_haul")  # fmt: skip
         session.add(
             Assessment(
                 activity_id=flight.id, methodology_version_id=version.id,
                 factor_set_id="fixture-set", radiative_forcing=False, comparison=True,
                 factor_id="g", kg_co2e=Decimal("555"), avoided_kg_co2e=Decimal("0"), points=0,
-                explanation=[],
+                haul="long_haul", explanation=[],
             )
         )  # fmt: skip
         for i in range(4):

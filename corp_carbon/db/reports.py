@@ -17,8 +17,15 @@ from sqlalchemy.orm import Session
 from corp_carbon.db.models import Activity
 from corp_carbon.db.models import Assessment as AssessmentRow
 from corp_carbon.db.queries import COUNTABLE, current_assessment
-from corp_carbon.domain.reporting import ZERO_KG, Cell, Dimension, Figures, label
-from corp_carbon.domain.vocabulary import ActivityKind
+from corp_carbon.domain.reporting import (
+    HAUL_CABIN_SEPARATOR,
+    ZERO_KG,
+    Cell,
+    Dimension,
+    Figures,
+    label,
+)
+from corp_carbon.domain.vocabulary import ActivityKind, Mode
 
 
 def _month(session: Session) -> Any:
@@ -28,6 +35,13 @@ def _month(session: Session) -> Any:
     return sa.func.strftime("%Y-%m", Activity.travel_date)
 
 
+def _haul_cabin() -> Any:
+    """``haul|cabin`` of a flight (either part empty when unknown); NULL for anything else."""
+    haul = sa.func.coalesce(AssessmentRow.haul, "")
+    cabin = sa.func.coalesce(sa.cast(Activity.cabin, sa.String), "")
+    return sa.case((Activity.mode == Mode.AIR, haul + HAUL_CABIN_SEPARATOR + cabin), else_=None)
+
+
 def _column(session: Session, dimension: Dimension) -> Any:
     return {
         Dimension.MONTH: _month(session),
@@ -35,6 +49,7 @@ def _column(session: Session, dimension: Dimension) -> Any:
         Dimension.DEPARTMENT: Activity.department,
         Dimension.OFFICE: Activity.office,
         Dimension.CATEGORY: Activity.kind,
+        Dimension.HAUL_CABIN: _haul_cabin(),
     }[dimension]
 
 

@@ -61,3 +61,21 @@ def test_by_month_and_office(uow: UnitOfWork) -> None:
     assert _rows(uow, Dimension.MONTH, Dimension.OFFICE) == [
         (("2026-03", "Berlin"), 14, _figures("816", "1.5", 1500, 15, "6585")),
     ]
+
+
+def test_by_haul_and_cabin(uow: UnitOfWork) -> None:
+    seed(uow)
+    # Short-haul economy (4 people) and business (1) are both small: together 5, one Other
+    # row. Everything not flown is one group, so the rows add up to the total (816 kg).
+    assert _rows(uow, Dimension.HAUL_CABIN) == [
+        (("Not a flight",), 10, _figures("66", "1.5", 1500, 10, "1585")),
+        ((OTHER,), 5, _figures("750", "0", 0, 5, "5000")),
+    ]
+    # Without suppression each group shows; the cancelled, 2025 and comparison long-haul
+    # figures are not among them.
+    summary = period_summary(uow, *PERIOD, [Dimension.HAUL_CABIN], min_group_size=1)
+    assert [(r.key, r.employees, r.figures) for r in summary.rows] == [
+        (("Not a flight",), 10, _figures("66", "1.5", 1500, 10, "1585")),
+        (("Short-haul · Business",), 1, _figures("150", "0", 0, 1, "1000")),
+        (("Short-haul · Economy",), 4, _figures("600", "0", 0, 4, "4000")),
+    ]

@@ -47,6 +47,19 @@ def test_summary_by_department(officer: FlaskClient) -> None:
     assert body["total"]["activities"] == 15
 
 
+def test_summary_by_haul_and_cabin(officer: FlaskClient) -> None:
+    reply = officer.get(f"{URL}?from=2026-01-01&to=2026-12-31&group_by=mode,haul_cabin")
+    assert reply.status_code == 200, reply.get_json()
+    body = reply.get_json()
+    assert body["group_by"] == ["mode", "haul_cabin"]
+    # Sales rail (5 people) shows; short-haul economy (4) and business (1) flights, the
+    # bike (the business flyer) and the car commutes (4) are small: 9 people in Other.
+    assert [(r["key"], r["employees"], r["figures"]["kg_co2e"]) for r in body["rows"]] == [
+        ({"mode": "rail", "haul_cabin": "Not a flight"}, 5, 50.0),
+        ({"mode": OTHER, "haul_cabin": OTHER}, 9, 766.0),
+    ]
+
+
 @pytest.mark.parametrize(
     ("query", "named"),
     [

@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from corp_carbon.domain.reporting import Figures
+from corp_carbon.domain.reporting import Dimension, Figures
 
 
 class ReportFigures(BaseModel):
@@ -47,7 +47,7 @@ class ReportRow(BaseModel):
 class ReportSummary(BaseModel):
     date_from: date = Field(alias="from")
     date_to: date = Field(alias="to")
-    group_by: list[str]
+    group_by: list[Dimension] = Field(description="The dimensions of the row keys, in order.")
     min_group_size: int = Field(description="k: no shown group has fewer employees.")
     rows: list[ReportRow]
     business_travel: ReportFigures = Field(
