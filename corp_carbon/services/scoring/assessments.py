@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -180,7 +181,7 @@ def assess_activities(
         assessed = skipped = points = 0
         kg = Decimal("0.000")
         problems: dict[int, str] = {}
-        groups = _journey_groups(session, activity_ids)
+        groups = journey_groups(session, activity_ids)
         try:
             for group in groups:
                 try:
@@ -210,11 +211,18 @@ def assess_activities(
     return AssessRun(assessed, skipped, problems, kg, points)
 
 
-def _journey_groups(
-    session: Session, activity_ids: Iterable[int] | None
+def journey_groups(
+    session: Session,
+    activity_ids: Iterable[int] | None = None,
+    period: tuple[date, date] | None = None,
 ) -> Generator[list[tuple[Activity, Journey | None, CommuteProfile | None]], None, None]:
     """Confirmed activities with their journey and the owner's commute profile, journey by
-    journey (legs in order), streamed in batches."""
+    journey (legs in order), streamed in batches.
+
+    With ``period`` only activities of those dates, and every leg of a journey that has a
+    leg in it: a rail journey's flight baseline is shared by all its legs, so a leg is only
+    scored right beside the others.
+    """
     query = (
         sa.select(Activity, Journey, CommuteProfile)
         .outerjoin(Journey, Activity.journey_id == Journey.id)
@@ -239,6 +247,21 @@ def _journey_groups(
     )
     if activity_ids is not None:
         query = query.where(Activity.id.in_(list(activity_ids)))
+    if period is not None:
+        first, last = period
+        query = query.where(
+            sa.or_(
+                sa.and_(
+                    Activity.journey_id.is_(None),
+                    Activity.travel_date >= first,
+                    Activity.travel_date <= last,
+                ),
+                sa.and_(
+                    Journey.start_date <= last,
+                    Journey.end_date >= first,
+                ),
+            )
+        )
     group: list[tuple[Activity, Journey | None, CommuteProfile | None]] = []
     result = session.execute(query.execution_options(yield_per=BATCH))
     try:
