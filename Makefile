@@ -11,7 +11,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo test check lint typecheck system-deps wheel clean
+.PHONY: demo test check lint typecheck system-deps wheel clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,15 @@ check: lint typecheck test
 
 wheel: $(VENV)/.installed-test
 	$(BIN)/python -m build --wheel --outdir dist .
+
+# Extracts the marked words, merges them into each catalogue (new ones untranslated, to fill
+# in), and compiles the .mo files the app reads; tests/unit/test_translations.py checks both.
+translations: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location --sort-output \
+		--project corp-carbon -o corp_carbon/translations/corp_carbon.pot .
+	$(BIN)/pybabel update -D corp_carbon -i corp_carbon/translations/corp_carbon.pot \
+		-d corp_carbon/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -D corp_carbon -d corp_carbon/translations --statistics
 
 clean:
 	rm -rf $(VENV) dist build instance .pytest_cache .mypy_cache .ruff_cache

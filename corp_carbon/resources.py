@@ -28,3 +28,8 @@ def migrations_dir() -> Path:
 
 def static_dir() -> Path:
     return PACKAGE_DIR / "static"
+
+
+def translations_dir() -> Path:
+    """The message catalogues (``<locale>/LC_MESSAGES/corp_carbon.po`` and ``.mo``)."""
+    return PACKAGE_DIR / "translations"

@@ -1,0 +1,111 @@
+"""The language of the pages: English or Simplified Chinese, chosen by the person.
+
+The choice is, in order: a ``?lang=`` link (kept in a cookie for the next pages), the
+cookie, then the browser's preferred languages. corp-carbon's words come from its own
+catalogue domain, so a host application mounting it keeps its own translations; when the
+host runs Flask-Babel, its locale selector decides the language.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, request
+from flask.blueprints import BlueprintSetupState
+from flask_babel import Babel, Domain, get_locale
+from werkzeug.wrappers import Response
+
+from corp_carbon.resources import translations_dir
+
+DOMAIN_NAME = "corp_carbon"
+#: locale id -> the language tag pages declare in <html lang> and links use in ?lang=.
+LANGUAGES = {"en": "en", "zh_Hans_CN": "zh-CN"}
+#: what each language is called in the switcher, in its own words.
+LANGUAGE_NAMES = {"en": "English", "zh_Hans_CN": "中文"}
+COOKIE = "corp_carbon_lang"
+COOKIE_MAX_AGE = 365 * 86400
+
+domain = Domain(translation_directories=[str(translations_dir())], domain=DOMAIN_NAME)
+
+
+def register(bp: Blueprint) -> None:
+    bp.record_once(_install)
+    bp.after_request(_remember_choice)
+    bp.app_context_processor(
+        lambda: {"page_language": page_language, "other_languages": other_languages}
+    )
+
+
+def gettext(text: str, **variables: object) -> str:
+    """``text`` in the page's language (for flash messages and other words made in views)."""
+    translated = str(domain.get_translations().ugettext(text))
+    return translated % variables if variables else translated
+
+
+def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
+    translated = str(domain.get_translations().ungettext(singular, plural, n))
+    return translated % {"num": n, **variables}
+
+
+def page_language() -> str:
+    """The ``lang`` attribute of the page: "en" or "zh-CN"."""
+    return LANGUAGES.get(str(get_locale()), "en")
+
+
+def other_languages() -> list[tuple[str, str, str]]:
+    """(name in its own words, tag, link to this page in it) of each language not shown."""
+    shown = str(get_locale())
+    found = []
+    for locale, tag in LANGUAGES.items():
+        if locale != shown:
+            args = request.args.to_dict(flat=False)
+            args["lang"] = [tag]
+            query = urlencode(args, doseq=True)
+            found.append((LANGUAGE_NAMES[locale], tag, f"{request.path}?{query}"))
+    return found
+
+
+def select_locale() -> str:
+    chosen = _known(request.args.get("lang")) or _known(request.cookies.get(COOKIE))
+    if chosen:
+        return chosen
+    for tag, _quality in request.accept_languages:
+        found = _known(tag)
+        if found:
+            return found
+    return "en"
+
+
+def _known(tag: str | None) -> str | None:
+    """A browser or link language tag as one of ours: any Chinese is zh_Hans_CN for now."""
+    if not tag:
+        return None
+    primary = tag.replace("_", "-").split("-")[0].lower()
+    if primary == "zh":
+        return "zh_Hans_CN"
+    if primary == "en":
+        return "en"
+    return None
+
+
+def _install(setup: BlueprintSetupState) -> None:
+    app = setup.app
+    if "babel" not in app.extensions:
+        Babel(app, locale_selector=select_locale, configure_jinja=False)
+    env = app.jinja_env
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda text: domain.get_translations().ugettext(text),
+        lambda singular, plural, n: domain.get_translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
+
+
+def _remember_choice(response: Response) -> Response:
+    chosen = _known(request.args.get("lang"))
+    if chosen and request.cookies.get(COOKIE) != chosen:
+        response.set_cookie(
+            COOKIE, chosen, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True,
+            secure=request.is_secure,
+        )  # fmt: skip
+    return response
