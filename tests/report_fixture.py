@@ -16,6 +16,8 @@ figures above); every activity travels in March 2026:
   "Expense reports", connector concur-sae, run "expenses-2026-03.csv"): 40 EUR, 5 kg each
   under the USEEIO spend set (NAICS 485310).
 - A commute profile of sales0 (no commute logged), and Former, deactivated in 2025.
+- finance4's points: 1,500 earned on 5 March 2026, 500 redeemed on 1 April, 100 expired on
+  31 December: 900 outstanding at the end of 2026, worth 0.9 EUR at 0.001 EUR a point.
 
 Figures of 2026 (March): category 6 = 50 (rail) + 750 (air) + 3 (rail) + 20 (hotel) + 25
 (spend taxis) = 848 kg, 17 activities of 11 employees; category 7 = 16 kg, 5 activities; 864
@@ -41,6 +43,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from corp_carbon.db.models import (
     Activity,
@@ -50,11 +53,16 @@ from corp_carbon.db.models import (
     FactorSetRecord,
     ImportRun,
     ImportSource,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
     MethodologyVersion,
 )
 from corp_carbon.db.session import UnitOfWork
+from corp_carbon.domain.ledger import employee_code, system_code
 from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.vocabulary import (
+    AccountKind,
     ActivityKind,
     ActivityStatus,
     Cabin,
@@ -63,6 +71,7 @@ from corp_carbon.domain.vocabulary import (
     ImportRunStatus,
     ImportTrigger,
     Mode,
+    TransactionKind,
     Verification,
 )
 
@@ -165,6 +174,7 @@ def seed_workbook(uow: UnitOfWork) -> None:
             source_id=source.id, connector="concur-sae", file_name="expenses-2026-03.csv",
             file_size=600, file_sha256="1" * 64, trigger=ImportTrigger.CLI,
             started_by="cli:test", status=ImportRunStatus.SUCCEEDED, rows_read=5, imported=5,
+            started_at=datetime(2026, 3, 6, 8, 0, tzinfo=UTC),
         )  # fmt: skip
         session.add(run)
         mallory = _person(uow, "mallory", HOSTILE_DEPARTMENT)
@@ -217,4 +227,36 @@ def seed_workbook(uow: UnitOfWork) -> None:
                          source_id=source.id, import_run_id=run.id,
                          source_record_key=f"exp-{number}"),
                 "5", "useeio-v1.2-2021usd", "485310")  # fmt: skip
+        finance4 = session.scalars(sa.select(Employee).where(Employee.name == "Finance4")).one()
+        _points(session, finance4.id)
         uow.commit()
+
+
+def _points(session: Session, employee_id: int) -> None:
+    """Earned, redeemed and expired points of one employee, posted at chosen times."""
+    accounts = {
+        AccountKind.EMPLOYEE: LedgerAccount(
+            code=employee_code(employee_id), kind=AccountKind.EMPLOYEE, employee_id=employee_id
+        )
+    }
+    for kind in (AccountKind.ISSUANCE, AccountKind.REDEMPTION, AccountKind.EXPIRY):
+        accounts[kind] = LedgerAccount(code=system_code(kind), kind=kind)
+    session.add_all(accounts.values())
+    session.flush()
+    for number, (kind, points, system, at) in enumerate((
+        (TransactionKind.EARN, 1500, AccountKind.ISSUANCE, datetime(2026, 3, 5, 9, 0)),
+        (TransactionKind.REDEEM, -500, AccountKind.REDEMPTION, datetime(2026, 4, 1, 10, 0)),
+        (TransactionKind.EXPIRE, -100, AccountKind.EXPIRY, datetime(2026, 12, 31, 23, 0)),
+    )):  # fmt: skip
+        posted = at.replace(tzinfo=UTC)
+        tx = LedgerTransaction(kind=kind, idempotency_key=f"workbook:{number}",
+                               request_hash="0" * 64, reason_code="fixture", created_at=posted)  # fmt: skip
+        session.add(tx)
+        session.flush()
+        for account, amount in (
+            (accounts[AccountKind.EMPLOYEE], points),
+            (accounts[system], -points),
+        ):
+            session.add(LedgerEntry(transaction_id=tx.id, account_id=account.id, amount=amount,
+                                    created_at=posted))  # fmt: skip
+    session.flush()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -72,9 +72,10 @@ FIELDS = (
 class DetailValues:
     """Turns detail rows into cell values; labels are looked up once per distinct code."""
 
-    def __init__(self, connector_words: dict[str, str] | None = None) -> None:
+    def __init__(self, connector_words: Callable[[str], str] = str) -> None:
         self._labels: dict[object, str] = {}
-        self._connectors = connector_words or {}
+        self._connector_words = connector_words
+        self._connectors: dict[str, str] = {}
 
     def _label(self, code: object) -> str | None:
         if code is None:
@@ -87,7 +88,10 @@ class DetailValues:
     def connector(self, name: str | None) -> str | None:
         if name is None:
             return None
-        return self._connectors.get(name, name)
+        words = self._connectors.get(name)
+        if words is None:
+            words = self._connectors[name] = self._connector_words(name)
+        return words
 
     def __call__(self, r: DetailRow) -> tuple[object, ...]:
         lab = self._label

@@ -26,10 +26,12 @@ from corp_carbon.db.workbook import (
     detail_rows,
     has_activities,
 )
+from corp_carbon.domain.data_quality import DataQuality
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.factors import UnknownFactorSet
 from corp_carbon.domain.inventory import Coverage, DetailRow, Inventory, mode_label
 from corp_carbon.domain.methodology import Methodology
+from corp_carbon.domain.programme import ProgrammeFigures
 from corp_carbon.domain.reporting import CATEGORY_OF, Figures, Group, pseudonym
 from corp_carbon.domain.spend import SpendFactorSet
 from corp_carbon.domain.vocabulary import ActivityKind, CalculationMethod
@@ -115,6 +117,8 @@ class ReportData:
     comparison: Comparison | None = None
     published: dict[str, PublishedSet] = field(default_factory=dict)
     spend_sets: Mapping[str, SpendFactorSet] = field(default_factory=dict)
+    programme: ProgrammeFigures | None = None
+    quality: DataQuality | None = None
 
     @property
     def activities(self) -> int:

@@ -5,9 +5,12 @@ make the sheets disagree): the period's activities stream once from the database
 written as a Detail row and added to every breakdown; the aggregate sheets are written
 after them. Sheets:
 
-1. Summary  2. Business travel (cat 6)  3. Commuting (cat 7)  5. Methodology  7. Detail
-(continued on "Detail (2)", ... past Excel's row limit)  8. Methodology comparison (with
-``--factor-set``).
+1. Summary  2. Business travel (cat 6)  3. Commuting (cat 7)  4. Avoided and points
+5. Methodology  6. Data quality  7. Detail (continued on "Detail (2)", ... past Excel's row
+limit)  8. Methodology comparison (with ``--factor-set``).
+
+The programme (4) and data quality (6) figures are read first, each in its own transaction
+(``services.reports.programme`` and ``quality``).
 """
 
 from __future__ import annotations
@@ -42,13 +45,16 @@ from corp_carbon.services.reports.gathering import (
 )
 from corp_carbon.services.reports.layout import CellValue, Sheet, Styled
 from corp_carbon.services.reports.methodology_sheet import methodology_sheet
+from corp_carbon.services.reports.programme import programme_figures
+from corp_carbon.services.reports.programme_sheets import programme_sheet, quality_sheet
+from corp_carbon.services.reports.quality import connector_words, data_quality
 from corp_carbon.services.reports.sheets import (
     business_travel_sheet,
     commuting_sheet,
     comparison_sheet,
     period_text,
-    summary_sheet,
 )
+from corp_carbon.services.reports.summary_sheet import summary_sheet
 from corp_carbon.services.reports.xlsx import XlsxReport
 
 OutputFormat = Literal["xlsx", "csv", "json"]
@@ -58,7 +64,9 @@ AGGREGATE_SHEETS = (
     ("summary", "Summary"),
     ("business_travel", "Business travel (cat 6)"),
     ("commuting", "Commuting (cat 7)"),
+    ("programme", "Avoided and points"),
     ("methodology", "Methodology"),
+    ("data_quality", "Data quality"),
 )
 
 
@@ -103,6 +111,8 @@ def write_report(
     """
     catalogue = catalogue_for(settings)
     check_factor_sets(request.factor_sets, catalogue)
+    programme = programme_figures(uow, settings, request.date_from, request.date_to)
+    quality = data_quality(uow, request.date_from, request.date_to)
     with uow:
         session = uow.session
         _snapshot(session)
@@ -121,9 +131,11 @@ def write_report(
             ),
             current=Inventory.empty(),
             coverage=Coverage(0, 0, ZERO_KG),
+            programme=programme,
+            quality=quality,
         )
         spend: dict[int, Decimal] = {}
-        values = detail_columns.DetailValues()
+        values = detail_columns.DetailValues(connector_words)
 
         def rows() -> Iterator[tuple[object, ...]]:
             for row in stream(session, settings, request.scope, data.current):
@@ -236,11 +248,16 @@ def _set_text(set_id: str, catalogue: Catalogue) -> str:
 
 
 def _sheets(data: ReportData, catalogue: Catalogue, settings: Settings) -> dict[str, Sheet]:
+    period, department = period_text(data), data.request.department
+    assert data.programme is not None
+    assert data.quality is not None
     return {
         "summary": summary_sheet(data, about(data, catalogue)),
         "business_travel": business_travel_sheet(data),
         "commuting": commuting_sheet(data),
+        "programme": programme_sheet(data.programme, period, department),
         "methodology": methodology_sheet(data, catalogue, settings.imports.default_cabin),
+        "data_quality": quality_sheet(data.quality, period, department),
     }
 
 
