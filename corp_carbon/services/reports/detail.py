@@ -29,7 +29,7 @@ DISTANCE_SOURCES = {
 METHODS = dict(METHOD_LABELS)
 
 COLUMNS: tuple[Column, ...] = (
-    Column("Activity ID", "int", 11),
+    Column("Activity ID", "id", 11),
     Column("Employee key (pseudonymous)", "text", 23),
     Column("Department (at the time)", "text", 22),
     Column("Office (at the time)", "text", 18),
@@ -57,7 +57,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Status", "text", 11),
     Column("Verification", "text", 17),
     Column("Source connector", "text", 24),
-    Column("Import run", "int", 10),
+    Column("Import run", "id", 10),
 )
 #: the JSON and CSV names of the columns, in the same order.
 FIELDS = (

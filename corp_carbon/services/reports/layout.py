@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 #: how a column's values are shown: units are in the column titles, formats in the writer.
-Format = Literal["text", "int", "kg", "t", "km", "pct", "date", "money", "number"]
+Format = Literal["text", "int", "id", "kg", "t", "km", "pct", "date", "money", "number"]
 CellValue = object
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from corp_carbon.domain.data_quality import SPEND_BASED, DataQuality
-from corp_carbon.domain.inventory import tonnes
 from corp_carbon.domain.programme import PERSONAL, REFERENCE, ProgrammeFigures
 from corp_carbon.domain.vocabulary import label
 from corp_carbon.services.reports.layout import Block, CellValue, Column, Sheet, Styled, pairs
@@ -50,9 +49,9 @@ def avoided_block(figures: ProgrammeFigures) -> Block:
         rows.append(
             (
                 BASELINE_NAMES[baseline],
-                tonnes(avoided.business_travel),
-                tonnes(avoided.commuting),
-                tonnes(avoided.total),
+                avoided.business_travel,
+                avoided.commuting,
+                avoided.total,
                 "yes" if figures.points_follow == baseline else "no",
             )
         )
@@ -60,10 +59,10 @@ def avoided_block(figures: ProgrammeFigures) -> Block:
         "Avoided emissions against each baseline",
         (
             Column("Baseline", "text", 46),
-            Column("Business travel (t CO2e avoided)", "t", 18),
-            Column("Commuting (t CO2e avoided)", "t", 18),
-            Column("Total (t CO2e avoided)", "t", 18),
-            Column("Points follow it", "text", 12),
+            Column("Business travel (kg CO2e avoided)", "kg", 18),
+            Column("Commuting (kg CO2e avoided)", "kg", 18),
+            Column("Total (kg CO2e avoided)", "kg", 18),
+            Column("Points follow it", "text", 14),
         ),
         rows,
         notes=(
@@ -181,7 +180,7 @@ def runs_block(quality: DataQuality) -> Block:
         (
             Column("Source", "text", 24),
             Column("Connector", "text", 28),
-            Column("Run", "int", 11),
+            Column("Run", "id", 11),
             *COUNT_COLUMNS,
             Column("Started (UTC)", "text", 17),
             Column("File", "text", 28),
@@ -215,7 +214,7 @@ def gaps_block(quality: DataQuality) -> Block:
         [
             ("Flights", Styled(quality.flights, "int")),
             (
-                "Flights without a cabin (scored as the default cabin)",
+                "Flights without a cabin (given the default)",
                 Styled(quality.flights_without_cabin, "int"),
             ),
             (
@@ -223,15 +222,15 @@ def gaps_block(quality: DataQuality) -> Block:
                 Styled(quality.flights_without_cabin_share, "pct"),
             ),
             (
-                "Spend-based activities (no distance: the spend method's factors)",
+                "Spend-based activities (no distance)",
                 Styled(spend, "int"),
             ),
             (
-                "Imported records waiting for an employee record (now)",
+                "Records waiting for their employee (now)",
                 Styled(quality.waiting_records, "int"),
             ),
             ("Travellers they name", Styled(quality.waiting_travellers, "int")),
         ],
         key="gaps",
-        name_width=24,
+        name_width=34,
     )

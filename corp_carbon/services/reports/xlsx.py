@@ -34,6 +34,7 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 
 NUMBER_FORMATS: dict[Format, str] = {
     "int": "#,##0",
+    "id": "0",
     "kg": "#,##0.000",
     "t": "#,##0.000",
     "km": "#,##0.0",
@@ -192,7 +193,7 @@ class _SheetWriter:
 def _lines(text: str, width: float, *, bold: bool = False) -> int:
     """Lines ``text`` takes in a column ``width`` characters wide (an estimate: proportional
     fonts fit a little more than the width's digits, bold text a little less)."""
-    per_line = max(1, int(width * (0.95 if bold else 1.1)))
+    per_line = max(1, int(width * (1.0 if bold else 1.25)))
     return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
 
 
@@ -240,7 +241,7 @@ class _DetailWriter:
         number = len(self.report.detail_sheets) + 1
         title = DETAIL_TITLE if number == 1 else f"{DETAIL_TITLE} ({number})"
         ws = self.report.reserve(title)
-        _setup(ws, tuple(c.width for c in self.columns), landscape=True)
+        _setup(ws, tuple(c.width for c in self.columns), landscape=True, pages_wide=2)
         ws.freeze_panes = "A2"
         ws.print_title_rows = "1:1"
         header = []
@@ -319,13 +320,14 @@ def _set_text(cell: WriteOnlyCell, text: str) -> None:
         cell.quotePrefix = True
 
 
-def _setup(ws: Any, widths: Sequence[int], *, landscape: bool) -> None:
-    """Column widths and printing (landscape, one page wide), before the first row."""
+def _setup(ws: Any, widths: Sequence[int], *, landscape: bool, pages_wide: int = 1) -> None:
+    """Column widths and printing (landscape, ``pages_wide`` pages wide), before the first
+    row."""
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = "9"  # A4
-    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToWidth = pages_wide
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
@@ -346,6 +348,9 @@ def _chart(ws: Any, spec: Chart, header_row: int, last_row: int) -> BarChart | L
         chart.add_data(data, titles_from_data=True)
     for series in chart.series:
         series.smooth = False
+        if spec.kind == "line":  # a month alone is a point, not a line: show it
+            series.marker.symbol = "circle"
+            series.marker.size = 7
     labels = Reference(ws, min_col=spec.category + 1, min_row=header_row + 1, max_row=last_row)
     chart.set_categories(labels)
     chart.legend.position = "b"
