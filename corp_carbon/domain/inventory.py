@@ -9,7 +9,7 @@ memory it takes grows with groups x employees, never with activities.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -23,6 +23,7 @@ from corp_carbon.domain.reporting import (
     Group,
     Row,
     label,
+    other_label,
     suppress,
 )
 from corp_carbon.domain.vocabulary import (
@@ -140,16 +141,13 @@ class Tally:
     def employees(self) -> set[Hashable]:
         return set().union(*(s.employees for s in self._groups.values()))
 
-    def __bool__(self) -> bool:
-        return bool(self._groups)
 
-
-def regroup(groups: Iterable[Group], like: Iterable[Row], min_group_size: int) -> list[Row]:
+def regroup(groups: Iterable[Group], like: Sequence[Row], min_group_size: int) -> list[Row]:
     """``groups`` in the rows of ``like`` (another figure set's suppressed rows of the same
     activities): the same groups shown, everything else in the Other row, so columns of a
     comparison line up and no group hidden in one column shows in another."""
-    shown = {row.key: row for row in like if not row.other}
-    width = len(next(iter(shown), ("",))) if shown else 1
+    width = len(like[0].key) if like else 1
+    shown = [row.key for row in like if not row.other]
     found: dict[Key, Group] = {}
     other_people: set[Hashable] = set()
     other = Figures()
@@ -163,8 +161,7 @@ def regroup(groups: Iterable[Group], like: Iterable[Row], min_group_size: int) -
         Row(key, len(found[key].employees), found[key].figures) for key in shown if key in found
     ]
     if other.activities:
-        label_text = f"Other (fewer than {min_group_size})"
-        rows.append(Row((label_text,) * width, len(other_people), other, other=True))
+        rows.append(Row((other_label(min_group_size),) * width, len(other_people), other, True))
     return rows
 
 
@@ -279,10 +276,6 @@ class Inventory:
     def hotels(self) -> Figures:
         return self.hotels_by_month.total()
 
-    @property
-    def empty_period(self) -> bool:
-        return not any(self.kinds.values())
-
 
 @dataclass(frozen=True)
 class Coverage:
@@ -350,7 +343,3 @@ def change(current: Decimal, previous: Decimal | None) -> tuple[Decimal | None, 
 
 def share_of(part: Decimal, whole: Decimal) -> Decimal | None:
     return part / whole if whole else None
-
-
-def figures_by_key(rows: Iterable[Row]) -> Mapping[Key, Row]:
-    return {row.key: row for row in rows}

@@ -169,6 +169,8 @@ def test_business_travel_breakdowns(book: Workbook) -> None:
         (OTHER, 1, 1, 2, 0.02, 1),
         ("Total", 1, 1, 2, 0.02, 1),
     ]
+    # the first table scrolls under its frozen header and can be filtered
+    assert book[sheet].freeze_panes == "A6" and book[sheet].auto_filter.ref == "A5:G8"
     assert _rows(book, sheet)[1][0].startswith(
         "2026-01-01 to 2026-12-31 (365 days), all departments. Category 6 total: 0.848 t CO2e "
         "= transport 0.828 t + hotel stays 0.020 t"

@@ -32,7 +32,7 @@ from corp_carbon.domain.factors import UnknownFactorSet
 from corp_carbon.domain.inventory import Coverage, DetailRow, Inventory, mode_label
 from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.programme import ProgrammeFigures
-from corp_carbon.domain.reporting import CATEGORY_OF, Figures, Group, pseudonym
+from corp_carbon.domain.reporting import Figures, Group, pseudonym
 from corp_carbon.domain.spend import SpendFactorSet
 from corp_carbon.domain.vocabulary import ActivityKind, CalculationMethod
 from corp_carbon.services.scoring.rescoring import rescore_period
@@ -216,7 +216,3 @@ def spend_figures(row: DetailRow) -> Decimal | None:
     if row.method is CalculationMethod.SPEND and row.kg_co2e is not None:
         return row.kg_co2e
     return None
-
-
-def category_title(kind: ActivityKind) -> str:
-    return CATEGORY_OF[kind]

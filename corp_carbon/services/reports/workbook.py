@@ -24,7 +24,12 @@ from typing import IO, Literal
 
 from sqlalchemy.orm import Session
 
-from corp_carbon.catalogue import Catalogue, catalogue_for, load_spend_sets
+from corp_carbon.catalogue import (
+    Catalogue,
+    catalogue_for,
+    load_spend_sets,
+    methodology_from_settings,
+)
 from corp_carbon.config import Settings
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.workbook import departments_known, newest_version, published_sets
@@ -200,8 +205,6 @@ def _complete(
     if previous is not None:
         data.previous, data.previous_coverage = previous
     if request.factor_sets:
-        from corp_carbon.catalogue import methodology_from_settings
-
         methodology = data.methodology or methodology_from_settings(settings)
         data.comparison = compare(session, settings, request, methodology, data.current, spend)
     used = {set_id for set_id, _ in data.current.factors}

@@ -114,6 +114,11 @@ class _SheetWriter:
 
     def write(self) -> None:
         _setup(self.ws, self.widths, landscape=True)
+        if self.sheet.freeze_first_header and self.sheet.blocks:
+            # the first table scrolls under its frozen header (heading, lines, a blank row
+            # and the table's title above it) and can be filtered; a write-only sheet takes
+            # its panes before its first row
+            self.ws.freeze_panes = f"A{len(self.sheet.lines) + 5}"
         self._add([_text_cell(self.ws, self.sheet.heading, font=TITLE_FONT)])
         for line in self.sheet.lines:
             self._spanning(line, None)
@@ -132,8 +137,9 @@ class _SheetWriter:
                 self._row(block, block.total, total=True)
             for note in block.notes:
                 self._spanning(note, NOTE_FONT)
-            if number == 0 and self.sheet.freeze_first_header:
-                self.ws.freeze_panes = f"A{header_row + 1}"
+            if number == 0 and self.sheet.freeze_first_header and block.rows:
+                corner = get_column_letter(len(block.columns))
+                self.ws.auto_filter.ref = f"A{header_row}:{corner}{last}"
             if block.chart is not None and block.rows:
                 anchor = f"{get_column_letter(len(block.columns) + 2)}{header_row - 1}"
                 self.ws.add_chart(_chart(self.ws, block.chart, header_row, last), anchor)
