@@ -311,7 +311,7 @@ def test_the_profile_shows_balance_redemptions_and_commute_in_words(
         "Rail voucher 1,000 Rejected, points refunded",
         "Rail voucher 1,000 Handed over",
         # the commute profile in force, then its history
-        "Usual mode E-bike, then Metro for 30% of the way",
+        "Usual mode E-bike, then metro for 30% of the way",
         "One way 12.4 km",
         "Office days 3 a week, 2 at home",
         "Baseline mode Car",
