@@ -60,7 +60,8 @@ class PrivacySection(Section):
     pseudonym_secret: str = ""
     # SCIM provisioning
     #: a user deleted through SCIM is deactivated at once and its personal data is due for
-    #: erasure this many days later (0 = at the next erasure run).
+    #: erasure this many days later (0 = at the next erasure run); an erasure request HR
+    #: records on a profile is due the same number of days after it is recorded.
     erase_after_days: int = Field(default=30, ge=0, le=3650)
 
 

@@ -187,11 +187,23 @@ LOOKS: dict[str, Look] = {
     "carbon.api_audit_log": Look("admin", lambda f: "/api/v1/audit", "audit.view"),
     "carbon.admin_audit_export": Look("admin", lambda f: "/admin/audit/export.csv", "audit.export"),
     "carbon.admin_tokens": Look("admin", lambda f: "/admin/tokens", "token.view_list"),
+    "carbon.admin_employee": Look("hr", lambda f: f"/admin/employees/{f.other}", "employee.view"),
+    "carbon.admin_employee_confirm": Look(
+        "hr", lambda f: f"/admin/employees/{f.other}/deactivate", "employee.view"
+    ),
+    "carbon.admin_erasure_form": Look(
+        "hr", lambda f: f"/admin/employees/{f.other}/erasure", "employee.view"
+    ),
+    "carbon.admin_erasures": Look(
+        "hr", lambda f: "/admin/employees/erasures", "erasures.view_queue"
+    ),
 }
 NOT_INDIVIDUAL: dict[str, str] = {
     "carbon.admin_overview": "company-wide totals; departments under the minimum group hidden",
     "carbon.admin_imports": "import runs and sources: files and who started them, no trips",
     "carbon.api_report_summary": "aggregates only; groups under the minimum group merged",
+    "carbon.admin_employees": "the directory: name, email, number, department, office and "
+    "whether the account is on; opening a profile is the audited look",
 }
 
 

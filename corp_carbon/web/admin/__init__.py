@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from corp_carbon.web.admin import audit, imports, overview, redemptions, tokens
+from corp_carbon.web.admin import audit, employees, erasures, imports, overview, redemptions, tokens
 
 MODULES: tuple[ModuleType, ...] = (
     overview,
@@ -15,4 +15,6 @@ MODULES: tuple[ModuleType, ...] = (
     imports,
     audit,
     tokens,
+    employees,
+    erasures,
 )
