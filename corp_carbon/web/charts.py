@@ -90,7 +90,7 @@ def bar_chart(bars: Sequence[Bar], *, chart_id: str, title: str, desc: str) -> M
                 _fmt(y + 12), INK, _short(b.label)
             )
         )
-        if b.value is not None:
+        if _number(b.value) > 0:  # nothing or zero: no bar, the value beside says which
             parts.append(
                 Markup('<rect x="0" y="{}" width="{}" height="{}" rx="2" fill="{}"/>').format(
                     _fmt(y + label_h + 2),

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from corp_carbon.domain.periods import Period, month_label
 from corp_carbon.domain.programme import Money
 from corp_carbon.domain.reporting import Dimension, Row, Summary
+from corp_carbon.domain.vocabulary import Mode
 from corp_carbon.domain.vocabulary import label as vocabulary_label
 from corp_carbon.web.charts import Bar
 
@@ -98,6 +99,11 @@ def _label(dimension: Dimension, row: Row) -> str:
     return text
 
 
+def _is_hotel(dimension: Dimension, row: Row) -> bool:
+    """Hotel nights have no distance: their row shows a dash, not 0 km."""
+    return dimension is Dimension.MODE and not row.other and row.key[0] == Mode.HOTEL.value
+
+
 def _t(kg: Decimal) -> str:
     return f"{tonnes(kg)}\u00a0t"
 
@@ -117,7 +123,7 @@ def breakdown(summary: Summary, period: Period) -> Breakdown:
             share=percent(r.figures.kg_co2e, total),
             activities=whole(r.figures.activities),
             people=whole(r.employees),
-            distance_km=kilograms(r.figures.distance_km),
+            distance_km="—" if _is_hotel(dimension, r) else kilograms(r.figures.distance_km),
             other=r.other,
         )
         for r in in_order
