@@ -192,6 +192,7 @@ NOT_INDIVIDUAL: dict[str, str] = {
     "carbon.admin_overview": "company-wide totals; departments under the minimum group hidden",
     "carbon.admin_imports": "import runs and sources: files and who started them, no trips",
     "carbon.api_report_summary": "aggregates only; groups under the minimum group merged",
+    "carbon.admin_methodology": "the scoring policy and who changed it; no trips or people",
 }
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from corp_carbon.web.admin import audit, imports, overview, redemptions, tokens
+from corp_carbon.web.admin import audit, imports, methodology, overview, redemptions, tokens
 
 MODULES: tuple[ModuleType, ...] = (
     overview,
     redemptions,
     imports,
+    methodology,
     audit,
     tokens,
 )
