@@ -66,7 +66,8 @@ class PrivacySection(Section):
 
 
 class MethodologySection(Section):
-    """Defaults of the scoring policy; a change here becomes a new stored methodology version."""
+    """Defaults of the scoring policy; a change here becomes a new stored methodology version
+    (once: a version saved on the methodology page stays current until these change again)."""
 
     #: a factor-set id (desnz-2024, desnz-2025, epa-2025, ...) or "by-year": the set of the
     #: activity's year in ``family``, falling back to the family's newest.

@@ -204,6 +204,7 @@ NOT_INDIVIDUAL: dict[str, str] = {
     "carbon.api_report_summary": "aggregates only; groups under the minimum group merged",
     "carbon.admin_employees": "the directory: name, email, number, department, office and "
     "whether the account is on; opening a profile is the audited look",
+    "carbon.admin_methodology": "the scoring policy and who changed it; no trips or people",
 }
 
 

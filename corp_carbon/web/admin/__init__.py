@@ -7,12 +7,22 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from corp_carbon.web.admin import audit, employees, erasures, imports, overview, redemptions, tokens
+from corp_carbon.web.admin import (
+    audit,
+    employees,
+    erasures,
+    imports,
+    methodology,
+    overview,
+    redemptions,
+    tokens,
+)
 
 MODULES: tuple[ModuleType, ...] = (
     overview,
     redemptions,
     imports,
+    methodology,
     audit,
     tokens,
     employees,
