@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from corp_carbon.web.admin import audit, imports, overview, redemptions, tokens
+from corp_carbon.web.admin import audit, imports, overview, redemptions, rewards, tokens
 
 MODULES: tuple[ModuleType, ...] = (
     overview,
     redemptions,
+    rewards,
     imports,
     audit,
     tokens,
