@@ -103,7 +103,7 @@ def new_reward() -> Response | str | tuple[str, int]:
         except DomainError as exc:
             return _refused(None, exc, uploaded)
         flash(f"Added {added.name!r} to the catalogue.")
-        return redirect(url_for("carbon.admin_rewards", _anchor=f"reward-{added.id}"))
+        return redirect(url_for("carbon.admin_rewards"))
     return _form(None, request.form.to_dict(), problems, uploaded=uploaded), 400
 
 
@@ -136,7 +136,7 @@ def edit_reward(reward_id: int) -> Response | str | tuple[str, int]:
         flash(f"Saved {edited.reward.name!r}. New redemptions cost what it costs now.")
     else:
         flash(f"Nothing changed in {edited.reward.name!r}.")
-    return redirect(url_for("carbon.admin_rewards", _anchor=f"reward-{reward_id}"))
+    return redirect(url_for("carbon.admin_rewards"))
 
 
 @roles_required(*HR_ROLES)
@@ -164,7 +164,7 @@ def offer(reward_id: int, action: str) -> Response:
         flash(f"Retired {name!r}: employees no longer see it.{still}")
     else:
         flash(f"{name!r} is offered again (within its dates).")
-    return redirect(url_for("carbon.admin_rewards", _anchor=f"reward-{reward_id}"))
+    return redirect(url_for("carbon.admin_rewards"))
 
 
 # --- helpers --------------------------------------------------------------------------------
