@@ -322,6 +322,7 @@ def test_an_uploaded_photo_is_served_without_its_metadata(
     assert name and item.reward.image_url is None
     src = f"/rewards/images/{name}"
     assert f'src="{src}"' in text(hr.get("/admin/rewards"))
+    assert f'src="{src}"' in text(hr.get("/rewards"))  # the employees' catalogue shows it too
     served = read(hr.get(src))
     assert served.status_code == 200 and served.mimetype == "image/webp"
     assert "private" in served.headers["Cache-Control"]
@@ -381,6 +382,25 @@ def test_an_upload_is_kept_while_other_fields_are_put_right(
     with uow:
         stored = queries.get_reward(uow.session, item.reward.id)
     assert (stored.image_url, stored.image_file) == (address, None)
+    jpeg = (io.BytesIO(picture("JPEG")), "rail.jpg", "image/jpeg")
+    back = post_form(hr, url, **{**GOOD, "image_url": address, "stock_seen": "20"}, image=jpeg)
+    assert back.status_code == 302  # a new upload replaces the address the form still shows
+    with uow:
+        stored = queries.get_reward(uow.session, item.reward.id)
+    assert stored.image_url is None and stored.image_file not in (None, kept.group(1))
+    both = post_form(
+        hr,
+        "/admin/rewards/new",
+        **{**GOOD, "name": "Both", "image_url": address},
+        image=(io.BytesIO(picture("PNG")), "b.png", "image/png"),
+    )
+    assert both.status_code == 400
+    assert "Picture address: give an uploaded picture or an address, not both" in text(both)
+    removed = post_form(hr, url, **{**GOOD, "stock_seen": "20", "remove_image": "yes"})
+    assert removed.status_code == 302
+    with uow:
+        stored = queries.get_reward(uow.session, item.reward.id)
+    assert (stored.image_url, stored.image_file) == (None, None)
 
 
 # --- the redemption desk -------------------------------------------------------------------------

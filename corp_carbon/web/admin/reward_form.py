@@ -94,11 +94,15 @@ def read_form(
         problems.setdefault("active_until", "is before the first day offered")
     if spec is None or problems:
         return None, problems
-    typed_url = spec.image_url is not None
-    if current is not None and typed_url and image_file == current.image_file:
-        image_file = None  # an address replaces the picture uploaded before
+    image_url = spec.image_url
+    if current is not None and image_url is not None:
+        if image_file == current.image_file:
+            image_file = None  # an address replaces the picture uploaded before
+        elif image_url == current.image_url:
+            image_url = None  # a new upload replaces the address the form still shows
     spec = replace(
         spec,
+        image_url=image_url,
         image_file=image_file,
         active=current.active if current is not None else True,
         active_from=_kept(starts, current.active_from if current else None, start_of, first_day),
