@@ -15,12 +15,14 @@ from corp_carbon.web.admin import (
     methodology,
     overview,
     redemptions,
+    rewards,
     tokens,
 )
 
 MODULES: tuple[ModuleType, ...] = (
     overview,
     redemptions,
+    rewards,
     imports,
     methodology,
     audit,
