@@ -60,12 +60,14 @@ class PrivacySection(Section):
     pseudonym_secret: str = ""
     # SCIM provisioning
     #: a user deleted through SCIM is deactivated at once and its personal data is due for
-    #: erasure this many days later (0 = at the next erasure run).
+    #: erasure this many days later (0 = at the next erasure run); an erasure request HR
+    #: records on a profile is due the same number of days after it is recorded.
     erase_after_days: int = Field(default=30, ge=0, le=3650)
 
 
 class MethodologySection(Section):
-    """Defaults of the scoring policy; a change here becomes a new stored methodology version."""
+    """Defaults of the scoring policy; a change here becomes a new stored methodology version
+    (once: a version saved on the methodology page stays current until these change again)."""
 
     #: a factor-set id (desnz-2024, desnz-2025, epa-2025, ...) or "by-year": the set of the
     #: activity's year in ``family``, falling back to the family's newest.
@@ -107,6 +109,11 @@ class RewardsSection(Section):
     point_value: Decimal = Field(default=Decimal("0.001"), ge=0, strict=False)
     #: ISO 4217 currency of point_value.
     point_currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    #: folder of the pictures HR uploads for rewards; relative to the instance folder;
+    #: "" = ``reward-images`` in the instance folder.
+    image_folder: str = ""
+    #: largest picture HR can upload (PNG, JPEG or WebP); it is re-encoded and scaled down.
+    max_image_mb: int = Field(default=2, ge=1, le=50)
 
 
 class LedgerSection(Section):

@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from corp_carbon.db.models import Activity, Employee, EmployeeRole, MethodologyVersion
+from corp_carbon.db.models import Activity, Employee, EmployeeRole
 from corp_carbon.db.models import Assessment as AssessmentRow
 from corp_carbon.domain.activities import ActivityView, DepartmentTotal, ModeTotal
 from corp_carbon.domain.email_address import lookup_key
@@ -87,12 +87,24 @@ def profiles_with_extra_roles(session: Session) -> list[EmployeeProfile]:
 
 
 def current_assessment() -> Any:
-    """Join condition: the scoring assessment under the newest methodology version."""
-    newest = sa.select(sa.func.max(MethodologyVersion.id)).scalar_subquery()
+    """Join condition: the activity's scoring assessment under the newest methodology
+    version it was assessed under.
+
+    Not simply the newest version: right after a methodology change no stored trip has an
+    assessment under it yet, and pages and reports must keep showing the figures the trips
+    last had (each naming its version) rather than nothing until they are assessed again.
+    """
+    mine = aliased(AssessmentRow)
+    latest = (
+        sa.select(sa.func.max(mine.methodology_version_id))
+        .where(mine.activity_id == Activity.id, mine.comparison.is_(False))
+        .correlate(Activity)
+        .scalar_subquery()
+    )
     return sa.and_(
         AssessmentRow.activity_id == Activity.id,
         AssessmentRow.comparison.is_(False),
-        AssessmentRow.methodology_version_id == newest,
+        AssessmentRow.methodology_version_id == latest,
     )
 
 

@@ -12,6 +12,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from corp_carbon.db import text_search
+
 SessionFactory = Callable[[], Session]
 #: the engine type, for holders of an engine that do not otherwise use SQLAlchemy (the web state).
 DatabaseEngine = Engine
@@ -39,11 +41,15 @@ def make_engine(
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """Foreign keys on, WAL, and SQLAlchemy (not pysqlite) issuing BEGIN, so SAVEPOINTs work."""
+    """Foreign keys on, WAL, SQLAlchemy (not pysqlite) issuing BEGIN so SAVEPOINTs work, and
+    a Unicode-aware lower() for searches (``db.text_search``)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
+        dbapi_connection.create_function(
+            text_search.SQLITE_FUNCTION, 1, text_search.sqlite_lower, deterministic=True
+        )
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA busy_timeout = 30000")

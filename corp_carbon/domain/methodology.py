@@ -7,13 +7,29 @@ assessment records the version it used.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, Literal
 
 from corp_carbon.domain.vocabulary import Fuel, Mode
 
 BY_YEAR = "by-year"
 Additionality = Literal["reference", "personal"]
+
+
+class VersionOrigin(StrEnum):
+    """Where a stored version came from, which decides whether the configuration may replace it.
+
+    A version taken from ``[methodology]`` in the configuration stays current until the
+    configuration changes again or someone saves one on the methodology page; one saved on
+    the page stays current until a newer page version, or until the configuration itself
+    changes (compared with the last version taken from it).
+    """
+
+    CONFIGURATION = "configuration"
+    PAGE = "page"
+
 
 #: commute modes credited against the reference solo car (car-pool and EVs are judged separately).
 LOW_CARBON_COMMUTE_MODES = frozenset(
@@ -114,3 +130,16 @@ def methodology_from_parameters(version: int, data: dict[str, Any]) -> Methodolo
         commute_trips_per_day=int(data["commute_trips_per_day"]),
         self_reported_per_month=int(data["self_reported_per_month"]),
     )
+
+
+@dataclass(frozen=True)
+class MethodologyRecord:
+    """A stored version with its history: where it came from, why, when and by whom."""
+
+    methodology: Methodology
+    origin: VersionOrigin
+    #: why it was made: the reason typed on the page, or what the configuration did.
+    reason: str
+    created_at: datetime
+    #: the name of who saved it on the page; None for a version taken from the configuration.
+    author: str | None

@@ -84,6 +84,29 @@ PERSONAL: Final = "personal"
 BASELINES = (REFERENCE, PERSONAL)
 
 
+def liability(outstanding: int, point_value: Money) -> Money:
+    """Outstanding points at the value of a point, exact."""
+    return Money(outstanding * point_value.amount, point_value.currency)
+
+
+@dataclass(frozen=True, slots=True)
+class PointsPosition:
+    """The points part alone (what HR sees): no emissions figure needed, none computed."""
+
+    date_from: date
+    date_to: date
+    points: PointMovements
+    point_value: Money
+
+    @property
+    def outstanding(self) -> int:
+        return self.points.closing
+
+    @property
+    def liability(self) -> Money:
+        return liability(self.outstanding, self.point_value)
+
+
 @dataclass(frozen=True, slots=True)
 class ProgrammeFigures:
     """What the programme did in [date_from, date_to] and what it owes at its end."""
@@ -106,7 +129,11 @@ class ProgrammeFigures:
     @property
     def liability(self) -> Money:
         """The outstanding points at the value of a point, exact."""
-        return Money(self.outstanding * self.point_value.amount, self.point_value.currency)
+        return liability(self.outstanding, self.point_value)
+
+    @property
+    def position(self) -> PointsPosition:
+        return PointsPosition(self.date_from, self.date_to, self.points, self.point_value)
 
     def avoided(self, baseline: str) -> AvoidedByCategory:
         if baseline == REFERENCE:

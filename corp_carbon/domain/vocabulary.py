@@ -148,6 +148,8 @@ LABELS: dict[str, str] = {
     "business_travel": "Business travel",
     "self_reported": "Self-reported",
     "evidence_attached": "Evidence attached",
+    "requested": "Awaiting approval",
+    "fulfilled": "Handed over",
 }
 
 

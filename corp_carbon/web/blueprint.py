@@ -35,7 +35,7 @@ def build_blueprint() -> Blueprint:
     )
     params.register(bp)  # first: the routes below use its `id` converter
     bp.app_context_processor(_page_context)
-    bp.add_app_template_filter(label, "label")
+    bp.add_app_template_filter(_label, "label")
     i18n.register(bp)
     request_log.register(bp)
     csrf.register(bp)
@@ -43,6 +43,11 @@ def build_blueprint() -> Blueprint:
     for module in (health, *auth.MODULES, *pages.MODULES, *admin.MODULES, *api.MODULES, scim):
         module.register(bp)
     return bp
+
+
+def _label(value: object) -> str:
+    """A vocabulary value in words, in the page's language."""
+    return i18n.gettext(label(value))
 
 
 def _page_context() -> dict[str, Any]:

@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 import corp_carbon.db.models  # noqa: F401
 from corp_carbon.db import migrate
 from corp_carbon.db.base import Base
+from corp_carbon.db.models import ErasureRequest
 from corp_carbon.db.session import make_engine
 
 
@@ -139,5 +140,61 @@ def test_assessments_take_the_haul_of_their_trail(empty_db_url: str) -> None:
         with engine.connect() as connection:
             hauls = connection.execute(sa.text("SELECT id, haul FROM assessments ORDER BY id"))
             assert [tuple(row) for row in hauls] == [(1, "long_haul"), (2, None), (3, None)]
+    finally:
+        engine.dispose()
+
+
+def test_employees_deleted_through_scim_join_the_erasure_queue(empty_db_url: str) -> None:
+    """An employee waiting for erasure before the queue existed gets an open request, with
+    who deleted them from the audit log; one without an audit event is still queued."""
+    migrate.upgrade(empty_db_url, "f6a7b8c9d0e1")
+    engine = make_engine(empty_db_url)
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    due = datetime(2026, 12, 30, 9, 0, tzinfo=UTC)
+    try:
+        meta = sa.MetaData()
+        employees = sa.Table("employees", meta, autoload_with=engine)
+        audit_log = sa.Table("audit_log", meta, autoload_with=engine)
+        person = {"active": False, "leaderboard_opt_in": False, "name_derived": False,
+                  "created_at": now, "updated_at": now, "deactivated_at": now,
+                  "erasure_due_at": due, "erased_at": None}  # fmt: skip
+        with engine.begin() as connection:
+            connection.execute(
+                employees.insert(),
+                [
+                    {**person, "id": 1, "public_id": "p1", "email": "it@example.com", "name": "IT",
+                     "active": True, "deactivated_at": None, "erasure_due_at": None},
+                    {**person, "id": 2, "public_id": "p2", "email": "a@example.com", "name": "A"},
+                    {**person, "id": 3, "public_id": "p3", "email": "b@example.com", "name": "B"},
+                    {**person, "id": 4, "public_id": "p4", "email": "c@example.com", "name": "C",
+                     "erased_at": due},
+                ],
+            )  # fmt: skip
+            connection.execute(
+                audit_log.insert(),
+                [{"at": now, "actor_id": 1, "actor_label": "api token 1 (entra) of it@example.com",
+                  "action": "employee.scim_delete", "target_type": "employee", "target_id": "2",
+                  "detail": {}}],
+            )  # fmt: skip
+        engine.dispose()
+        migrate.upgrade(empty_db_url)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text(
+                    "SELECT employee_id, channel, requested_by_id, requested_by_label, closed_at "
+                    "FROM erasure_requests ORDER BY employee_id"
+                )
+            ).all()
+        assert [tuple(row) for row in rows] == [
+            (2, "scim", 1, "api token 1 (entra) of it@example.com", None),
+            (3, "scim", None, "identity provider (SCIM)", None),
+        ]
+        with engine.connect() as connection:  # the typed columns read back as they were
+            stored = connection.execute(
+                sa.select(ErasureRequest.requested_at, ErasureRequest.due_at).order_by(
+                    ErasureRequest.employee_id
+                )
+            ).all()
+        assert [tuple(row) for row in stored] == [(now, due), (now, due)]
     finally:
         engine.dispose()

@@ -16,7 +16,7 @@ from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.people import Actor, EmployeeProfile
 from corp_carbon.domain.programme import AvoidedByCategory, Money, PointMovements
 from corp_carbon.services.ledger.adjustments import adjust
-from corp_carbon.services.reports.programme import programme_figures
+from corp_carbon.services.reports.programme import points_position, programme_figures
 from corp_carbon.services.scoring.assessments import assess_activities
 from tests.conftest import make_settings
 from tests.programme_fixture import AVOIDED_PERIOD, PERIOD, seed_commutes, seed_ledger
@@ -111,4 +111,14 @@ def test_avoided_against_both_baselines_whichever_the_points_follow(
             "reference": 19417,
             "personal": 16518,
         }[additionality]
+    )
+
+
+def test_the_points_part_alone_is_the_same_as_in_the_whole(
+    uow: UnitOfWork, settings: Settings
+) -> None:
+    seed_ledger(uow)
+    assert (
+        points_position(uow, settings, *PERIOD)
+        == programme_figures(uow, settings, *PERIOD).position
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from corp_carbon.db.models import MethodologyVersion
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.reporting import Dimension, Figures
 from corp_carbon.services.reports.summary import period_summary
@@ -79,3 +80,22 @@ def test_by_haul_and_cabin(uow: UnitOfWork) -> None:
         (("Short-haul · Business",), 1, _figures("150", "0", 0, 1, "1000")),
         (("Short-haul · Economy",), 4, _figures("600", "0", 0, 4, "4000")),
     ]
+
+
+def test_a_new_methodology_version_keeps_the_figures_trips_were_last_assessed_with(
+    uow: UnitOfWork,
+) -> None:
+    """Right after a methodology change no trip is assessed under it yet: the summary keeps
+    each trip's last figures rather than dropping to 0 kg until they are assessed again."""
+    seed(uow)
+    before = period_summary(uow, *PERIOD, [Dimension.CATEGORY], min_group_size=K)
+    with uow:
+        uow.session.add(
+            MethodologyVersion(
+                version=2, factor_set="fixture-set", radiative_forcing=False,
+                points_rule="avoided_grams", additionality="reference", parameters={},
+            )
+        )  # fmt: skip
+        uow.commit()
+    after = period_summary(uow, *PERIOD, [Dimension.CATEGORY], min_group_size=K)
+    assert after.total == before.total == _figures("816", "1.5", 1500, 15, "6585")

@@ -145,7 +145,9 @@ OWNED: dict[str, Owned] = {
     "carbon.rewards_cancel": Owned("redemption_id", "redemption", refusal="form"),
 }
 #: routes any employee may call with an id in the URL that is not an employee's record.
-NOT_OWNED: dict[str, str] = {}
+NOT_OWNED: dict[str, str] = {
+    "carbon.reward_image": "a catalogue picture, the same for every employee",
+}
 
 
 @dataclass(frozen=True)
@@ -187,11 +189,27 @@ LOOKS: dict[str, Look] = {
     "carbon.api_audit_log": Look("admin", lambda f: "/api/v1/audit", "audit.view"),
     "carbon.admin_audit_export": Look("admin", lambda f: "/admin/audit/export.csv", "audit.export"),
     "carbon.admin_tokens": Look("admin", lambda f: "/admin/tokens", "token.view_list"),
+    "carbon.admin_employee": Look("hr", lambda f: f"/admin/employees/{f.other}", "employee.view"),
+    "carbon.admin_employee_confirm": Look(
+        "hr", lambda f: f"/admin/employees/{f.other}/deactivate", "employee.view"
+    ),
+    "carbon.admin_erasure_form": Look(
+        "hr", lambda f: f"/admin/employees/{f.other}/erasure", "employee.view"
+    ),
+    "carbon.admin_erasures": Look(
+        "hr", lambda f: "/admin/employees/erasures", "erasures.view_queue"
+    ),
 }
 NOT_INDIVIDUAL: dict[str, str] = {
     "carbon.admin_overview": "company-wide totals; departments under the minimum group hidden",
     "carbon.admin_imports": "import runs and sources: files and who started them, no trips",
     "carbon.api_report_summary": "aggregates only; groups under the minimum group merged",
+    "carbon.admin_employees": "the directory: name, email, number, department, office and "
+    "whether the account is on; opening a profile is the audited look",
+    "carbon.admin_methodology": "the scoring policy and who changed it; no trips or people",
+    "carbon.admin_rewards": "the catalogue, with counts of redemptions per reward",
+    "carbon.admin_reward_new": "an empty form for a reward",
+    "carbon.admin_reward_edit": "one reward's details and its count of open redemptions",
 }
 
 

@@ -9,7 +9,13 @@ from corp_carbon.db.models.ledger import (
     Redemption,
     Reward,
 )
-from corp_carbon.db.models.people import ApiToken, CommuteProfile, Employee, EmployeeRole
+from corp_carbon.db.models.people import (
+    ApiToken,
+    CommuteProfile,
+    Employee,
+    EmployeeRole,
+    ErasureRequest,
+)
 from corp_carbon.db.models.travel import (
     Activity,
     Assessment,
@@ -26,6 +32,7 @@ __all__ = [
     "CommuteProfile",
     "Employee",
     "EmployeeRole",
+    "ErasureRequest",
     "FactorSetRecord",
     "ImportRowProblem",
     "ImportRun",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from corp_carbon.db.base import Base
 from corp_carbon.db.models._columns import created_at, employee_fk, updated_at
 from corp_carbon.db.types import ScaledDecimal, UTCDateTime, enum_type
+from corp_carbon.domain.erasure import ErasureChannel, ErasureOutcome
 from corp_carbon.domain.vocabulary import DistanceSource, Fuel, Mode, Role
 
 
@@ -61,7 +62,8 @@ class Employee(Base):
     #: SCIM enterprise ``organization`` (the company or legal entity; not the office).
     organization: Mapped[str | None] = mapped_column(sa.String(120))
     #: deleted through SCIM: personal data is due for erasure at this time; until then the
-    #: employee is deactivated and no longer a SCIM resource (404).
+    #: employee is deactivated and no longer a SCIM resource (404). HR's queue lists it as an
+    #: open ``ErasureRequest``; a request HR records does not set this.
     erasure_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     roles: Mapped[list[EmployeeRole]] = relationship(
@@ -119,6 +121,43 @@ class CommuteProfile(Base):
     source: Mapped[str] = mapped_column(sa.String(32), default="self")
     import_run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_runs.id"))
     created_at: Mapped[datetime] = created_at()
+
+
+class ErasureRequest(Base):
+    """A request to erase an employee's personal data, waiting in HR's queue until it is done.
+
+    Recorded by HR (with the reason given) or by a SCIM delete. At most one is open per
+    employee; the erasure (or the identity provider creating the person again) closes it.
+    """
+
+    __tablename__ = "erasure_requests"
+    __table_args__ = (
+        sa.Index(
+            "uq_erasure_requests_open_employee",
+            "employee_id",
+            unique=True,
+            sqlite_where=sa.text("closed_at IS NULL"),
+            postgresql_where=sa.text("closed_at IS NULL"),
+        ),
+        sa.CheckConstraint("length(trim(reason)) > 0", name="reason_not_blank"),
+        sa.CheckConstraint("(closed_at IS NULL) = (outcome IS NULL)", name="closed_with_outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = employee_fk()
+    channel: Mapped[ErasureChannel] = mapped_column(enum_type(ErasureChannel, "erasure_channel"))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    #: who asked: the HR person, or the owner of the SCIM token; ``requested_by_label`` is the
+    #: audit log's name for them at the time (an email, or the token and its owner).
+    requested_by_id: Mapped[int | None] = employee_fk(nullable=True)
+    requested_by_label: Mapped[str] = mapped_column(sa.String(320))
+    requested_at: Mapped[datetime] = created_at()
+    #: the erasure is due at this time (``[privacy] erase_after_days`` after the request).
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[ErasureOutcome | None] = mapped_column(
+        enum_type(ErasureOutcome, "erasure_outcome")
+    )
 
 
 class ApiToken(Base):

@@ -60,7 +60,15 @@ class MethodologyVersion(Base):
     additionality: Mapped[str] = mapped_column(sa.String(16))
     #: baselines, bands, caps and evidence thresholds, as they were when this version was made.
     parameters: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    #: why it was made: the reason typed on the methodology page, or what the configuration did.
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    #: "configuration" (taken from [methodology]) or "page" (saved on the methodology page):
+    #: the configuration replaces the current version only when it changed since the last
+    #: version taken from it (``services.scoring.methodology.current``).
+    origin: Mapped[str] = mapped_column(
+        sa.String(16), default="configuration", server_default="configuration"
+    )
+    #: who saved it on the page (None: taken from the configuration).
     created_by_id: Mapped[int | None] = employee_fk(nullable=True)
     created_at: Mapped[datetime] = created_at()
 

@@ -1,7 +1,8 @@
 """From assessments to points: credit each confirmed activity once, give back what was undone.
 
-Caps of the methodology apply here: commute trips per employee and day, and self-reported
-trips per employee and month, counted in the order the activities were recorded. Crediting
+Caps of the methodology apply here (``domain.scoring.caps``): commute trips per employee and
+day, and self-reported trips per employee and month, counted in the order the activities were
+recorded. Crediting
 goes in bulk (``earn_many``) through ``db.bulk``, the one COPY and id-allocation path.
 """
 
@@ -11,6 +12,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from psycopg.errors import UniqueViolation
@@ -32,6 +34,7 @@ from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.ledger import employee_code, request_hash
 from corp_carbon.domain.methodology import Methodology
+from corp_carbon.domain.scoring.caps import Caps
 from corp_carbon.domain.vocabulary import (
     AccountKind,
     ActivityKind,
@@ -88,8 +91,7 @@ def credit_assessed(
     """Credits assessed, confirmed activities that have not earned yet (all, or the given
     ones), applying the caps; returns (earned, points, capped)."""
     earned = points = capped = 0
-    per_day: Counter[tuple[int, object]] = _already_earned_commutes(session)
-    per_month: Counter[tuple[int, int, int]] = _already_earned_self_reported(session)
+    caps = Caps(current, _already_earned_commutes(session), _already_earned_self_reported(session))
     query = (
         sa.select(Activity, Assessment)
         .join(Assessment, Assessment.activity_id == Activity.id)
@@ -109,19 +111,12 @@ def credit_assessed(
         query = query.where(Activity.id.in_(list(activity_ids)))
     batch: list[Earning] = []
     for activity, assessment in session.execute(query).all():
-        day_key = (activity.employee_id, activity.travel_date)
-        month_key = (
+        if not caps.admit(
             activity.employee_id,
-            activity.travel_date.year,
-            activity.travel_date.month,
-        )
-        self_reported = activity.verification is Verification.SELF_REPORTED
-        if activity.kind is ActivityKind.COMMUTE and (
-            per_day[day_key] >= current.commute_trips_per_day
+            activity.travel_date,
+            commute=activity.kind is ActivityKind.COMMUTE,
+            self_reported=activity.verification is Verification.SELF_REPORTED,
         ):
-            capped += 1
-            continue
-        if self_reported and per_month[month_key] >= current.self_reported_per_month:
             capped += 1
             continue
         batch.append(
@@ -134,10 +129,6 @@ def credit_assessed(
             )
         )
         points += assessment.points
-        if activity.kind is ActivityKind.COMMUTE:
-            per_day[day_key] += 1
-        if self_reported:
-            per_month[month_key] += 1
     for start in range(0, len(batch), BATCH):
         earned += earn_many(session, batch[start : start + BATCH])
     return earned, points, capped
@@ -175,7 +166,7 @@ def _standing_earning() -> sa.ColumnElement[bool]:
     )
 
 
-def _already_earned_commutes(session: Session) -> Counter[tuple[int, object]]:
+def _already_earned_commutes(session: Session) -> Counter[tuple[int, date]]:
     rows = session.execute(
         sa.select(Activity.employee_id, Activity.travel_date, sa.func.count())
         .join(LedgerTransaction, LedgerTransaction.activity_id == Activity.id)

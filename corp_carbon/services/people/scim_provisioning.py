@@ -1,10 +1,12 @@
 """SCIM 2.0 provisioning use cases: create, read, list, replace, patch and delete employees.
 
 Each write owns its transaction and records an audit event whose actor is the API token.
-An employee deleted through SCIM is deactivated and scheduled for erasure
-(``[privacy] erase_after_days``); from then on it is no SCIM resource any more (404, left out
-of lists and conflict checks, RFC 7644 §3.6), and a later POST with its userName brings the
-row back under a new id rather than failing on the unique email.
+An employee deleted through SCIM is deactivated (``accounts.apply_active``, the rule HR's
+pages follow too) and scheduled for erasure (``[privacy] erase_after_days``, an open request
+in HR's queue, ``erasures``); from then on it is no SCIM resource any more (404, left out of
+lists and conflict checks, RFC 7644 §3.6), and a later POST with its userName brings the row
+back under a new id (withdrawing the queued erasure) rather than failing on the unique
+email.
 
 Errors are the ``scim2-models`` exceptions (status + scimType), which the SCIM views answer
 with the SCIM error schema.
@@ -39,6 +41,8 @@ from corp_carbon.scim.filters import FilterTerm
 from corp_carbon.scim.mapping import EmployeeFields, EmployeeRecord, etag
 from corp_carbon.services.audit import entries as audit
 from corp_carbon.services.imports.pending import replay_pending
+from corp_carbon.services.people import erasures
+from corp_carbon.services.people.accounts import apply_active
 
 log = logging.getLogger("corp_carbon.scim")
 
@@ -162,6 +166,7 @@ def create_user(
             employee.public_id = new_public_id()
             employee.erasure_due_at = None
             employee.roles = []  # back with the employee role only; HR grants the rest again
+            erasures.withdraw_scim_deletion(session, employee.id)
             restored = True
         elif existing is not None:
             raise UniquenessException(
@@ -242,10 +247,9 @@ def delete_user(
         employee = _find(session, public_id, lock=True)
         _check_version(_record(session, employee), if_match)
         now = utcnow()
-        if employee.active:
-            employee.active = False
-            employee.deactivated_at = now
+        apply_active(employee, False, now)
         employee.erasure_due_at = now + timedelta(days=settings.privacy.erase_after_days)
+        erasures.queue_scim_deletion(session, actor, employee)
         audit.record(
             session,
             actor,
@@ -321,11 +325,7 @@ def _apply(session: Session, employee: Employee, fields: EmployeeFields) -> None
     employee.cost_centre = fields.cost_centre
     employee.organization = fields.organization
     employee.manager_id = manager_id
-    if fields.active and not employee.active:
-        employee.deactivated_at = None
-    elif not fields.active and (employee.active or employee.deactivated_at is None):
-        employee.deactivated_at = utcnow()
-    employee.active = fields.active
+    apply_active(employee, fields.active, utcnow())
 
 
 def _flush(session: Session) -> None:

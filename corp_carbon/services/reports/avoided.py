@@ -20,6 +20,7 @@ from corp_carbon.config import Settings
 from corp_carbon.db.models import Activity
 from corp_carbon.db.models import Assessment as AssessmentRow
 from corp_carbon.db.queries import COUNTABLE, current_assessment
+from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.methodology import Additionality, Methodology
 from corp_carbon.domain.programme import PERSONAL, REFERENCE, ZERO_KG, AvoidedByCategory
 from corp_carbon.domain.vocabulary import ActivityKind
@@ -39,8 +40,11 @@ def avoided_by_baseline(
     session: Session, settings: Settings, date_from: date, date_to: date
 ) -> AvoidedBaselines:
     """Avoided kg CO2e of the confirmed activities of [date_from, date_to] against the
-    reference and the personal baseline. Reads only; runs in the caller's transaction."""
-    current = methodology_service.latest(session) or methodology_from_settings(settings)
+    reference and the personal baseline. Reads only; runs in the caller's transaction.
+
+    DomainError when the other baseline cannot be computed: the stored version is
+    unreadable, or names a factor set the catalogue no longer has."""
+    current = scored_under(session, settings)
     stored = stored_avoided(session, date_from, date_to)
     other: Additionality = PERSONAL if current.additionality == REFERENCE else REFERENCE
     rescored = rescored_avoided(
@@ -49,6 +53,21 @@ def avoided_by_baseline(
     if current.additionality == REFERENCE:
         return AvoidedBaselines(stored, rescored, REFERENCE)
     return AvoidedBaselines(rescored, stored, PERSONAL)
+
+
+def scored_under(session: Session, settings: Settings) -> Methodology:
+    """The newest stored methodology version (the stored assessments' own), else the
+    configured policy. A version whose stored policy cannot be read back is refused with
+    its number: re-scoring under a guess would give figures nobody chose."""
+    try:
+        stored = methodology_service.latest(session)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise DomainError(
+            f"methodology: the newest stored version cannot be read back (parameter {exc} "
+            "missing or unreadable), so its activities cannot be scored against the other "
+            "baseline"
+        ) from exc
+    return stored or methodology_from_settings(settings)
 
 
 def stored_avoided(session: Session, date_from: date, date_to: date) -> AvoidedByCategory:

@@ -20,12 +20,19 @@ from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.programme import (
     Money,
     PointMovements,
+    PointsPosition,
     ProgrammeFigures,
 )
 from corp_carbon.domain.vocabulary import AccountKind, TransactionKind
 from corp_carbon.services.reports.avoided import avoided_by_baseline
 
-__all__ = ["ProgrammeFigures", "period_bounds", "point_movements", "programme_figures"]
+__all__ = [
+    "ProgrammeFigures",
+    "period_bounds",
+    "point_movements",
+    "points_position",
+    "programme_figures",
+]
 
 
 def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
@@ -35,6 +42,20 @@ def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
     start = datetime.combine(date_from, time(), UTC)
     end = datetime.combine(date_to + timedelta(days=1), time(), UTC)
     return start, end
+
+
+def points_position(
+    uow: UnitOfWork, settings: Settings, date_from: date, date_to: date
+) -> PointsPosition:
+    """The points part of ``programme_figures`` alone: one ledger aggregate, no re-scoring."""
+    start, end = period_bounds(date_from, date_to)
+    with uow:
+        points = point_movements(uow.session, start, end)
+    return PointsPosition(date_from, date_to, points, _point_value(settings))
+
+
+def _point_value(settings: Settings) -> Money:
+    return Money(settings.rewards.point_value, settings.rewards.point_currency)
 
 
 def programme_figures(
@@ -51,7 +72,7 @@ def programme_figures(
         date_from=date_from,
         date_to=date_to,
         points=points,
-        point_value=Money(settings.rewards.point_value, settings.rewards.point_currency),
+        point_value=_point_value(settings),
         avoided_reference=avoided.reference,
         avoided_personal=avoided.personal,
         points_follow=avoided.points_follow,

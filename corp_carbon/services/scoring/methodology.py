@@ -1,4 +1,9 @@
-"""The stored, versioned methodology: the configured policy becomes a version when it changes."""
+"""The stored, versioned methodology: which version is current, and storing a new one.
+
+A version comes from the configuration (``[methodology]``) or from the methodology page. The
+configuration makes a new version only when it changed since the last version taken from it,
+so a version saved on the page is not overwritten by a configuration that stayed the same.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,12 @@ from corp_carbon.catalogue import catalogue_for, methodology_from_settings
 from corp_carbon.config import ConfigError, Settings
 from corp_carbon.db.models import MethodologyVersion
 from corp_carbon.db.session import UnitOfWork, begin_write
-from corp_carbon.domain.methodology import BY_YEAR, Methodology, methodology_from_parameters
+from corp_carbon.domain.methodology import (
+    BY_YEAR,
+    Methodology,
+    VersionOrigin,
+    methodology_from_parameters,
+)
 from corp_carbon.domain.people import SYSTEM, Actor
 from corp_carbon.domain.scoring.points import AVOIDED_GRAMS
 from corp_carbon.services.audit import entries as audit
@@ -49,49 +59,82 @@ def validate(settings: Settings) -> None:
 
 
 def latest(session: Session) -> Methodology | None:
-    row = session.scalars(
-        sa.select(MethodologyVersion).order_by(MethodologyVersion.version.desc()).limit(1)
-    ).first()
+    row = _newest(session)
     return methodology_from_parameters(row.version, row.parameters) if row else None
 
 
-def current(session: Session, settings: Settings, actor: Actor = SYSTEM) -> Methodology:
-    """The stored version matching the configured policy; stores a new version if it changed.
+def _newest(session: Session, origin: VersionOrigin | None = None) -> MethodologyVersion | None:
+    query = sa.select(MethodologyVersion)
+    if origin is not None:
+        query = query.where(MethodologyVersion.origin == origin.value)
+    return session.scalars(query.order_by(MethodologyVersion.version.desc()).limit(1)).first()
 
-    Runs inside the caller's transaction (flushes, never commits).
+
+def configuration_changed(session: Session, wanted: Methodology) -> bool:
+    """Whether the configured policy differs from the last version taken from the
+    configuration (or none was ever taken): only then does the configuration make a version."""
+    last = _newest(session, VersionOrigin.CONFIGURATION)
+    return last is None or not wanted.same_policy(
+        methodology_from_parameters(last.version, last.parameters)
+    )
+
+
+def current(session: Session, settings: Settings, actor: Actor = SYSTEM) -> Methodology:
+    """The current version: the newest stored one, unless the configuration changed since
+    the last version taken from it, in which case the configured policy is stored as a new
+    version (and becomes current).
+
+    So a version saved on the methodology page stays current while the configuration stays
+    as it was; editing ``[methodology]`` afterwards wins once, with a new version. Runs
+    inside the caller's transaction (flushes, never commits).
     """
     wanted = methodology_from_settings(settings)
-    stored = latest(session)
-    if stored is not None and stored.same_policy(wanted):
-        return stored
-    number = (stored.version if stored else 0) + 1
+    newest = _newest(session)
+    if newest is not None and not configuration_changed(session, wanted):
+        return methodology_from_parameters(newest.version, newest.parameters)
+    note = "from the configuration" if newest is None else "configuration changed"
+    try:
+        return store_version(session, wanted, VersionOrigin.CONFIGURATION, note, actor)
+    except IntegrityError:  # another process stored the same next version first
+        again = _newest(session)
+        if again is not None and not configuration_changed(session, wanted):
+            return methodology_from_parameters(again.version, again.parameters)
+        raise
+
+
+def store_version(
+    session: Session, policy: Methodology, origin: VersionOrigin, note: str, actor: Actor
+) -> Methodology:
+    """Stores ``policy`` as the next version, audit-logged; raises ``IntegrityError`` when
+    another writer took that number first (nothing of this call is kept then)."""
+    newest = _newest(session)
+    number = (newest.version if newest else 0) + 1
+    parameters = policy.parameters()
     row = MethodologyVersion(
         version=number,
-        factor_set=wanted.factor_set,
-        radiative_forcing=wanted.radiative_forcing,
-        points_rule=wanted.points_rule,
-        additionality=wanted.additionality,
-        parameters=wanted.parameters(),
-        note="from the configuration" if stored is None else "configuration changed",
+        factor_set=policy.factor_set,
+        radiative_forcing=policy.radiative_forcing,
+        points_rule=policy.points_rule,
+        additionality=policy.additionality,
+        parameters=parameters,
+        note=note,
+        origin=origin.value,
         created_by_id=actor.employee_id,
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:  # another process stored the same next version first
-        again = latest(session)
-        if again is not None and again.same_policy(wanted):
-            return again
-        raise
+    with session.begin_nested():
+        session.add(row)
+    detail: dict[str, object] = {"origin": origin.value, "parameters": parameters}
+    if origin is VersionOrigin.PAGE:
+        detail["reason"] = note
     audit.record(
         session,
         actor,
         "methodology.version",
         target_type="methodology",
         target_id=number,
-        detail={"parameters": wanted.parameters()},
+        detail=detail,
     )
-    return methodology_from_parameters(number, row.parameters)
+    return methodology_from_parameters(number, parameters)
 
 
 def ensure_current(uow: UnitOfWork, settings: Settings, actor: Actor = SYSTEM) -> Methodology:

@@ -7,12 +7,26 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from corp_carbon.web.admin import audit, imports, overview, redemptions, tokens
+from corp_carbon.web.admin import (
+    audit,
+    employees,
+    erasures,
+    imports,
+    methodology,
+    overview,
+    redemptions,
+    rewards,
+    tokens,
+)
 
 MODULES: tuple[ModuleType, ...] = (
     overview,
     redemptions,
+    rewards,
     imports,
+    methodology,
     audit,
     tokens,
+    employees,
+    erasures,
 )

@@ -1,0 +1,147 @@
+"""HR's employee directory: search, a person's profile, deactivating and reactivating.
+
+The directory (name, email, number, department, office, whether the account is on) is no
+look at anyone's records; a profile is, and every opening of it, or of a confirmation page
+naming the person, is audit-logged by the service. Sustainability officers get 403: they
+never see names. Answers carry ``Cache-Control: no-store``: they name people.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from corp_carbon.domain.directory import (
+    DirectoryQuery,
+    StatusFilter,
+    parse_status,
+    search_text,
+    status_change_refusal,
+)
+from corp_carbon.domain.errors import DomainError, NotFound
+from corp_carbon.domain.vocabulary import Role
+from corp_carbon.services.people import accounts, directory, profiles
+from corp_carbon.web import params
+from corp_carbon.web.access import current_actor, roles_required
+from corp_carbon.web.state import carbon
+
+HR_ROLES = (Role.HR, Role.ADMIN)
+PAGE_SIZE = 25
+NO_STORE = {"Cache-Control": "no-store"}
+CHANGES = "<any(deactivate, reactivate):change>"
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/admin/employees", view_func=directory_page, endpoint="admin_employees")
+    bp.add_url_rule(
+        "/admin/employees/<id:employee_id>", view_func=profile_page, endpoint="admin_employee"
+    )
+    # one rule for the page and its button: with two rules on one path, an out-of-range id
+    # answered 405 instead of 404 (the router sees the other method's rule first)
+    bp.add_url_rule(
+        f"/admin/employees/<id:employee_id>/{CHANGES}",
+        view_func=change_page,
+        endpoint="admin_employee_confirm",
+        methods=["GET", "POST"],
+    )
+
+
+@roles_required(*HR_ROLES)
+def directory_page() -> tuple[str, int, dict[str, str]]:
+    """200: one page of the directory, by name; 400: a status filter it does not know."""
+    page = params.page_number()
+    error = None
+    try:
+        status = parse_status(request.args.get("status"))
+    except DomainError as exc:
+        error, status = exc.message, StatusFilter.ACTIVE
+    query = DirectoryQuery(
+        text=search_text(request.args.get("q")),
+        department=(request.args.get("department") or "").strip(),
+        status=status,
+    )
+    with carbon().uow() as uow:
+        found = directory.DirectoryPage(entries=[], total=0)
+        if error is None:
+            found = directory.search_employees(
+                uow.session, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+            )
+        departments = directory.departments(uow.session)
+    html = render_template(
+        "carbon/admin/employees.html",
+        entries=found.entries,
+        total=found.total,
+        page=page,
+        pages=params.page_count(found.total, PAGE_SIZE),
+        query=query,
+        params=query.as_params(),
+        departments=departments,
+        error=error,
+    )
+    return html, 400 if error else 200, NO_STORE
+
+
+@roles_required(*HR_ROLES)
+def profile_page(employee_id: int) -> tuple[str, int, dict[str, str]]:
+    """200: the employee's profile (audit-logged); 404: no such employee."""
+    actor = current_actor()
+    found = profiles.look_at_employee(carbon().uow(), actor, employee_id)
+    html = render_template(
+        "carbon/admin/employee.html",
+        file=found,
+        refusal=_refusal(found, deactivate=found.profile.active),
+    )
+    return html, 200, NO_STORE
+
+
+@roles_required(*HR_ROLES)
+def change_page(employee_id: int, change: str) -> Response | tuple[str, int, dict[str, str]]:
+    """GET: the confirmation page; POST: the change itself."""
+    if request.method == "POST":
+        return change_status(employee_id, change)
+    return confirm_change(employee_id, change)
+
+
+def confirm_change(employee_id: int, change: str) -> tuple[str, int, dict[str, str]]:
+    """200: what deactivating (or reactivating) does, with the button that does it, or why
+    it cannot be done (audit-logged, as it names the person); 404: no such employee."""
+    found = profiles.look_at_employee(carbon().uow(), current_actor(), employee_id, purpose=change)
+    html = render_template(
+        "carbon/admin/employee_confirm.html",
+        file=found,
+        change=change,
+        refusal=_refusal(found, deactivate=change == "deactivate"),
+    )
+    return html, 200, NO_STORE
+
+
+def change_status(employee_id: int, change: str) -> Response:
+    """302 to the profile, saying what happened or why not; 404: no such employee."""
+    try:
+        done = accounts.set_active(
+            carbon().uow(), current_actor(), employee_id, active=change == "reactivate"
+        )
+    except NotFound:
+        raise
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        if not done.changed:
+            state = "active" if done.active else "deactivated"
+            flash(f"Nothing changed: {done.name}'s account was already {state}.")
+        elif done.active:
+            flash(f"{done.name} is active again and can sign in.")
+        else:
+            flash(
+                f"{done.name} is deactivated: sign-in is blocked; the points balance is kept "
+                "and trips are still counted."
+            )
+    return redirect(url_for("carbon.admin_employee", employee_id=employee_id))
+
+
+def _refusal(found: profiles.EmployeeFile, *, deactivate: bool) -> str | None:
+    return status_change_refusal(
+        deactivate=deactivate,
+        is_self=current_actor().employee_id == found.profile.id,
+        scim_erasure_due_at=found.scim_erasure_due_at,
+    )
