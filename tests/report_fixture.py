@@ -92,7 +92,9 @@ def _person(uow: UnitOfWork, name: str, department: str) -> Employee:
     return person
 
 
-def seed(uow: UnitOfWork) -> None:
+def seed(uow: UnitOfWork, *, stored_policy: bool = True) -> None:
+    """The activities above; ``stored_policy=False`` stores the methodology version without
+    its policy (as versions were once stored), which cannot be read back."""
     with uow:
         session = uow.session
         session.add(
@@ -104,7 +106,8 @@ def seed(uow: UnitOfWork) -> None:
         version = MethodologyVersion(
             version=1, factor_set="by-year", radiative_forcing=True,
             points_rule="avoided_grams", additionality="reference",
-            parameters=Methodology(version=1).parameters(), note="from the configuration",
+            parameters=Methodology(version=1).parameters() if stored_policy else {},
+            note="from the configuration",
         )  # fmt: skip
         session.add(version)
         session.flush()
@@ -161,9 +164,9 @@ def seed(uow: UnitOfWork) -> None:
         uow.commit()
 
 
-def seed_workbook(uow: UnitOfWork) -> None:
+def seed_workbook(uow: UnitOfWork, *, stored_policy: bool = True) -> None:
     """``seed``, plus what the workbook needs beside it (see the module's docstring)."""
-    seed(uow)
+    seed(uow, stored_policy=stored_policy)
     with uow:
         session = uow.session
         version_id = session.scalar(sa.select(MethodologyVersion.id))

@@ -523,3 +523,24 @@ def test_a_period_without_activities_is_a_workbook_that_says_so(
         ("No activities in this period.",)
     ]
     assert _rows(book, "Detail")[1:] == []
+
+
+def test_a_version_without_its_policy_still_gives_the_points_and_says_why(
+    uow: UnitOfWork, settings: Settings, tmp_path: Path
+) -> None:
+    seed_workbook(uow, stored_policy=False)
+    path = tmp_path / "esg.xlsx"
+    _write(uow, settings, path)
+    book = load_workbook(path)
+    avoided = _block(book, "Avoided and points", "Avoided emissions against each baseline")
+    assert avoided[1][0].startswith(
+        "Avoided emissions cannot be shown: methodology: the newest stored version cannot be "
+        "read back"
+    )
+    points = _block(book, "Avoided and points", "Points on employee accounts")
+    assert points[-1] == ("Outstanding at the end of the period", 900)
+    version = dict(_block(book, "Methodology", "Methodology version")[1:])
+    assert version == {"Version": "1: its stored policy cannot be read back"}
+    # re-scoring under a policy nobody can read back is refused, with the reason
+    with pytest.raises(DomainError, match="cannot be read back"):
+        _write(uow, settings, path, factor_sets=("epa-2025",))

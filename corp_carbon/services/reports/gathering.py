@@ -31,7 +31,7 @@ from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.factors import UnknownFactorSet
 from corp_carbon.domain.inventory import Coverage, DetailRow, Inventory, mode_label
 from corp_carbon.domain.methodology import Methodology
-from corp_carbon.domain.programme import ProgrammeFigures
+from corp_carbon.domain.programme import PointsPosition, ProgrammeFigures
 from corp_carbon.domain.reporting import Figures, Group, pseudonym
 from corp_carbon.domain.spend import SpendFactorSet
 from corp_carbon.domain.vocabulary import ActivityKind, CalculationMethod
@@ -118,6 +118,9 @@ class ReportData:
     published: dict[str, PublishedSet] = field(default_factory=dict)
     spend_sets: Mapping[str, SpendFactorSet] = field(default_factory=dict)
     programme: ProgrammeFigures | None = None
+    #: the points alone, when the avoided emissions cannot be computed (``avoided_problem``).
+    position: PointsPosition | None = None
+    avoided_problem: str | None = None
     quality: DataQuality | None = None
 
     @property

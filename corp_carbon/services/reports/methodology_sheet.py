@@ -54,12 +54,13 @@ def methodology_sheet(data: ReportData, catalogue: Catalogue, default_cabin: str
 def version_block(data: ReportData) -> Block:
     version, m = data.version, data.methodology
     if version is None or m is None:
-        return pairs(
-            "Methodology version",
-            [("Version", "none stored yet: no activity has been assessed")],
-            key="version",
-            name_width=NAME_WIDTH,
+        why = (
+            "none stored yet: no activity has been assessed"
+            if version is None
+            else f"{version.version}: its stored policy cannot be read back"
         )
+        return pairs("Methodology version", [("Version", why)], key="version",
+                     name_width=NAME_WIDTH)  # fmt: skip
     choice = (
         f"by year: the {m.family} set of the activity's year, else the newest {m.family} set"
         if m.factor_set == BY_YEAR

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from corp_carbon.domain.data_quality import SPEND_BASED, DataQuality
-from corp_carbon.domain.programme import PERSONAL, REFERENCE, ProgrammeFigures
+from corp_carbon.domain.programme import PERSONAL, REFERENCE, PointsPosition, ProgrammeFigures
 from corp_carbon.domain.vocabulary import label
 from corp_carbon.services.reports.layout import Block, CellValue, Column, Sheet, Styled, pairs
 
@@ -24,7 +24,15 @@ BASELINE_NAMES = {
 }
 
 
-def programme_sheet(figures: ProgrammeFigures, period: str, department: str | None) -> Sheet:
+def programme_sheet(
+    position: PointsPosition,
+    figures: ProgrammeFigures | None,
+    problem: str | None,
+    period: str,
+    department: str | None,
+) -> Sheet:
+    """``figures`` None: the avoided emissions could not be computed (``problem`` says why);
+    the points still show."""
     lines = [
         f"{period}. The programme rewards lower-carbon choices. Avoided emissions are estimates "
         "against a baseline: they are not offsets and are never subtracted from the Scope 3 "
@@ -36,7 +44,11 @@ def programme_sheet(figures: ProgrammeFigures, period: str, department: str | No
         "Avoided and points",
         "Incentive programme: avoided emissions and points (not offsets, not in the inventory)",
         tuple(lines),
-        [avoided_block(figures), points_block(figures), liability_block(figures)],
+        [
+            avoided_block(figures) if figures is not None else _no_avoided(problem or ""),
+            points_block(position),
+            liability_block(position),
+        ],
         freeze_first_header=False,
         key="programme",
     )
@@ -73,7 +85,17 @@ def avoided_block(figures: ProgrammeFigures) -> Block:
     )
 
 
-def points_block(figures: ProgrammeFigures) -> Block:
+def _no_avoided(problem: str) -> Block:
+    return Block(
+        "Avoided emissions against each baseline",
+        (Column("Baseline", "text", 46),),
+        [],
+        notes=(f"Avoided emissions cannot be shown: {problem}",),
+        key="avoided",
+    )
+
+
+def points_block(figures: PointsPosition) -> Block:
     p = figures.points
     rows: list[tuple[CellValue, ...]] = [
         ("Held at the start of the period", p.opening),
@@ -95,7 +117,7 @@ def points_block(figures: ProgrammeFigures) -> Block:
     )
 
 
-def liability_block(figures: ProgrammeFigures) -> Block:
+def liability_block(figures: PointsPosition) -> Block:
     value = figures.point_value
     liability = figures.liability
     return pairs(

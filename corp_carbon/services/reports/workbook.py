@@ -28,16 +28,21 @@ from corp_carbon.catalogue import (
     Catalogue,
     catalogue_for,
     load_spend_sets,
-    methodology_from_settings,
 )
 from corp_carbon.config import Settings
 from corp_carbon.db.session import UnitOfWork
-from corp_carbon.db.workbook import departments_known, newest_version, published_sets
-from corp_carbon.domain.errors import NotFound
+from corp_carbon.db.workbook import (
+    StoredVersion,
+    departments_known,
+    newest_version,
+    published_sets,
+)
+from corp_carbon.domain.errors import DomainError, NotFound
 from corp_carbon.domain.inventory import Coverage, Inventory, tonnes
-from corp_carbon.domain.methodology import methodology_from_parameters
+from corp_carbon.domain.methodology import Methodology, methodology_from_parameters
 from corp_carbon.domain.reporting import ZERO_KG, other_label
 from corp_carbon.services.reports import detail as detail_columns
+from corp_carbon.services.reports.avoided import scored_under
 from corp_carbon.services.reports.gathering import (
     ReportData,
     ReportRequest,
@@ -50,7 +55,7 @@ from corp_carbon.services.reports.gathering import (
 )
 from corp_carbon.services.reports.layout import CellValue, Sheet, Styled
 from corp_carbon.services.reports.methodology_sheet import methodology_sheet
-from corp_carbon.services.reports.programme import programme_figures
+from corp_carbon.services.reports.programme import points_position, programme_figures
 from corp_carbon.services.reports.programme_sheets import programme_sheet, quality_sheet
 from corp_carbon.services.reports.quality import connector_words, data_quality
 from corp_carbon.services.reports.sheets import (
@@ -116,7 +121,13 @@ def write_report(
     """
     catalogue = catalogue_for(settings)
     check_factor_sets(request.factor_sets, catalogue)
-    programme = programme_figures(uow, settings, request.date_from, request.date_to)
+    programme, problem = None, None
+    try:
+        programme = programme_figures(uow, settings, request.date_from, request.date_to)
+        position = programme.position
+    except DomainError as exc:  # the avoided emissions cannot be computed; the rest can
+        problem = exc.message
+        position = points_position(uow, settings, request.date_from, request.date_to)
     quality = data_quality(uow, request.date_from, request.date_to)
     with uow:
         session = uow.session
@@ -129,14 +140,12 @@ def write_report(
             generated_at=(now or datetime.now(UTC)).replace(microsecond=0),
             min_group_size=settings.privacy.min_group_size,
             version=version,
-            methodology=(
-                methodology_from_parameters(version.version, version.parameters)
-                if version is not None
-                else None
-            ),
+            methodology=_readable(version),
             current=Inventory.empty(),
             coverage=Coverage(0, 0, ZERO_KG),
             programme=programme,
+            position=position,
+            avoided_problem=problem,
             quality=quality,
         )
         spend: dict[int, Decimal] = {}
@@ -172,6 +181,17 @@ def write_report(
     )
 
 
+def _readable(version: StoredVersion | None) -> Methodology | None:
+    """The stored version's policy; None when it cannot be read back (the Methodology sheet
+    says so, and a comparison is refused: ``avoided.scored_under``)."""
+    if version is None:
+        return None
+    try:
+        return methodology_from_parameters(version.version, version.parameters)
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
 def _snapshot(session: Session) -> None:
     """Every query of the report sees the same committed data (PostgreSQL; SQLite's read
     transaction is a snapshot already)."""
@@ -205,7 +225,7 @@ def _complete(
     if previous is not None:
         data.previous, data.previous_coverage = previous
     if request.factor_sets:
-        methodology = data.methodology or methodology_from_settings(settings)
+        methodology = scored_under(session, settings)
         data.comparison = compare(session, settings, request, methodology, data.current, spend)
     used = {set_id for set_id, _ in data.current.factors}
     data.published = published_sets(session, used)
@@ -252,13 +272,15 @@ def _set_text(set_id: str, catalogue: Catalogue) -> str:
 
 def _sheets(data: ReportData, catalogue: Catalogue, settings: Settings) -> dict[str, Sheet]:
     period, department = period_text(data), data.request.department
-    assert data.programme is not None
+    assert data.position is not None
     assert data.quality is not None
     return {
         "summary": summary_sheet(data, about(data, catalogue)),
         "business_travel": business_travel_sheet(data),
         "commuting": commuting_sheet(data),
-        "programme": programme_sheet(data.programme, period, department),
+        "programme": programme_sheet(
+            data.position, data.programme, data.avoided_problem, period, department
+        ),
         "methodology": methodology_sheet(data, catalogue, settings.imports.default_cabin),
         "data_quality": quality_sheet(data.quality, period, department),
     }
