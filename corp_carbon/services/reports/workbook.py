@@ -300,15 +300,19 @@ def _xlsx(
     target: IO[bytes],
 ) -> tuple[str, ...]:
     report = XlsxReport()
-    reserved = {key: report.reserve(title) for key, title in AGGREGATE_SHEETS}
-    report.detail(detail_columns.COLUMNS, rows)
-    complete()
-    for key, sheet in _sheets(data, catalogue, settings).items():
-        report.fill(reserved[key], sheet)
-    if data.comparison is not None:
-        sheet = comparison_sheet(data, _set_titles(data, catalogue))
-        report.fill(report.reserve(sheet.title), sheet)
-    report.save(target)
+    try:
+        reserved = {key: report.reserve(title) for key, title in AGGREGATE_SHEETS}
+        report.detail(detail_columns.COLUMNS, rows)
+        complete()
+        for key, sheet in _sheets(data, catalogue, settings).items():
+            report.fill(reserved[key], sheet)
+        if data.comparison is not None:
+            sheet = comparison_sheet(data, _set_titles(data, catalogue))
+            report.fill(report.reserve(sheet.title), sheet)
+        report.save(target)
+    except BaseException:
+        report.discard()
+        raise
     return tuple(report.sheet_titles)
 
 

@@ -12,6 +12,7 @@ apostrophe does), so it shows exactly as given and stays text when the cell is e
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -99,6 +100,20 @@ class XlsxReport:
 
     def save(self, target: IO[bytes] | str) -> None:
         self._book.save(target)
+
+    def discard(self) -> None:
+        """Ends a workbook abandoned half-way (the report failed): each sheet's XML writer is
+        finished and its temporary file removed now, instead of a half-closed generator
+        failing later in the garbage collector."""
+        for ws in self._book.worksheets:
+            writer = getattr(ws, "_writer", None)
+            # the report's own error is the one to show, not one from finishing its sheets
+            with contextlib.suppress(Exception):
+                if not ws.closed:
+                    ws.close()
+            if writer is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    writer.cleanup()
 
 
 class _SheetWriter:
