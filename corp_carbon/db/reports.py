@@ -97,3 +97,9 @@ def _text(value: object) -> str | None:
     if value is None:
         return None
     return str(getattr(value, "value", value))
+
+
+def departments(session: Session) -> list[str]:
+    """Departments activities were recorded under (at the time of travel), A to Z."""
+    query = sa.select(Activity.department).where(Activity.department.is_not(None)).distinct()
+    return sorted(str(name) for name in session.scalars(query))

@@ -9,6 +9,7 @@ from corp_carbon.db.models.ledger import (
     Redemption,
     Reward,
 )
+from corp_carbon.db.models.reports import ReportRequest
 from corp_carbon.db.models.people import ApiToken, CommuteProfile, Employee, EmployeeRole
 from corp_carbon.db.models.travel import (
     Activity,
@@ -37,5 +38,6 @@ __all__ = [
     "MethodologyVersion",
     "PendingRecord",
     "Redemption",
+    "ReportRequest",
     "Reward",
 ]
