@@ -9,8 +9,8 @@ from corp_carbon.db.models.ledger import (
     Redemption,
     Reward,
 )
-from corp_carbon.db.models.reports import ReportRequest
 from corp_carbon.db.models.people import ApiToken, CommuteProfile, Employee, EmployeeRole
+from corp_carbon.db.models.reports import ReportRequest
 from corp_carbon.db.models.travel import (
     Activity,
     Assessment,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -29,6 +30,7 @@ from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.reports import FORMATS, ReportOptions
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services.reports import requests as report_requests
+from corp_carbon.services.reports.requests import Progress
 from corp_carbon.services.reports.builder import build_file
 from corp_carbon.services.reports.summary import report_departments
 from corp_carbon.web.access import current_actor, roles_required
@@ -149,7 +151,7 @@ def _workers(app: Flask) -> ThreadPoolExecutor:
 
 
 def _build(state: CarbonState, report_id: int) -> None:
-    report_requests.build_report(
-        state.uow, state.settings, report_id,
-        lambda options, path, progress: build_file(state.uow(), state.settings, options, path, progress),
-    )  # fmt: skip
+    def build(options: ReportOptions, path: Path, progress: Progress) -> None:
+        build_file(state.uow(), state.settings, options, path, progress)
+
+    report_requests.build_report(state.uow, state.settings, report_id, build)
