@@ -30,8 +30,8 @@ from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.reports import FORMATS, ReportOptions
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services.reports import requests as report_requests
-from corp_carbon.services.reports.requests import Progress
 from corp_carbon.services.reports.builder import build_file
+from corp_carbon.services.reports.requests import Progress
 from corp_carbon.services.reports.summary import report_departments
 from corp_carbon.web.access import current_actor, roles_required
 from corp_carbon.web.state import CarbonState, carbon
