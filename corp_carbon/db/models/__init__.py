@@ -10,7 +10,7 @@ from corp_carbon.db.models.ledger import (
     Reward,
 )
 from corp_carbon.db.models.people import ApiToken, CommuteProfile, Employee, EmployeeRole
-from corp_carbon.db.models.reports import ReportRequest
+from corp_carbon.db.models.report_jobs import ReportJob
 from corp_carbon.db.models.travel import (
     Activity,
     Assessment,
@@ -38,6 +38,6 @@ __all__ = [
     "MethodologyVersion",
     "PendingRecord",
     "Redemption",
-    "ReportRequest",
+    "ReportJob",
     "Reward",
 ]

@@ -29,9 +29,9 @@ from corp_carbon.domain.dates import parse_day
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.reports import FORMATS, ReportOptions
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services.reports import requests as report_requests
+from corp_carbon.services.reports import jobs as report_jobs
 from corp_carbon.services.reports.builder import build_file
-from corp_carbon.services.reports.requests import Progress
+from corp_carbon.services.reports.jobs import Progress
 from corp_carbon.services.reports.summary import report_departments
 from corp_carbon.web.access import current_actor, roles_required
 from corp_carbon.web.state import CarbonState, carbon
@@ -79,7 +79,7 @@ def ask_for_report() -> Response | tuple[str, int]:
     except DomainError as problem:
         return _page(values, error=problem.message, chosen=form.getlist("factor_set")), 400
     state = carbon()
-    view = report_requests.request_report(state.uow(), current_actor(), options)
+    view = report_jobs.request_report(state.uow(), current_actor(), options)
     _workers(current_app).submit(_build, state, view.id)
     return redirect(url_for("carbon.admin_report", report_id=view.id), code=303)
 
@@ -87,7 +87,7 @@ def ask_for_report() -> Response | tuple[str, int]:
 @roles_required(*REPORT_ROLES)
 def report_page(report_id: int) -> str:
     """200: the report's progress (reloading itself while it runs), then its download link."""
-    view = report_requests.get_report(carbon().uow(), report_id)
+    view = report_jobs.get_report(carbon().uow(), report_id)
     return render_template(
         "carbon/admin/report.html", report=view, reload_seconds=RELOAD_SECONDS,
         my_id=current_actor().employee_id,
@@ -98,9 +98,7 @@ def report_page(report_id: int) -> str:
 def download_report(report_id: int) -> Response:
     """200: the file, as an attachment; 404 when it is not built (or no longer kept)."""
     state = carbon()
-    path, view = report_requests.open_download(
-        state.uow(), state.settings, current_actor(), report_id
-    )
+    path, view = report_jobs.open_download(state.uow(), state.settings, current_actor(), report_id)
     assert view.file_name is not None
     return send_file(path, as_attachment=True, download_name=view.file_name, max_age=0)
 
@@ -116,7 +114,7 @@ def _page(values: dict[str, str], *, error: str | None, chosen: list[str] | None
         chosen=set(chosen or ()),
         departments=report_departments(state.uow()),
         formats=FORMATS,
-        reports=report_requests.recent_reports(state.uow()),
+        reports=report_jobs.recent_reports(state.uow()),
         my_id=current_actor().employee_id,
     )
 
@@ -154,4 +152,4 @@ def _build(state: CarbonState, report_id: int) -> None:
     def build(options: ReportOptions, path: Path, progress: Progress) -> None:
         build_file(state.uow(), state.settings, options, path, progress)
 
-    report_requests.build_report(state.uow, state.settings, report_id, build)
+    report_jobs.build_report(state.uow, state.settings, report_id, build)

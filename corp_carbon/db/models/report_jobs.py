@@ -14,14 +14,14 @@ from corp_carbon.db.types import UTCDateTime, enum_type
 from corp_carbon.domain.vocabulary import ReportStatus
 
 
-class ReportRequest(Base):
+class ReportJob(Base):
     """One asked-for report: what was asked, how far the build got, and the file it made.
 
     The row is the job's only state, so any process can show its progress, and a build cut
     short by a restart is seen as such rather than waiting forever.
     """
 
-    __tablename__ = "report_requests"
+    __tablename__ = "report_jobs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     requested_by_id: Mapped[int | None] = employee_fk(nullable=True, index=True)

@@ -1,4 +1,4 @@
-"""Reports asked for on the reports page, built in the background
+"""Report jobs: reports asked for on the reports page, built in the background
 
 One row per request: its options, status, progress and the file it made.
 
@@ -25,7 +25,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
-        "report_requests",
+        "report_jobs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("requested_by_id", sa.Integer(), nullable=True),
         sa.Column(
@@ -59,19 +59,19 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["requested_by_id"],
             ["employees.id"],
-            name=op.f("fk_report_requests_requested_by_id_employees"),
+            name=op.f("fk_report_jobs_requested_by_id_employees"),
             ondelete="RESTRICT",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_requests")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_jobs")),
     )
-    with op.batch_alter_table("report_requests", schema=None) as batch_op:
+    with op.batch_alter_table("report_jobs", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_report_requests_requested_by_id"), ["requested_by_id"], unique=False
+            batch_op.f("ix_report_jobs_requested_by_id"), ["requested_by_id"], unique=False
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("report_requests", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_report_requests_requested_by_id"))
+    with op.batch_alter_table("report_jobs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_jobs_requested_by_id"))
 
-    op.drop_table("report_requests")
+    op.drop_table("report_jobs")

@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from corp_carbon.config import Settings
-from corp_carbon.db.models import ReportRequest
+from corp_carbon.db.models import ReportJob
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.errors import DomainError, NotFound
@@ -71,7 +71,7 @@ def reports_dir(settings: Settings) -> Path:
 def request_report(uow: UnitOfWork, actor: Actor, options: ReportOptions) -> ReportView:
     """Queues a report; the caller hands its id to a worker (``build_report``)."""
     with uow:
-        row = ReportRequest(
+        row = ReportJob(
             requested_by_id=actor.employee_id,
             options=options.to_json(),
             status=ReportStatus.QUEUED,
@@ -97,7 +97,7 @@ def build_report(
     if not _claim(uow_factory(), report_id):
         return ReportStatus.RUNNING
     with uow_factory() as uow:
-        row = uow.session.get(ReportRequest, report_id)
+        row = uow.session.get(ReportJob, report_id)
         assert row is not None
         options = ReportOptions.from_json(row.options)
     folder = reports_dir(settings)
@@ -127,7 +127,7 @@ def recent_reports(uow: UnitOfWork, *, limit: int = 20) -> list[ReportView]:
     with uow:
         _fail_stale(uow.session)
         rows = uow.session.scalars(
-            sa.select(ReportRequest).order_by(ReportRequest.id.desc()).limit(limit)
+            sa.select(ReportJob).order_by(ReportJob.id.desc()).limit(limit)
         ).all()
         views = [_view(row) for row in rows]
         uow.commit()
@@ -137,7 +137,7 @@ def recent_reports(uow: UnitOfWork, *, limit: int = 20) -> list[ReportView]:
 def get_report(uow: UnitOfWork, report_id: int) -> ReportView:
     with uow:
         _fail_stale(uow.session)
-        row = uow.session.get(ReportRequest, report_id)
+        row = uow.session.get(ReportJob, report_id)
         if row is None:
             raise NotFound(f"report {report_id}: no such report")
         view = _view(row)
@@ -150,7 +150,7 @@ def open_download(
 ) -> tuple[Path, ReportView]:
     """The finished file to send, audit-logged (who took which report, when)."""
     with uow:
-        row = uow.session.get(ReportRequest, report_id)
+        row = uow.session.get(ReportJob, report_id)
         if row is None or row.status is not ReportStatus.DONE or row.file_name is None:
             raise NotFound(f"report {report_id}: no finished file")
         path = reports_dir(settings) / row.file_name
@@ -168,10 +168,10 @@ def _claim(uow: UnitOfWork, report_id: int) -> bool:
     now = utcnow()
     with uow:
         claimed = uow.session.execute(
-            sa.update(ReportRequest)
-            .where(ReportRequest.id == report_id, ReportRequest.status == ReportStatus.QUEUED)
+            sa.update(ReportJob)
+            .where(ReportJob.id == report_id, ReportJob.status == ReportStatus.QUEUED)
             .values(status=ReportStatus.RUNNING, started_at=now, heartbeat_at=now)
-            .returning(ReportRequest.id)
+            .returning(ReportJob.id)
         ).first()
         uow.commit()
     return claimed is not None
@@ -180,8 +180,8 @@ def _claim(uow: UnitOfWork, report_id: int) -> bool:
 def _finish(uow: UnitOfWork, report_id: int, status: ReportStatus, **values: object) -> None:
     with uow:
         uow.session.execute(
-            sa.update(ReportRequest)
-            .where(ReportRequest.id == report_id)
+            sa.update(ReportJob)
+            .where(ReportJob.id == report_id)
             .values(status=status, finished_at=utcnow(), **values)
         )
         uow.commit()
@@ -189,10 +189,10 @@ def _finish(uow: UnitOfWork, report_id: int, status: ReportStatus, **values: obj
 
 def _fail_stale(session: sa.orm.Session) -> None:
     session.execute(
-        sa.update(ReportRequest)
+        sa.update(ReportJob)
         .where(
-            ReportRequest.status == ReportStatus.RUNNING,
-            ReportRequest.heartbeat_at < utcnow() - STALE_AFTER,
+            ReportJob.status == ReportStatus.RUNNING,
+            ReportJob.heartbeat_at < utcnow() - STALE_AFTER,
         )
         .values(
             status=ReportStatus.FAILED,
@@ -218,14 +218,14 @@ class _Heartbeat:
         self._last = now
         with self._uow_factory() as uow:
             uow.session.execute(
-                sa.update(ReportRequest)
-                .where(ReportRequest.id == self._report_id)
+                sa.update(ReportJob)
+                .where(ReportJob.id == self._report_id)
                 .values(done=done, total=total, heartbeat_at=utcnow())
             )
             uow.commit()
 
 
-def _view(row: ReportRequest) -> ReportView:
+def _view(row: ReportJob) -> ReportView:
     return ReportView(
         id=row.id,
         options=ReportOptions.from_json(row.options),
