@@ -140,6 +140,14 @@ def has_activities(session: Session, scope: Scope) -> bool:
     return found is not None
 
 
+def count_activities(session: Session, scope: Scope) -> int:
+    """How many activities the report's detail will have (for a build's progress)."""
+    return (
+        session.scalar(sa.select(sa.func.count()).select_from(Activity).where(*_in_scope(scope)))
+        or 0
+    )
+
+
 def departments_known(session: Session) -> list[str]:
     """Every department activities were recorded under, for a helpful unknown-department
     message."""

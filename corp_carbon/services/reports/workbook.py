@@ -33,6 +33,7 @@ from corp_carbon.config import Settings
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.workbook import (
     StoredVersion,
+    count_activities,
     departments_known,
     newest_version,
     published_sets,
@@ -66,6 +67,9 @@ from corp_carbon.services.reports.sheets import (
 )
 from corp_carbon.services.reports.summary_sheet import summary_sheet
 from corp_carbon.services.reports.xlsx import XlsxReport
+
+#: activities between two progress reports of a background build.
+PROGRESS_EVERY = 5_000
 
 OutputFormat = Literal["xlsx", "csv", "json"]
 FORMATS: tuple[OutputFormat, ...] = ("xlsx", "csv", "json")
@@ -113,8 +117,12 @@ def write_report(
     *,
     json_detail: bool = False,
     now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ReportWritten:
     """Writes the report of ``request`` to ``target``; reads only.
+
+    ``progress(done, total)`` is called as the activities stream (every
+    ``PROGRESS_EVERY`` rows, and at the end), for a background build to show.
 
     Raises UnknownFactorSet for a factor set not in the catalogue and NotFound for a
     department no activity or employee was ever recorded under.
@@ -151,13 +159,22 @@ def write_report(
         spend: dict[int, Decimal] = {}
         values = detail_columns.DetailValues(connector_words)
 
+        total = count_activities(session, request.scope) if progress else 0
+
         def rows() -> Iterator[tuple[object, ...]]:
+            done = 0
             for row in stream(session, settings, request.scope, data.current):
+                done += 1
+                if progress is not None and done % PROGRESS_EVERY == 0:
+                    progress(done, max(total, done))
                 if request.factor_sets:
                     kg = spend_figures(row)
                     if kg is not None:
                         spend[row.activity_id] = kg
                 yield values(row)
+
+            if progress is not None:
+                progress(done, done)
 
         def complete() -> None:
             _complete(session, settings, catalogue, data, spend)

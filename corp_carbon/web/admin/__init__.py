@@ -15,6 +15,7 @@ from corp_carbon.web.admin import (
     methodology,
     overview,
     redemptions,
+    reports,
     rewards,
     tokens,
 )
@@ -24,6 +25,7 @@ MODULES: tuple[ModuleType, ...] = (
     redemptions,
     rewards,
     imports,
+    reports,
     methodology,
     audit,
     tokens,
