@@ -18,6 +18,7 @@ from corp_carbon.domain.reporting import Dimension, Row, Summary
 from corp_carbon.domain.vocabulary import Mode
 from corp_carbon.domain.vocabulary import label as vocabulary_label
 from corp_carbon.web.charts import Bar
+from corp_carbon.web.i18n import month_names
 
 #: ISO 4217 currencies without minor units (the others show cents).
 WHOLE_CURRENCIES = frozenset(
@@ -95,8 +96,13 @@ def _label(dimension: Dimension, row: Row) -> str:
     if dimension is Dimension.MODE:
         return vocabulary_label(text)
     if dimension is Dimension.MONTH:
-        return month_label(text)
+        return _month(text)[0]
     return text
+
+
+def _month(key: str) -> tuple[str, str, str]:
+    """A month's (name, month alone, year alone) in the page's language."""
+    return month_names(key, month_label(key))
 
 
 def _is_hotel(dimension: Dimension, row: Row) -> bool:
@@ -131,12 +137,12 @@ def breakdown(summary: Summary, period: Period) -> Breakdown:
     others = [r for r in summary.rows if r.other]
     if dimension is Dimension.MONTH:
         shown = {r.key[0]: r.figures.kg_co2e for r in summary.rows if not r.other}
-        bars = [
-            Bar(month_label(m), shown[m] / 1000, _t(shown[m]))
-            if m in shown
-            else Bar(month_label(m), None, "—")
-            for m in period.months()
-        ]
+        bars = []
+        for m in period.months():
+            name, month, year = _month(m)
+            kg = shown.get(m)
+            value, text = (kg / 1000, _t(kg)) if kg is not None else (None, "—")
+            bars.append(Bar(name, value, text, axis=(month, year)))
     else:
         bars = [
             Bar(_label(dimension, r), r.figures.kg_co2e, _t(r.figures.kg_co2e))
