@@ -45,6 +45,13 @@ def gettext(text: str, **variables: object) -> str:
     return translated % variables if variables else translated
 
 
+def pgettext(context: str, text: str, **variables: object) -> str:
+    """``text`` in the page's language where one English word has two meanings: "Name" of
+    a person (姓名) or of a thing (名称), told apart by ``context``."""
+    translated = str(domain.get_translations().upgettext(context, text))
+    return translated % variables if variables else translated
+
+
 def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
     translated = str(domain.get_translations().ungettext(singular, plural, n))
     return translated % {"num": n, **variables}
@@ -61,7 +68,7 @@ def local_date(day: date, english: str, style: str = "long") -> str:
 
 def month_names(key: str, english: str) -> tuple[str, str, str]:
     """A month ("2026-03") as (whole name, month alone, year alone) in the page's language:
-    ("2026年3月", "3月", "2026年") in Chinese; in English ``english`` ("Mar 2026") split at its
+    ("2026年3月", "3", "2026年") in Chinese; in English ``english`` ("Mar 2026") split at its
     space. A key that is no month comes back as it is."""
     locale = get_locale()
     year, _, month = key.partition("-")
@@ -71,7 +78,8 @@ def month_names(key: str, english: str) -> tuple[str, str, str]:
     first = date(int(year), int(month), 1)
     return (
         format_skeleton("yMMM", first, locale=locale),
-        format_skeleton("MMM", first, locale=locale),
+        # the month's number alone: "10月11月12月" under narrow columns would run together
+        format_date(first, "L", locale=locale),
         format_skeleton("y", first, locale=locale),
     )
 
@@ -127,6 +135,7 @@ def _install(setup: BlueprintSetupState) -> None:
         lambda text: domain.get_translations().ugettext(text),
         lambda singular, plural, n: domain.get_translations().ungettext(singular, plural, n),
         newstyle=True,
+        pgettext=lambda context, text: domain.get_translations().upgettext(context, text),
     )
 
 

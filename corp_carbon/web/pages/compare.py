@@ -15,7 +15,7 @@ from corp_carbon.geo.places import UnknownPlace
 from corp_carbon.services.scoring import methodology
 from corp_carbon.services.scoring.estimates import compare, to_json
 from corp_carbon.web.access import login_required
-from corp_carbon.web.i18n import gettext
+from corp_carbon.web.i18n import gettext, pgettext
 from corp_carbon.web.state import carbon
 
 MAX_PLACE_LENGTH = 100
@@ -98,12 +98,28 @@ def _choices(origin: str, destination: str) -> list[Choices]:
     return found
 
 
+def option_words(name: str) -> str:
+    """An option's name ("Car, battery electric": the vocabulary's words) in the page's
+    language."""
+    mode, comma, detail = name.partition(", ")
+    if not comma:
+        return gettext(mode)
+    if detail == "average passenger":
+        words = gettext("average passenger")
+    else:  # a cabin or a fuel, as the vocabulary writes it, in lower case mid-name
+        words = gettext(detail[:1].upper() + detail[1:]).lower()
+    return gettext("%(mode)s, %(detail)s", mode=gettext(mode), detail=words)
+
+
 def _route(origin: str, destination: str) -> Route:
     if not origin or not destination:
         raise DomainError(
             gettext("Enter both where the trip starts (From) and where it ends (To).")
         )
-    for name, value in ((gettext("From"), origin), (gettext("To"), destination)):
+    for name, value in (
+        (pgettext("place", "From"), origin),
+        (pgettext("place", "To"), destination),
+    ):
         if len(value) > MAX_PLACE_LENGTH:
             raise DomainError(
                 gettext(
@@ -123,6 +139,7 @@ def _route(origin: str, destination: str) -> Route:
     rows = []
     for option in options:
         row = to_json(option)
+        row["option"] = option_words(row["option"])
         why = option.baseline.description if option.baseline else option.no_baseline_reason
         row["compared_with"] = why[:1].upper() + why[1:]
         share = float(option.kg_co2e / largest * 100) if largest else 0.0
