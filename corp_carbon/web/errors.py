@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.web.access import wants_json
-from corp_carbon.web.i18n import gettext
+from corp_carbon.web.i18n import gettext, page_language
 
 log = logging.getLogger("corp_carbon.web")
 
@@ -60,7 +60,10 @@ def _http_error(
     code = (exc.name or "error").lower().replace(" ", "_")
     # the exception's own headers (Allow on a 405, WWW-Authenticate, Retry-After), not its type
     headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
-    return _render(status, code, exc.description or "", headers)
+    message = exc.description or ""
+    if message == type(exc).description and page_language() != "en" and not wants_json():
+        message = ""  # Werkzeug's stock English sentence: the page's title says it already
+    return _render(status, code, message, headers)
 
 
 def _domain_error(exc: DomainError) -> tuple[Response | str, int, list[tuple[str, str]]]:
