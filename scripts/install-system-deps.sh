@@ -4,7 +4,8 @@
 #
 #   PostgreSQL  the production database; tests run every database test on it and on SQLite
 #   Node.js     runs the OpenID Connect provider (tests/idp) the SSO login tests sign in at
-#   LibreOffice opens the audit log's XLSX export in a test, as a spreadsheet user would
+#   LibreOffice opens the audit log's XLSX export in a test, as a spreadsheet user would, and
+#               prints the ESG workbook to PDF; poppler-utils (pdftoppm) renders its pages
 #
 # Run as root (or with sudo) on Debian/Ubuntu. Tests whose component is missing are skipped
 # with a reason naming this script; CI (CORP_CARBON_REQUIRE_SYSTEM=1) fails them instead.
@@ -24,10 +25,14 @@ apt_install() {
 
 have_package() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
-# --- LibreOffice Calc (audit log export) ---
+# --- LibreOffice Calc (audit log export, ESG workbook) and poppler-utils (pdftoppm) ---
 if ! command -v soffice >/dev/null 2>&1; then
   echo "installing LibreOffice Calc"
   apt_install libreoffice-calc
+fi
+if ! command -v pdftoppm >/dev/null 2>&1; then
+  echo "installing poppler-utils (pdftoppm, pdftotext)"
+  apt_install poppler-utils
 fi
 
 # --- PostgreSQL -------------------------------------------------------------------------

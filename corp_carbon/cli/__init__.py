@@ -49,6 +49,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "corp_carbon.cli.points:points",
         "The points ledger: assess and credit trips, adjust, expire.",
     ),
+    "report": LazyCommand(
+        "corp_carbon.cli.reports:report_command",
+        "The ESG workbook of a period (Scope 3 categories 6 and 7), or its CSV or JSON.",
+    ),
     "rewards": LazyCommand("corp_carbon.cli.rewards:rewards", "The rewards catalogue."),
     "scheduler": LazyCommand(
         "corp_carbon.cli.scheduler:scheduler_command",

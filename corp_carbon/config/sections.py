@@ -109,6 +109,11 @@ class RewardsSection(Section):
     point_value: Decimal = Field(default=Decimal("0.001"), ge=0, strict=False)
     #: ISO 4217 currency of point_value.
     point_currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    #: folder of the pictures HR uploads for rewards; relative to the instance folder;
+    #: "" = ``reward-images`` in the instance folder.
+    image_folder: str = ""
+    #: largest picture HR can upload (PNG, JPEG or WebP); it is re-encoded and scaled down.
+    max_image_mb: int = Field(default=2, ge=1, le=50)
 
 
 class LedgerSection(Section):

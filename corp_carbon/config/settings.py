@@ -68,6 +68,11 @@ class Settings(Section):
         return Path(self.app.instance_path).expanduser().resolve()
 
     @property
+    def reward_images_dir(self) -> Path:
+        """Where uploaded reward pictures are kept (``[rewards] image_folder``)."""
+        return self.instance_dir / (self.rewards.image_folder or "reward-images")
+
+    @property
     def database_url(self) -> str:
         if self.database.url:
             return self.database.url

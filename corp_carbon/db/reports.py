@@ -69,6 +69,7 @@ def report_cells(
             sa.func.sum(AssessmentRow.points),
             sa.func.count(),
             sa.func.sum(Activity.distance_km),
+            sa.func.sum(Activity.nights),
         )
         .select_from(Activity)
         .outerjoin(AssessmentRow, current_assessment())
@@ -82,13 +83,14 @@ def report_cells(
     width = len(dimensions)
     for row in session.execute(query):
         key = tuple(label(d, _text(row[i])) for i, d in enumerate(dimensions))
-        kg, avoided, points, count, km = row[width + 2 :]
+        kg, avoided, points, count, km, nights = row[width + 2 :]
         figures = Figures(
             kg_co2e=kg if kg is not None else ZERO_KG,
             avoided_kg_co2e=avoided if avoided is not None else ZERO_KG,
             points=int(points or 0),
             activities=int(count),
             distance_km=km if km is not None else ZERO_KG,
+            nights=int(nights or 0),
         )
         yield ActivityKind(row[width]), Cell(key, row[width + 1], figures)
 

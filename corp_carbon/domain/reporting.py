@@ -106,6 +106,8 @@ class Figures:
     points: int = 0
     activities: int = 0
     distance_km: Decimal = ZERO_KG
+    #: room-nights of hotel stays (reported apart within category 6).
+    nights: int = 0
 
     def __add__(self, other: Figures) -> Figures:
         return Figures(
@@ -114,6 +116,7 @@ class Figures:
             self.points + other.points,
             self.activities + other.activities,
             self.distance_km + other.distance_km,
+            self.nights + other.nights,
         )
 
 
@@ -147,18 +150,20 @@ class Row:
 
 
 @dataclass
-class _Group:
+class Group:
+    """One group before suppression: its key, the distinct employees in it and its figures."""
+
     key: tuple[str, ...]
     employees: set[Hashable] = field(default_factory=set)
     figures: Figures = field(default_factory=Figures)
 
 
-def group(cells: Iterable[Cell]) -> list[_Group]:
-    groups: dict[tuple[str, ...], _Group] = {}
+def group(cells: Iterable[Cell]) -> list[Group]:
+    groups: dict[tuple[str, ...], Group] = {}
     for cell in cells:
         held = groups.get(cell.key)
         if held is None:
-            held = groups[cell.key] = _Group(cell.key)
+            held = groups[cell.key] = Group(cell.key)
         held.employees.add(cell.employee)
         held.figures = held.figures + cell.figures
     return list(groups.values())
@@ -172,7 +177,12 @@ def suppressed_rows(cells: Iterable[Cell], min_group_size: int, width: int) -> l
     rows) and, when its groups together still have fewer than ``min_group_size`` distinct
     employees, the next smallest groups until it has enough or nothing is left to show.
     """
-    groups = group(cells)
+    return suppress(group(cells), min_group_size, width)
+
+
+def suppress(groups: Iterable[Group], min_group_size: int, width: int) -> list[Row]:
+    """``suppressed_rows`` of groups already formed (by a caller that tallies as it streams)."""
+    groups = list(groups)
     shown = sorted((g for g in groups if len(g.employees) >= min_group_size), key=_smallest_first)
     hidden = [g for g in groups if len(g.employees) < min_group_size]
     if hidden:
@@ -190,7 +200,7 @@ def suppressed_rows(cells: Iterable[Cell], min_group_size: int, width: int) -> l
     return rows
 
 
-def _smallest_first(g: _Group) -> tuple[int, Decimal, tuple[str, ...]]:
+def _smallest_first(g: Group) -> tuple[int, Decimal, tuple[str, ...]]:
     return (len(g.employees), g.figures.kg_co2e, g.key)
 
 

@@ -21,6 +21,8 @@ from corp_carbon.domain.vocabulary import AccountKind, RedemptionStatus, RewardK
 LIMIT_PERIODS = ("month", "quarter", "year", "ever")
 #: what "per <period>" reads as in messages.
 PERIOD_WORDS = {"month": "this month", "quarter": "this quarter", "year": "this year", "ever": ""}
+#: redemptions HR still has to act on (approve or reject; hand over).
+OPEN = (RedemptionStatus.REQUESTED, RedemptionStatus.APPROVED)
 #: redemptions that use up the per-person limit (refunded ones do not).
 COUNTED = (RedemptionStatus.REQUESTED, RedemptionStatus.APPROVED, RedemptionStatus.FULFILLED)
 #: the statuses each status can be reached from.
@@ -34,6 +36,10 @@ TRANSITIONS: Mapping[RedemptionStatus, tuple[RedemptionStatus, ...]] = {
 REFUNDED = frozenset({RedemptionStatus.REJECTED, RedemptionStatus.CANCELLED})
 MAX_NAME = 200
 MAX_URL = 500
+#: the file name of an uploaded reward picture: its content's hash, re-encoded as WebP.
+IMAGE_FILE = re.compile(r"^[0-9a-f]{32}\.webp$")
+#: characters that never belong in a picture's address (they could break out of the attribute).
+_URL_UNSAFE = re.compile(r"[\s\"'<>\\`]")
 _TRUE = frozenset({"true", "yes", "1", "y"})
 _FALSE = frozenset({"false", "no", "0", "n", ""})
 _WHOLE = re.compile(r"^[+-]?\d+$")
@@ -71,6 +77,8 @@ class RewardSpec:
     description: str = ""
     project_name: str | None = None
     image_url: str | None = None
+    #: an uploaded picture (``IMAGE_FILE``), kept in the instance folder; or else image_url.
+    image_file: str | None = None
     active: bool = True
     active_from: datetime | None = None
     active_until: datetime | None = None
@@ -223,6 +231,7 @@ def cleaned(spec: RewardSpec) -> RewardSpec:
         description=spec.description.strip(),
         project_name=text(spec.project_name),
         image_url=text(spec.image_url),
+        image_file=text(spec.image_file),
         limit_period=spec.limit_period.strip().lower(),
     )
 
@@ -253,10 +262,13 @@ def spec_problems(spec: RewardSpec) -> list[tuple[str, str]]:
     if spec.project_name is not None and len(spec.project_name) > MAX_NAME:
         problems.append(("project_name", f"at most {MAX_NAME} characters"))
     if spec.image_url is not None:
-        if len(spec.image_url) > MAX_URL:
-            problems.append(("image_url", f"at most {MAX_URL} characters"))
-        elif not spec.image_url.startswith(("https://", "http://", "/")):
-            problems.append(("image_url", "must start with https://, http:// or /"))
+        why = image_url_problem(spec.image_url)
+        if why:
+            problems.append(("image_url", why))
+        elif spec.image_file is not None:
+            problems.append(("image_url", "give an uploaded picture or an address, not both"))
+    if spec.image_file is not None and not IMAGE_FILE.match(spec.image_file):
+        problems.append(("image_file", "not a picture uploaded here"))
     for name in ("active_from", "active_until"):
         value = getattr(spec, name)
         if value is not None and value.tzinfo is None:
@@ -270,6 +282,23 @@ def spec_problems(spec: RewardSpec) -> list[tuple[str, str]]:
     ):
         problems.append(("active_until", "must be after active_from"))
     return problems
+
+
+def image_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a reward's picture: an https:// address with a host, or a path on
+    this site ("/img/x.png"). Plain http:// would be blocked or flagged by browsers on an
+    https intranet page; anything else (javascript:, data:) is refused outright."""
+    if len(url) > MAX_URL:
+        return f"at most {MAX_URL} characters"
+    if _URL_UNSAFE.search(url):
+        return "an address has no spaces, quotes or angle brackets"
+    if url.startswith("/") and not url.startswith("//"):
+        return None
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    if scheme.lower() != "https" or not host.split(":", 1)[0]:
+        return "must be an https:// address (or a path on this site starting with /)"
+    return None
 
 
 def spec_from_row(row: Mapping[str, str]) -> tuple[RewardSpec | None, list[tuple[str, str]]]:

@@ -132,6 +132,13 @@ class ImportRunStatus(StrEnum):
     FAILED = "failed"
 
 
+class ReportStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
 AIR_MODES = frozenset({Mode.AIR})
 ACTIVE_MODES = frozenset({Mode.BIKE, Mode.EBIKE, Mode.WALK})
 
@@ -148,6 +155,8 @@ LABELS: dict[str, str] = {
     "business_travel": "Business travel",
     "self_reported": "Self-reported",
     "evidence_attached": "Evidence attached",
+    "requested": "Awaiting approval",
+    "fulfilled": "Handed over",
 }
 
 

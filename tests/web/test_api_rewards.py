@@ -439,7 +439,7 @@ def test_the_rewards_page_redeems_once_per_form_and_says_why_not(
     assert "You already redeemed" in text
     assert _balance(uow, employee.employee_id) == 500
     assert _holds(uow) == 1
-    assert "Bike service" in text and "Requested" in text and ">Cancel</button>" in text
+    assert "Bike service" in text and "Awaiting approval" in text and ">Cancel</button>" in text
 
     refused = employee.client.post(
         "/rewards/redeem",

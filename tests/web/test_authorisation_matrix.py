@@ -145,7 +145,9 @@ OWNED: dict[str, Owned] = {
     "carbon.rewards_cancel": Owned("redemption_id", "redemption", refusal="form"),
 }
 #: routes any employee may call with an id in the URL that is not an employee's record.
-NOT_OWNED: dict[str, str] = {}
+NOT_OWNED: dict[str, str] = {
+    "carbon.reward_image": "a catalogue picture, the same for every employee",
+}
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,13 @@ NOT_INDIVIDUAL: dict[str, str] = {
     "carbon.admin_employees": "the directory: name, email, number, department, office and "
     "whether the account is on; opening a profile is the audited look",
     "carbon.admin_methodology": "the scoring policy and who changed it; no trips or people",
+    "carbon.admin_reports": "the report form and the reports asked for: periods, no people",
+    "carbon.admin_report": "one report's options and progress; aggregates and pseudonyms only",
+    "carbon.admin_report_download": "the workbook: aggregates (small groups merged) and detail "
+    "rows under pseudonymous keys; each download is audit-logged",
+    "carbon.admin_rewards": "the catalogue, with counts of redemptions per reward",
+    "carbon.admin_reward_new": "an empty form for a reward",
+    "carbon.admin_reward_edit": "one reward's details and its count of open redemptions",
 }
 
 

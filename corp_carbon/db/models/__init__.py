@@ -16,6 +16,7 @@ from corp_carbon.db.models.people import (
     EmployeeRole,
     ErasureRequest,
 )
+from corp_carbon.db.models.report_jobs import ReportJob
 from corp_carbon.db.models.travel import (
     Activity,
     Assessment,
@@ -44,5 +45,6 @@ __all__ = [
     "MethodologyVersion",
     "PendingRecord",
     "Redemption",
+    "ReportJob",
     "Reward",
 ]

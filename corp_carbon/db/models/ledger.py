@@ -118,6 +118,8 @@ class Reward(Base):
     active_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     image_url: Mapped[str | None] = mapped_column(sa.String(500))
+    #: an uploaded picture: its file name in the reward-images folder (instead of image_url).
+    image_file: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

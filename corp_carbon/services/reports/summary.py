@@ -8,6 +8,7 @@ from datetime import date
 
 from corp_carbon.db.reports import report_cells
 from corp_carbon.db.session import UnitOfWork
+from corp_carbon.db.workbook import departments_known
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.reporting import Dimension, Summary, summarise
 
@@ -30,3 +31,9 @@ def period_summary(
     with uow:
         cells = list(report_cells(uow.session, date_from, date_to, dimensions))
     return summarise(cells, dimensions, min_group_size)
+
+
+def report_departments(uow: UnitOfWork) -> list[str]:
+    """The departments a report can be limited to."""
+    with uow:
+        return departments_known(uow.session)

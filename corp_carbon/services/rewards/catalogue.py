@@ -1,22 +1,30 @@
-"""The rewards catalogue: HR adds rewards one at a time or from a CSV file; everyone lists it."""
+"""The rewards catalogue: HR adds rewards one at a time or from a CSV file, edits, retires and
+offers them again; everyone lists it. Every change is audit-logged.
+
+Editing a reward never touches its redemptions: each keeps the ``cost_points`` it was
+requested at, so a new price applies to new requests only.
+"""
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from dataclasses import fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path
+from types import EllipsisType
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from corp_carbon.db.models import Reward
+from corp_carbon.db.models import Redemption, Reward
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.errors import Conflict, DomainError, NotFound
 from corp_carbon.domain.people import Actor
+from corp_carbon.domain.reward_catalogue import changes
 from corp_carbon.domain.rewards import (
+    OPEN,
     RewardSpec,
     cleaned,
     reward_kind,
@@ -56,12 +64,13 @@ def add_reward(
     description: str = "",
     project_name: str | None = None,
     image_url: str | None = None,
+    image_file: str | None = None,
     active: bool = True,
     active_from: datetime | None = None,
     active_until: datetime | None = None,
 ) -> RewardView:
     """Adds a catalogue item; 400 naming the field when a value is wrong, 409 for a name in use."""
-    spec = cleaned(
+    spec = checked(
         RewardSpec(
             name=name,
             cost_points=cost_points,
@@ -73,15 +82,12 @@ def add_reward(
             description=description,
             project_name=project_name,
             image_url=image_url,
+            image_file=image_file,
             active=active,
             active_from=active_from,
             active_until=active_until,
         )
     )
-    problems = spec_problems(spec)
-    if problems:
-        field, reason = problems[0]
-        raise DomainError(f"{field}: {reason}")
     with uow:
         session = uow.session
         reward = _store(session, spec)  # written first: see _active_names
@@ -99,6 +105,94 @@ def add_reward(
         view = reward_view(reward)
         uow.commit()
     return view
+
+
+@dataclass(frozen=True)
+class Edited:
+    reward: RewardView
+    #: the fields the edit changed (none: nothing was written).
+    changed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Offered:
+    """A reward after it was retired or offered again."""
+
+    reward: RewardView
+    #: False when it already was so (nothing was written).
+    changed: bool
+    #: its redemptions still waiting for approval or hand-over: they stay on the desk.
+    open_redemptions: int
+
+
+def edit_reward(
+    uow: UnitOfWork,
+    actor: Actor,
+    reward_id: int,
+    spec: RewardSpec,
+    *,
+    stock_seen: int | EllipsisType | None = ...,
+) -> Edited:
+    """Replaces a reward's details with ``spec`` (all but whether it is offered: see
+    retire_reward); audit-logged with each change's old and new value.
+
+    400 naming the field when a value is wrong; 404 for no such reward; 409 when the new name
+    is another active reward's, or when ``stock_seen`` (the stock the form showed) is no longer
+    the stock and the edit would overwrite what redemptions or refunds did meanwhile.
+    """
+    wanted = checked(spec)
+    with uow:
+        session = uow.session
+        reward = _locked_reward(session, reward_id)
+        if stock_seen is not ... and stock_seen != reward.stock and wanted.stock != reward.stock:
+            raise Conflict(
+                f"stock: it changed from {_stock_text(stock_seen)} to "
+                f"{_stock_text(reward.stock)} since the form was opened (redemptions or "
+                "refunds); check the number and save again"
+            )
+        before = {f.name: getattr(reward, f.name) for f in fields(wanted) if f.name != "active"}
+        after = {name: getattr(wanted, name) for name in before}
+        changed = changes(before, after)
+        if not changed:
+            return Edited(reward_view(reward), ())  # leaving the block rolls the lock back
+        for name in changed:
+            setattr(reward, name, after[name])
+        session.flush()
+        if reward.active and "name" in changed:
+            _refuse_taken_name(session, reward)
+        audit.record(
+            session,
+            actor,
+            "reward.edit",
+            target_type="reward",
+            target_id=reward.id,
+            detail={"name": reward.name, "changes": changed},
+        )
+        view = reward_view(reward)
+        uow.commit()
+    return Edited(view, tuple(changed))
+
+
+def retire_reward(uow: UnitOfWork, actor: Actor, reward_id: int) -> Offered:
+    """Withdraws a reward from the catalogue: employees no longer see or redeem it. Its open
+    redemptions stay on the desk, to be handed over or rejected as before."""
+    return _set_offered(uow, actor, reward_id, offered=False)
+
+
+def unretire_reward(uow: UnitOfWork, actor: Actor, reward_id: int) -> Offered:
+    """Offers a retired reward again (within its dates); 409 when an active reward has taken
+    its name meanwhile."""
+    return _set_offered(uow, actor, reward_id, offered=True)
+
+
+def checked(spec: RewardSpec) -> RewardSpec:
+    """The spec cleaned; 400 naming the first field that is wrong."""
+    tidy = cleaned(replace(spec, kind=reward_kind(spec.kind)))
+    problems = spec_problems(tidy)
+    if problems:
+        field, reason = problems[0]
+        raise DomainError(f"{field}: {reason}")
+    return tidy
 
 
 def import_rewards_csv(uow: UnitOfWork, actor: Actor, path: str | Path) -> list[RewardView]:
@@ -204,6 +298,64 @@ def list_rewards(
             sa.or_(Reward.active_until.is_(None), Reward.active_until > when),
         )
     return [reward_view(r) for r in session.scalars(query)]
+
+
+def _set_offered(uow: UnitOfWork, actor: Actor, reward_id: int, *, offered: bool) -> Offered:
+    with uow:
+        session = uow.session
+        reward = _locked_reward(session, reward_id)
+        waiting = int(
+            session.scalar(
+                sa.select(sa.func.count(Redemption.id)).where(
+                    Redemption.reward_id == reward.id, Redemption.status.in_(OPEN)
+                )
+            )
+            or 0
+        )
+        if reward.active == offered:
+            return Offered(reward_view(reward), False, waiting)
+        reward.active = offered
+        session.flush()
+        if offered:
+            _refuse_taken_name(session, reward)
+        audit.record(
+            session,
+            actor,
+            "reward.unretire" if offered else "reward.retire",
+            target_type="reward",
+            target_id=reward.id,
+            detail={"name": reward.name, "open_redemptions": waiting},
+        )
+        view = reward_view(reward)
+        uow.commit()
+    return Offered(view, True, waiting)
+
+
+def _locked_reward(session: Session, reward_id: int) -> Reward:
+    """The reward, locked for this transaction; the first statement is a write (see
+    _active_names), and a redemption of it waits until this change is committed."""
+    found = session.scalar(
+        sa.update(Reward)
+        .where(Reward.id == reward_id)
+        .values(id=Reward.id)
+        .returning(Reward.id)
+        .execution_options(synchronize_session=False)
+    )
+    if found is None:
+        raise NotFound(f"reward {reward_id} does not exist")
+    reward = session.get(Reward, reward_id, populate_existing=True)
+    assert reward is not None
+    return reward
+
+
+def _refuse_taken_name(session: Session, reward: Reward) -> None:
+    clash = _active_names(session, [reward.name], besides={reward.id}).get(reward.name.casefold())
+    if clash is not None:
+        raise Conflict(f"name: an active reward is already called {reward.name!r} (id {clash})")
+
+
+def _stock_text(stock: int | None) -> str:
+    return "unlimited" if stock is None else f"{stock:,}"
 
 
 def _store(session: Session, spec: RewardSpec) -> Reward:

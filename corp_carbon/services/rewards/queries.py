@@ -7,24 +7,23 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from corp_carbon.db.models import Employee, Redemption, Reward
+from corp_carbon.db.models import Redemption, Reward
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.errors import NotFound
 from corp_carbon.domain.people import Actor
-from corp_carbon.domain.rewards import COUNTED, offer_blocked, used_in_period
-from corp_carbon.domain.vocabulary import RedemptionStatus
+from corp_carbon.domain.reward_catalogue import catalogue_state
+from corp_carbon.domain.rewards import COUNTED, OPEN, offer_blocked, used_in_period
 from corp_carbon.services.audit import entries as audit
 from corp_carbon.services.rewards.catalogue import list_rewards
 from corp_carbon.services.rewards.views import (
+    CatalogueItem,
     Offer,
-    QueueItem,
     RedemptionView,
+    RewardView,
     redemption_view,
+    reward_view,
 )
-
-#: redemptions HR still has to act on.
-OPEN = (RedemptionStatus.REQUESTED, RedemptionStatus.APPROVED)
 
 
 def offers_for(
@@ -52,6 +51,57 @@ def offers_for(
         )
         offers.append(Offer(reward, used, blocked))
     return offers
+
+
+def catalogue_for_hr(session: Session, *, now: datetime | None = None) -> list[CatalogueItem]:
+    """Every reward, offered or not, with where it stands and how many of its redemptions are
+    open (still to approve or hand over) and counted (open or handed over)."""
+    when = now or utcnow()
+    open_by_reward: dict[int, int] = {}
+    counted_by_reward: dict[int, int] = {}
+    for reward_id, status, count in session.execute(
+        sa.select(Redemption.reward_id, Redemption.status, sa.func.count(Redemption.id))
+        .where(Redemption.status.in_(COUNTED))
+        .group_by(Redemption.reward_id, Redemption.status)
+    ):
+        counted_by_reward[reward_id] = counted_by_reward.get(reward_id, 0) + int(count)
+        if status in OPEN:
+            open_by_reward[reward_id] = open_by_reward.get(reward_id, 0) + int(count)
+    rewards = session.scalars(sa.select(Reward).order_by(Reward.name, Reward.id))
+    return [
+        CatalogueItem(
+            reward=reward_view(reward),
+            state=catalogue_state(
+                active=reward.active,
+                active_from=reward.active_from,
+                active_until=reward.active_until,
+                now=when,
+            ),
+            open_redemptions=open_by_reward.get(reward.id, 0),
+            redeemed=counted_by_reward.get(reward.id, 0),
+        )
+        for reward in rewards
+    ]
+
+
+def open_redemptions_of(session: Session, reward_id: int) -> int:
+    """How many of the reward's redemptions await approval or hand-over."""
+    return int(
+        session.scalar(
+            sa.select(sa.func.count(Redemption.id)).where(
+                Redemption.reward_id == reward_id, Redemption.status.in_(OPEN)
+            )
+        )
+        or 0
+    )
+
+
+def get_reward(session: Session, reward_id: int) -> RewardView:
+    """One reward, offered or not; 404 when there is none."""
+    reward = session.get(Reward, reward_id)
+    if reward is None:
+        raise NotFound(f"reward {reward_id} does not exist")
+    return reward_view(reward)
 
 
 def get_redemption(
@@ -96,28 +146,3 @@ def redemptions_for(session: Session, employee_id: int) -> list[RedemptionView]:
         .order_by(Redemption.id.desc())
     ).all()
     return [redemption_view(redemption, name) for redemption, name in rows]
-
-
-def redemption_desk(uow: UnitOfWork, actor: Actor, *, recent: int = 30) -> list[QueueItem]:
-    """HR's work list: requested and approved redemptions (oldest first), then the latest
-    ``recent`` decided ones. HR sees named people's requests, so the look is on the record."""
-    base = (
-        sa.select(Redemption, Reward.name, Employee.name, Employee.email, Employee.department)
-        .join(Reward, Reward.id == Redemption.reward_id)
-        .join(Employee, Employee.id == Redemption.employee_id)
-    )
-    with uow:
-        session = uow.session
-        waiting = session.execute(
-            base.where(Redemption.status.in_(OPEN)).order_by(Redemption.id)
-        ).all()
-        decided = session.execute(
-            base.where(Redemption.status.not_in(OPEN)).order_by(Redemption.id.desc()).limit(recent)
-        ).all()
-        items = [
-            QueueItem(redemption_view(r, reward), name, email, department)
-            for r, reward, name, email, department in [*waiting, *decided]
-        ]
-        audit.record(session, actor, "redemptions.view_desk", detail={"shown": len(items)})
-        uow.commit()
-    return items

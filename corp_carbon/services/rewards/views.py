@@ -13,6 +13,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from corp_carbon.db.models import Redemption, Reward
+from corp_carbon.domain.reward_catalogue import CatalogueState
 from corp_carbon.domain.vocabulary import RedemptionStatus, RewardKind
 
 _READ_MODEL = ConfigDict(frozen=True, from_attributes=True)
@@ -35,6 +36,10 @@ class RewardView(BaseModel):
     active_from: datetime | None
     active_until: datetime | None
     image_url: str | None
+    image_file: str | None = Field(
+        description="An uploaded picture, served at /rewards/images/{image_file} to signed-in "
+        "employees; null when the picture is image_url, or there is none."
+    )
 
 
 class RedemptionView(BaseModel):
@@ -83,6 +88,18 @@ class QueueItem:
     employee_name: str
     employee_email: str
     department: str | None
+
+
+@dataclass(frozen=True)
+class CatalogueItem:
+    """A line of the catalogue as HR manages it."""
+
+    reward: RewardView
+    state: CatalogueState
+    #: redemptions awaiting approval or hand-over.
+    open_redemptions: int
+    #: redemptions that were not refunded (open or handed over).
+    redeemed: int
 
 
 def reward_view(row: Reward) -> RewardView:

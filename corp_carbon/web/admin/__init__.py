@@ -15,13 +15,17 @@ from corp_carbon.web.admin import (
     methodology,
     overview,
     redemptions,
+    reports,
+    rewards,
     tokens,
 )
 
 MODULES: tuple[ModuleType, ...] = (
     overview,
     redemptions,
+    rewards,
     imports,
+    reports,
     methodology,
     audit,
     tokens,

@@ -1,20 +1,24 @@
-"""The rewards page: the catalogue, the employee's balance, their redemptions, and redeeming."""
+"""The rewards page: the catalogue, the employee's balance, their redemptions, and redeeming;
+and the rewards' uploaded pictures."""
 
 from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response
 
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import RedemptionStatus
 from corp_carbon.services.ledger import postings as ledger
-from corp_carbon.services.rewards import queries, redemptions
+from corp_carbon.services.rewards import images, queries, redemptions
+from corp_carbon.services.rewards.views import RewardView
 from corp_carbon.web.access import current_actor, current_employee, login_required
 from corp_carbon.web.i18n import gettext
 from corp_carbon.web.state import carbon
+
+YEAR = 365 * 24 * 3600
 
 
 def register(bp: Blueprint) -> None:
@@ -28,6 +32,15 @@ def register(bp: Blueprint) -> None:
         endpoint="rewards_cancel",
         methods=["POST"],
     )
+    bp.add_url_rule("/rewards/images/<filename>", view_func=reward_image, endpoint="reward_image")
+    bp.add_app_template_filter(picture_src, "reward_picture")
+
+
+def picture_src(reward: RewardView) -> str | None:
+    """Where a reward's picture is shown from: its upload, else its address (or none)."""
+    if reward.image_file:
+        return url_for("carbon.reward_image", filename=reward.image_file)
+    return reward.image_url
 
 
 @login_required
@@ -110,6 +123,22 @@ def cancel(redemption_id: int) -> Response:
             )
         )  # fmt: skip
     return redirect(url_for("carbon.rewards"))
+
+
+@login_required
+def reward_image(filename: str) -> Response:
+    """200: an uploaded reward picture (named by its content, so cached for good); 404 for a
+    name that is not one."""
+    path = images.image_path(carbon().settings.reward_images_dir, filename)
+    if path is None:
+        abort(404, description=gettext("There is no such picture."))
+    response = send_file(path, mimetype="image/webp", max_age=YEAR, conditional=True)
+    response.cache_control.public = False
+    response.cache_control.private = True
+    response.cache_control.immutable = True
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
 
 
 def _me() -> EmployeeProfile:
