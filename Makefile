@@ -50,7 +50,7 @@ wheel: $(VENV)/.installed-test
 # Extracts the marked words, merges them into each catalogue (new ones untranslated, to fill
 # in), and compiles the .mo files the app reads; tests/unit/test_translations.py checks both.
 translations: $(VENV)/.installed-test
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k pgettext:1c,2 --no-location --sort-output \
 		--project corp-carbon -o corp_carbon/translations/corp_carbon.pot .
 	$(BIN)/pybabel update -D corp_carbon -i corp_carbon/translations/corp_carbon.pot \
 		-d corp_carbon/translations --no-fuzzy-matching --ignore-obsolete

@@ -40,6 +40,9 @@ class Bar:
     text: str
     #: drawn in grey: the merged "Other (fewer than k)" row.
     muted: bool = False
+    #: a column's two lines under it, e.g. ("3月", "2026年"); None: the label's first word and
+    #: the rest ("Mar", "2026" of "Mar 2026").
+    axis: tuple[str, str] | None = None
 
 
 def _number(value: Decimal | int | None) -> float:
@@ -137,9 +140,10 @@ def column_chart(
 ) -> Markup:
     """Columns left to right (months), a value axis with three grid lines in ``unit``.
 
-    Labels under the columns are the first word of each label ("Mar" of "Mar 2026"); the
-    year goes under the first column and every January. With more than 12 columns only every
-    n-th is labelled, so the labels never overlap.
+    Labels under the columns are the first word of each label ("Mar" of "Mar 2026"), or the
+    first line of its ``axis``; the year goes under the first labelled column and wherever it
+    changes (every January). With more than 12 columns only every n-th is labelled, so the
+    labels never overlap.
     """
     left, right, top_pad, bottom = 40, 4, 16, 34
     plot_h = 150
@@ -172,6 +176,7 @@ def column_chart(
         )
     every = math.ceil(n / 12)
     word = Markup('<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="{}">{}</text>')
+    year_shown = ""
     for i, c in enumerate(columns):
         x = left + i * slot
         parts.append(Markup("<g><title>{}: {}</title>").format(c.label, c.text))
@@ -186,12 +191,13 @@ def column_chart(
                     MUTED_BAR if c.muted else BAR,
                 )
             )
-        first_word, _, rest = c.label.partition(" ")
+        first_word, rest = c.axis if c.axis else c.label.partition(" ")[::2]
         centre = _fmt(x + slot / 2)
         if i % every == 0:
             parts.append(word.format(centre, top_pad + plot_h + 14, INK, first_word))
-            if rest and (i == 0 or first_word == "Jan"):
+            if rest and rest != year_shown:
                 parts.append(word.format(centre, top_pad + plot_h + 28, INK, rest))
+                year_shown = rest
         parts.append(Markup("</g>"))
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)

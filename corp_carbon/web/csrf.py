@@ -11,6 +11,8 @@ from flask import Blueprint, abort, request
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
 
+from corp_carbon.web.i18n import gettext
+
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -30,6 +32,9 @@ def _check() -> None:
     except ValidationError as exc:
         abort(
             400,
-            description=f"The form has expired or was not sent by this site ({exc}). "
-            "Reload the page and try again.",
+            description=gettext(
+                "The form has expired or was not sent by this site (%(why)s). "
+                "Reload the page and try again.",
+                why=str(exc),
+            ),
         )

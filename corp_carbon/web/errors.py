@@ -10,19 +10,24 @@ from werkzeug.wrappers import Response
 
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.web.access import wants_json
+from corp_carbon.web.i18n import gettext, page_language
 
 log = logging.getLogger("corp_carbon.web")
 
-_TITLES = {
-    400: "Something in the request was not right",
-    401: "Please sign in",
-    403: "You do not have access to this page",
-    404: "Page not found",
-    405: "That action is not allowed here",
-    409: "That conflicts with the current state",
-    413: "The upload is too large",
-    500: "Something went wrong on our side",
-}
+
+def _title(status: int) -> str:
+    """The error page's heading, in the page's language."""
+    titles = {
+        400: gettext("Something in the request was not right"),
+        401: gettext("Please sign in"),
+        403: gettext("You do not have access to this page"),
+        404: gettext("Page not found"),
+        405: gettext("That action is not allowed here"),
+        409: gettext("That conflicts with the current state"),
+        413: gettext("The upload is too large"),
+        500: gettext("Something went wrong on our side"),
+    }
+    return titles.get(status) or gettext("Error")
 
 
 def register(target: Blueprint | Flask) -> None:
@@ -41,7 +46,7 @@ def _render(
 ) -> tuple[Response | str, int, list[tuple[str, str]]]:
     if wants_json():
         return jsonify(error={"code": code, "message": message}), status, headers or []
-    title = _TITLES.get(status, "Error")
+    title = _title(status)
     page = render_template("carbon/error.html", status=status, title=title, message=message)
     return page, status, headers or []
 
@@ -55,7 +60,10 @@ def _http_error(
     code = (exc.name or "error").lower().replace(" ", "_")
     # the exception's own headers (Allow on a 405, WWW-Authenticate, Retry-After), not its type
     headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
-    return _render(status, code, exc.description or "", headers)
+    message = exc.description or ""
+    if message == type(exc).description and page_language() != "en" and not wants_json():
+        message = ""  # Werkzeug's stock English sentence: the page's title says it already
+    return _render(status, code, message, headers)
 
 
 def _domain_error(exc: DomainError) -> tuple[Response | str, int, list[tuple[str, str]]]:
@@ -64,4 +72,7 @@ def _domain_error(exc: DomainError) -> tuple[Response | str, int, list[tuple[str
 
 def _unexpected(exc: Exception) -> tuple[Response | str, int, list[tuple[str, str]]]:
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return _render(500, "internal_error", "The error was logged; please try again later.")
+    message = "The error was logged; please try again later."
+    if not wants_json():
+        message = gettext("The error was logged; please try again later.")
+    return _render(500, "internal_error", message)

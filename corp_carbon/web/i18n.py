@@ -8,8 +8,10 @@ host runs Flask-Babel, its locale selector decides the language.
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlencode
 
+from babel.dates import format_date, format_skeleton
 from flask import Blueprint, request
 from flask.blueprints import BlueprintSetupState
 from flask_babel import Babel, Domain, get_locale
@@ -31,6 +33,7 @@ domain = Domain(translation_directories=[str(translations_dir())], domain=DOMAIN
 def register(bp: Blueprint) -> None:
     bp.record_once(_install)
     bp.after_request(_remember_choice)
+    bp.add_app_template_filter(local_date, "local_date")
     bp.app_context_processor(
         lambda: {"page_language": page_language, "other_languages": other_languages}
     )
@@ -42,9 +45,43 @@ def gettext(text: str, **variables: object) -> str:
     return translated % variables if variables else translated
 
 
+def pgettext(context: str, text: str, **variables: object) -> str:
+    """``text`` in the page's language where one English word has two meanings: "Name" of
+    a person (姓名) or of a thing (名称), told apart by ``context``."""
+    translated = str(domain.get_translations().upgettext(context, text))
+    return translated % variables if variables else translated
+
+
 def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
     translated = str(domain.get_translations().ungettext(singular, plural, n))
     return translated % {"num": n, **variables}
+
+
+def local_date(day: date, english: str, style: str = "long") -> str:
+    """A day as the page's language writes it: ``english`` (a strftime format) on English
+    pages, as they always read, else the locale's ``style`` ("long": 2026年3月4日)."""
+    locale = get_locale()
+    if locale is None or str(locale) == "en":
+        return day.strftime(english)
+    return format_date(day, format=style, locale=locale)
+
+
+def month_names(key: str, english: str) -> tuple[str, str, str]:
+    """A month ("2026-03") as (whole name, month alone, year alone) in the page's language:
+    ("2026年3月", "3", "2026年") in Chinese; in English ``english`` ("Mar 2026") split at its
+    space. A key that is no month comes back as it is."""
+    locale = get_locale()
+    year, _, month = key.partition("-")
+    if locale is None or str(locale) == "en" or not (year.isdigit() and month.isdigit()):
+        short, _, rest = english.partition(" ")
+        return english, short, rest
+    first = date(int(year), int(month), 1)
+    return (
+        format_skeleton("yMMM", first, locale=locale),
+        # the month's number alone: "10月11月12月" under narrow columns would run together
+        format_date(first, "L", locale=locale),
+        format_skeleton("y", first, locale=locale),
+    )
 
 
 def page_language() -> str:
@@ -98,6 +135,7 @@ def _install(setup: BlueprintSetupState) -> None:
         lambda text: domain.get_translations().ugettext(text),
         lambda singular, plural, n: domain.get_translations().ungettext(singular, plural, n),
         newstyle=True,
+        pgettext=lambda context, text: domain.get_translations().upgettext(context, text),
     )
 
 

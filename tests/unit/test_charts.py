@@ -67,6 +67,20 @@ def test_a_column_chart_leaves_a_gap_for_a_month_without_a_figure() -> None:
     assert words[4:] == ["Jan", "2026", "Feb", "Mar"]  # the year under the first month only
 
 
+def test_columns_take_their_two_lines_from_the_axis_and_show_each_year_once() -> None:
+    """Chinese months ("2026年12月") have no space to split at: the bar says its lines."""
+    columns = [
+        Bar("2026年12月", 1, "1 t", axis=("12", "2026年")),
+        Bar("2027年1月", 2, "2 t", axis=("1", "2027年")),
+        Bar("2027年2月", 3, "3 t", axis=("2", "2027年")),
+    ]
+    svg = _parse(column_chart(columns, chart_id="m", title="t", desc="d", unit="t CO₂e"))
+    labels = [t.text for t in svg.findall(f".//{SVG}g/{SVG}text")]
+    assert labels == ["12", "2026年", "1", "2027年", "2"]
+    titles = [t.text for t in svg.findall(f".//{SVG}g/{SVG}title")]
+    assert titles[0] == "2026年12月: 1 t"  # the whole name on hover
+
+
 def test_more_than_twelve_columns_are_labelled_every_other_month() -> None:
     columns = [Bar(f"M{i} 2026", i, str(i)) for i in range(24)]
     svg = _parse(column_chart(columns, chart_id="m", title="t", desc="d", unit="t"))

@@ -14,18 +14,19 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "corp_carbon" / "translations" / "zh_Hans_CN" / "LC_MESSAGES"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
-def _marked() -> set[str]:
+def _marked() -> set[tuple[str, str | None]]:
     with (ROOT / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
-    found: set[str] = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
+    found: set[tuple[str, str | None]] = set()
+    for _file, _line, message, _comments, context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=KEYWORDS
     ):
-        found.update([message] if isinstance(message, str) else message)
+        # a plural message is kept in the catalogue under its singular
+        found.add((message if isinstance(message, str) else message[0], context))
     return found
 
 
@@ -37,9 +38,19 @@ def _catalogue():  # type: ignore[no-untyped-def]
 def test_every_marked_word_has_a_chinese_translation() -> None:
     catalogue = _catalogue()
     missing = sorted(
-        text for text in _marked() if not (catalogue.get(text) and catalogue.get(text).string)
+        (text, context or "")
+        for text, context in _marked()
+        if not _translated(catalogue.get(text, context))
     )
     assert not missing, f"untranslated (run `make translations`, then translate): {missing[:20]}"
+
+
+def _translated(message) -> bool:  # type: ignore[no-untyped-def]
+    """Every form translated (a plural message has one per plural form)."""
+    if message is None:
+        return False
+    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    return all(strings)
 
 
 def test_translations_keep_every_placeholder() -> None:

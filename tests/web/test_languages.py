@@ -3,9 +3,13 @@ pages too, and a host application keeping the last word when it runs Flask-Babel
 
 from __future__ import annotations
 
+from datetime import date
+
+from flask import Flask
 from flask.testing import FlaskClient
 
-from corp_carbon.web.i18n import COOKIE
+from corp_carbon.web.i18n import COOKIE, local_date, month_names
+from tests.support import csrf_token
 
 
 def test_a_chinese_browser_gets_chinese_pages(employee: FlaskClient) -> None:
@@ -42,3 +46,29 @@ def test_an_unknown_language_falls_back_to_english(employee: FlaskClient) -> Non
     page = employee.get("/?lang=xx", headers={"Accept-Language": "fr-FR"})
     assert "My trips" in page.get_data(as_text=True)
     assert COOKIE not in page.headers.get("Set-Cookie", "")
+
+
+def test_the_employee_pages_are_in_chinese_too(employee: FlaskClient) -> None:
+    employee.get("/?lang=zh-CN")  # the choice is kept for the next pages
+    pages = {p: employee.get(p).get_data(as_text=True) for p in ("/", "/points", "/compare")}
+    assert "还没有您的行程记录" in pages["/"] and "No trips recorded" not in pages["/"]
+    assert "积分明细" in pages["/points"] and "暂无碳积分" in pages["/points"]
+    assert "订票前比一比" in pages["/compare"] and "出发地" in pages["/compare"]
+
+
+def test_a_message_made_in_a_view_is_in_the_pages_language(employee: FlaskClient) -> None:
+    token = csrf_token(employee, "/rewards?lang=zh-CN")
+    data = {"csrf_token": token, "reward_id": "none"}
+    page = employee.post("/rewards/redeem", data=data, follow_redirects=True)
+    assert "请选择要兑换的奖励。" in page.get_data(as_text=True)
+    english = employee.post("/rewards/redeem?lang=en", data=data, follow_redirects=True)
+    assert "Choose a reward to redeem." in english.get_data(as_text=True)
+
+
+def test_days_and_months_are_written_the_way_the_language_writes_them(app: Flask) -> None:
+    with app.test_request_context("/?lang=zh-CN"):
+        assert local_date(date(2026, 3, 4), "%d %b %Y") == "2026年3月4日"
+        assert month_names("2026-03", "Mar 2026") == ("2026年3月", "3", "2026年")
+    with app.test_request_context("/?lang=en"):
+        assert local_date(date(2026, 3, 4), "%d %b %Y") == "04 Mar 2026"
+        assert month_names("2026-03", "Mar 2026") == ("Mar 2026", "Mar", "2026")

@@ -23,6 +23,7 @@ from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services.people import accounts, directory, profiles
 from corp_carbon.web import params
 from corp_carbon.web.access import current_actor, roles_required
+from corp_carbon.web.i18n import gettext
 from corp_carbon.web.state import carbon
 
 HR_ROLES = (Role.HR, Role.ADMIN)
@@ -126,15 +127,25 @@ def change_status(employee_id: int, change: str) -> Response:
     except DomainError as exc:
         flash(exc.message, "error")
     else:
-        if not done.changed:
-            state = "active" if done.active else "deactivated"
-            flash(f"Nothing changed: {done.name}'s account was already {state}.")
+        if not done.changed and done.active:
+            flash(
+                gettext("Nothing changed: %(name)s's account was already active.", name=done.name)
+            )
+        elif not done.changed:
+            flash(
+                gettext(
+                    "Nothing changed: %(name)s's account was already deactivated.", name=done.name
+                )
+            )
         elif done.active:
-            flash(f"{done.name} is active again and can sign in.")
+            flash(gettext("%(name)s is active again and can sign in.", name=done.name))
         else:
             flash(
-                f"{done.name} is deactivated: sign-in is blocked; the points balance is kept "
-                "and trips are still counted."
+                gettext(
+                    "%(name)s is deactivated: sign-in is blocked; the points balance is kept and "
+                    "trips are still counted.",
+                    name=done.name,
+                )
             )
     return redirect(url_for("carbon.admin_employee", employee_id=employee_id))
 

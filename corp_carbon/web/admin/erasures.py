@@ -17,6 +17,7 @@ from corp_carbon.domain.errors import DomainError, NotFound
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services.people import erasures, profiles
 from corp_carbon.web.access import current_actor, roles_required
+from corp_carbon.web.i18n import gettext
 from corp_carbon.web.state import carbon
 
 HR_ROLES = (Role.HR, Role.ADMIN)
@@ -69,9 +70,11 @@ def record_request(employee_id: int) -> Response | tuple[str, int, dict[str, str
     except DomainError as exc:
         return _form(employee_id, error=exc.message, reason=reason, status=exc.http_status)
     flash(
-        f"Erasure request for {done.employee_name} recorded: waiting, due on "
-        f"{done.due_at:%Y-%m-%d}."
-    )
+        gettext(
+            "Erasure request for %(name)s recorded: waiting, due on %(day)s.",
+            name=done.employee_name, day=done.due_at.strftime("%Y-%m-%d"),
+        )
+    )  # fmt: skip
     return redirect(url_for("carbon.admin_erasures"))
 
 

@@ -6,6 +6,8 @@ emails and employee numbers, so opening a run is recorded in the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -18,6 +20,7 @@ from corp_carbon.web import params
 from corp_carbon.web.access import current_employee, roles_required
 from corp_carbon.web.api.import_runs import run_page
 from corp_carbon.web.api.imports import IMPORT_ROLES, import_posted, limit_upload_size
+from corp_carbon.web.i18n import gettext, ngettext
 from corp_carbon.web.state import carbon
 
 RUNS_PAGE = 50
@@ -29,25 +32,62 @@ STATUS_TONE = {
     ImportRunStatus.FAILED: "rejected",
     ImportRunStatus.RUNNING: "cancelled",
 }
-#: how each kind of run started, in words.
-TRIGGER_TEXT = {
-    ImportTrigger.UPLOAD: "Uploaded here",
-    ImportTrigger.API: "Pushed to the API",
-    ImportTrigger.SCHEDULE: "Scheduled pull",
-    ImportTrigger.CLI: "Command line",
-}
-#: what each count means, for the run page.
-COUNT_HELP = {
-    "read": "Trip segments (or survey answers) read from the file",
-    "imported": "New trips stored",
-    "updated": "Trips changed by a newer copy of their booking",
-    "duplicates": "Trips already reported by another travel system, or repeated in the file: "
-    "kept once",
-    "cancelled": "Trips cancelled by the travel system: their points were given back",
-    "rejected": "Rows not imported: see the problems below",
-    "waiting": "Trips of travellers not (yet) in the employee directory",
-    "unchanged": "Re-sent exactly as already stored: nothing changed",
-}
+
+
+def trigger_text() -> dict[ImportTrigger, str]:
+    """How each kind of run started, in the page's language."""
+    return {
+        ImportTrigger.UPLOAD: gettext("Uploaded here"),
+        ImportTrigger.API: gettext("Pushed to the API"),
+        ImportTrigger.SCHEDULE: gettext("Scheduled pull"),
+        ImportTrigger.CLI: gettext("Command line"),
+    }
+
+
+def count_help() -> dict[str, str]:
+    """What each count means, for the run page."""
+    return {
+        "read": gettext("Trip segments (or survey answers) read from the file"),
+        "imported": gettext("New trips stored"),
+        "updated": gettext("Trips changed by a newer copy of their booking"),
+        "duplicates": gettext(
+            "Trips already reported by another travel system, or repeated in the file: kept once"
+        ),
+        "cancelled": gettext("Trips cancelled by the travel system: their points were given back"),
+        "rejected": gettext("Rows not imported: see the problems below"),
+        "waiting": gettext("Trips of travellers not (yet) in the employee directory"),
+        "unchanged": gettext("Re-sent exactly as already stored: nothing changed"),
+    }
+
+
+def count_names() -> dict[str, str]:
+    """Each count's name, as the run page's cards show it."""
+    return {
+        "read": gettext("Read"),
+        "imported": gettext("Imported"),
+        "updated": gettext("Updated"),
+        "duplicates": gettext("Duplicates"),
+        "cancelled": gettext("Cancelled"),
+        "rejected": gettext("Rejected"),
+        "waiting": gettext("Waiting"),
+        "unchanged": gettext("Unchanged"),
+    }
+
+
+def count_words(counts: Mapping[str, int], name: str) -> str:
+    """One count with its name, as a run's summary says it: "14 read"."""
+    n = f"{counts[name]:,}"
+    words = {
+        "read": gettext("%(n)s read", n=n),
+        "imported": gettext("%(n)s imported", n=n),
+        "updated": gettext("%(n)s updated", n=n),
+        "duplicates": gettext("%(n)s duplicates", n=n),
+        "cancelled": gettext("%(n)s cancelled", n=n),
+        "rejected": gettext("%(n)s rejected", n=n),
+        "waiting": gettext("%(n)s waiting", n=n),
+        "unchanged": gettext("%(n)s unchanged", n=n),
+    }
+    return words.get(name, f"{n} {name}")
 
 
 def register(bp: Blueprint) -> None:
@@ -91,7 +131,7 @@ def import_run_page(run_id: int) -> str:
     page = params.page_number()
     found = run_page(run_id, page, PROBLEMS_PAGE)
     if found is None:
-        abort(404, description=f"Import run {run_id} does not exist.")
+        abort(404, description=gettext("Import run %(id)s does not exist.", id=run_id))
     run, problems = found
     return render_template(
         "carbon/admin/import_run.html",
@@ -99,7 +139,8 @@ def import_run_page(run_id: int) -> str:
         problems=problems,
         page=page,
         pages=params.page_count(run.problems, PROBLEMS_PAGE),
-        count_help=COUNT_HELP,
+        count_help=count_help(),
+        count_names=count_names(),
         **_form_context(selected=run.connector),
     )
 
@@ -116,27 +157,43 @@ def upload() -> Response:
             dry_run=dry_run, trigger=ImportTrigger.UPLOAD, started_by=employee.email
         )
     except DomainError as exc:
-        flash(f"Nothing was imported: {exc.message}", "error")
+        flash(gettext("Nothing was imported: %(why)s", why=exc.message), "error")
         return redirect(url_for("carbon.admin_imports"))
-    counts = ", ".join(
-        f"{report.counts[name]:,} {name}"
+    counts = gettext(", ").join(
+        count_words(report.counts, name)
         for name in COUNTS
         if name in ("read", "imported") or report.counts[name]
     )
     rejected = report.counts["rejected"]
+    file = report.file_name
     if report.failed:
-        flash(f"{report.file_name}: the import failed. {hint(report.error or '')}", "error")
-    elif report.run_id is None:
-        into = (form.get("source") or "").strip() or report.connector
-        flash(f"Dry run of {report.file_name} into source {into} (nothing was stored): {counts}.")
-    elif rejected:
         flash(
-            f"{report.file_name} imported with problems: {counts}. The rejected "
-            f"row{'s were' if rejected != 1 else ' was'} not imported: see the row problems.",
+            gettext(
+                "%(file)s: the import failed. %(why)s", file=file, why=hint(report.error or "")
+            ),
             "error",
         )
+    elif report.run_id is None:
+        into = (form.get("source") or "").strip() or report.connector
+        flash(
+            gettext(
+                "Dry run of %(file)s into source %(source)s (nothing was stored): %(counts)s.",
+                file=file, source=into, counts=counts,
+            )
+        )  # fmt: skip
+    elif rejected:
+        flash(
+            ngettext(
+                "%(file)s imported with problems: %(counts)s. The rejected row was not imported: "
+                "see the row problems.",
+                "%(file)s imported with problems: %(counts)s. The rejected rows were not "
+                "imported: see the row problems.",
+                rejected, file=file, counts=counts,
+            ),
+            "error",
+        )  # fmt: skip
     else:
-        flash(f"{report.file_name} imported: {counts}.")
+        flash(gettext("%(file)s imported: %(counts)s.", file=file, counts=counts))
     if report.run_id is None:
         return redirect(url_for("carbon.admin_imports"))
     return redirect(url_for("carbon.admin_import_run", run_id=report.run_id))
@@ -155,6 +212,7 @@ def _form_context(selected: str | None = None) -> dict[str, object]:
         "max_upload_mb": settings.imports.max_upload_mb,
         "status_tone": STATUS_TONE,
         "counts": COUNTS,
-        "trigger_text": TRIGGER_TEXT,
+        "trigger_text": trigger_text(),
+        "count_words": count_words,
         "hint": hint,
     }

@@ -35,6 +35,7 @@ from corp_carbon.services.scoring.methodology_desk import (
 )
 from corp_carbon.services.scoring.methodology_preview import preview_change
 from corp_carbon.web.access import current_actor, roles_required
+from corp_carbon.web.i18n import gettext
 from corp_carbon.web.state import carbon
 
 METHODOLOGY_ROLES = (Role.SUSTAINABILITY, Role.ADMIN)
@@ -76,10 +77,13 @@ def change_methodology() -> Response | tuple[str, int] | str:
     based_on = _based_on()
     if based_on != current.version:
         notices.append(
-            f"Version {current.version} became current after you opened this form (you started "
-            f"from version {based_on}): the preview compares your values with version "
-            f"{current.version}."
-        )
+            gettext(
+                "Version %(current)s became current after you opened this form (you started "
+                "from version %(started)s): the preview compares your values with version "
+                "%(current)s.",
+                current=current.version, started=based_on,
+            )
+        )  # fmt: skip
     fingerprint = _fingerprint(proposed, current.version)
     if request.form.get("action") == "save":
         if request.form.get("previewed") == fingerprint and based_on == current.version:
@@ -96,12 +100,17 @@ def change_methodology() -> Response | tuple[str, int] | str:
             except Conflict as exc:
                 return _render(desk, values, errors={"form": exc.message}), 409
             flash(
-                f"Version {stored.version} saved: it applies to trips imported or assessed "
-                "from now on. Points already issued stay as they are."
+                gettext(
+                    "Version %(n)s saved: it applies to trips imported or assessed from now on. "
+                    "Points already issued stay as they are.",
+                    n=stored.version,
+                )
             )
             return redirect(url_for("carbon.admin_methodology"))
         if based_on == current.version:
-            notices.append("The form changed after its preview: check this preview, then save.")
+            notices.append(
+                gettext("The form changed after its preview: check this preview, then save.")
+            )
     preview = _preview(current, proposed)
     return _render(desk, values, preview=preview, proposed=proposed, fingerprint=fingerprint,
                    notices=notices)  # fmt: skip

@@ -4,7 +4,7 @@ table rows, every number formatted the way people read it.
 Nothing here queries anything (``overview.py`` fetches) and no sentence is written here:
 the words people read, chart titles included, stay in the template where they are marked
 for translation. Labels that are data (department and office names, months, modes in the
-vocabulary's words) come from here.
+vocabulary's words) come from here, in the page's language.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from corp_carbon.domain.periods import Period, month_label
 from corp_carbon.domain.programme import Money
-from corp_carbon.domain.reporting import Dimension, Row, Summary
+from corp_carbon.domain.reporting import NO_DEPARTMENT, NO_OFFICE, Dimension, Row, Summary
 from corp_carbon.domain.vocabulary import Mode
 from corp_carbon.domain.vocabulary import label as vocabulary_label
 from corp_carbon.web.charts import Bar
+from corp_carbon.web.i18n import gettext, month_names
 
 #: ISO 4217 currencies without minor units (the others show cents).
 WHOLE_CURRENCIES = frozenset(
@@ -93,10 +94,19 @@ def _label(dimension: Dimension, row: Row) -> str:
     if row.other:
         return text
     if dimension is Dimension.MODE:
-        return vocabulary_label(text)
+        return gettext(vocabulary_label(text))
     if dimension is Dimension.MONTH:
-        return month_label(text)
-    return text
+        return _month(text)[0]
+    if dimension is Dimension.HAUL_CABIN:  # "Long-haul · Economy": each part a label
+        return " · ".join(gettext(part) for part in text.split(" · "))
+    if text in (NO_DEPARTMENT, NO_OFFICE):
+        return gettext(text)
+    return text  # a department's or an office's own name
+
+
+def _month(key: str) -> tuple[str, str, str]:
+    """A month's (name, month alone, year alone) in the page's language."""
+    return month_names(key, month_label(key))
 
 
 def _is_hotel(dimension: Dimension, row: Row) -> bool:
@@ -129,14 +139,15 @@ def breakdown(summary: Summary, period: Period) -> Breakdown:
         for r in in_order
     )
     others = [r for r in summary.rows if r.other]
+    other = gettext("Other (fewer than %(k)s)", k=summary.min_group_size)
     if dimension is Dimension.MONTH:
         shown = {r.key[0]: r.figures.kg_co2e for r in summary.rows if not r.other}
-        bars = [
-            Bar(month_label(m), shown[m] / 1000, _t(shown[m]))
-            if m in shown
-            else Bar(month_label(m), None, "—")
-            for m in period.months()
-        ]
+        bars = []
+        for m in period.months():
+            name, month, year = _month(m)
+            kg = shown.get(m)
+            value, text = (kg / 1000, _t(kg)) if kg is not None else (None, "—")
+            bars.append(Bar(name, value, text, axis=(month, year)))
     else:
         bars = [
             Bar(_label(dimension, r), r.figures.kg_co2e, _t(r.figures.kg_co2e))
@@ -145,6 +156,6 @@ def breakdown(summary: Summary, period: Period) -> Breakdown:
         ]
     scale = 1000 if dimension is Dimension.MONTH else 1  # the month columns are in tonnes
     bars += [
-        Bar(r.key[0], r.figures.kg_co2e / scale, _t(r.figures.kg_co2e), muted=True) for r in others
+        Bar(other, r.figures.kg_co2e / scale, _t(r.figures.kg_co2e), muted=True) for r in others
     ]
     return Breakdown(dimension, tuple(bars), rows)

@@ -14,6 +14,7 @@ from corp_carbon.services.rewards import desk as desk_service
 from corp_carbon.services.rewards import redemptions
 from corp_carbon.web import params
 from corp_carbon.web.access import current_actor, roles_required
+from corp_carbon.web.i18n import gettext
 from corp_carbon.web.state import carbon
 
 HR_ROLES = (Role.HR, Role.ADMIN)
@@ -62,14 +63,17 @@ def decide(redemption_id: int, action: str) -> Response:
     try:
         if action == "approve":
             done = redemptions.approve(uow, actor, redemption_id)
-            flash(f"Approved {done.reward_name!r} (#{done.id}).")
+            flash(gettext("Approved %(name)s (#%(id)s).", name=repr(done.reward_name), id=done.id))
         elif action == "reject":
             done = redemptions.reject(
                 uow, actor, redemption_id, reason=request.form.get("reason", "")
             )
             flash(
-                f"Rejected {done.reward_name!r} (#{done.id}): {done.cost_points:,} points refunded."
-            )
+                gettext(
+                    "Rejected %(name)s (#%(id)s): %(points)s points refunded.",
+                    name=repr(done.reward_name), id=done.id, points=format(done.cost_points, ","),
+                )
+            )  # fmt: skip
         else:
             done = redemptions.fulfil(
                 uow,
@@ -78,9 +82,11 @@ def decide(redemption_id: int, action: str) -> Response:
                 voucher_code=request.form.get("voucher_code"),
                 note=request.form.get("note"),
             )
-            flash(f"Handed over {done.reward_name!r} (#{done.id}).")
+            flash(
+                gettext("Handed over %(name)s (#%(id)s).", name=repr(done.reward_name), id=done.id)
+            )
     except DomainError as exc:
-        flash(f"#{redemption_id}: {exc.message}", "error")
+        flash(gettext("#%(id)s: %(why)s", id=redemption_id, why=exc.message), "error")
     return redirect(url_for("carbon.redemption_desk", **_back()))
 
 

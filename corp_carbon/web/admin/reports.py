@@ -33,6 +33,7 @@ from corp_carbon.services.reports import jobs as report_jobs
 from corp_carbon.services.reports.jobs import Progress, build_file
 from corp_carbon.services.reports.summary import report_departments
 from corp_carbon.web.access import current_actor, roles_required
+from corp_carbon.web.i18n import gettext
 from corp_carbon.web.state import CarbonState, carbon
 
 REPORT_ROLES = (Role.SUSTAINABILITY, Role.ADMIN)
@@ -121,7 +122,7 @@ def _page(values: dict[str, str], *, error: str | None, chosen: list[str] | None
 def _day(field: str, raw: str | None) -> date:
     day = parse_day(field, raw or None)
     if day is None:
-        raise DomainError(f"{field}: required (a date such as 2026-01-31)")
+        raise DomainError(gettext("%(field)s: required (a date such as 2026-01-31)", field=field))
     return day
 
 
@@ -129,7 +130,7 @@ def _factor_sets(chosen: list[str]) -> tuple[str, ...]:
     known = catalogue_for(carbon().settings).factor_sets
     unknown = [name for name in chosen if name not in known]
     if unknown:
-        raise DomainError(f"factor set {unknown[0]!r}: not a published set")
+        raise DomainError(gettext("factor set %(id)s: not a published set", id=repr(unknown[0])))
     return tuple(chosen)
 
 

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from corp_carbon.domain.reward_catalogue import end_after, first_day, last_day, start_of
 from corp_carbon.domain.rewards import RewardSpec, spec_from_row
 from corp_carbon.services.rewards.views import RewardView
+from corp_carbon.web.i18n import gettext
 
 #: the form's text fields, in the order problems are listed.
 FIELDS = (
@@ -91,7 +92,7 @@ def read_form(
     starts = _day(form, "active_from", problems)
     ends = _day(form, "active_until", problems)
     if starts and ends and ends < starts:
-        problems.setdefault("active_until", "is before the first day offered")
+        problems.setdefault("active_until", gettext("is before the first day offered"))
     if spec is None or problems:
         return None, problems
     image_url = spec.image_url
@@ -132,7 +133,7 @@ def _day(form: Mapping[str, str], name: str, problems: dict[str, str]) -> date |
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        problems[name] = f"{raw!r} is not a date (YYYY-MM-DD)"
+        problems[name] = gettext("%(value)s is not a date (YYYY-MM-DD)", value=repr(raw))
         return None
 
 

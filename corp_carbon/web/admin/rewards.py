@@ -27,6 +27,7 @@ from corp_carbon.web.admin.reward_form import (
     stock_seen,
     values_of,
 )
+from corp_carbon.web.i18n import gettext, ngettext
 from corp_carbon.web.state import carbon
 
 MB = 1024 * 1024
@@ -102,7 +103,7 @@ def new_reward() -> Response | str | tuple[str, int]:
             added = catalogue.add_reward(carbon().uow(), current_actor(), **vars(spec))
         except DomainError as exc:
             return _refused(None, exc, uploaded)
-        flash(f"Added {added.name!r} to the catalogue.")
+        flash(gettext("Added %(name)s to the catalogue.", name=repr(added.name)))
         return redirect(url_for("carbon.admin_rewards"))
     return _form(None, request.form.to_dict(), problems, uploaded=uploaded), 400
 
@@ -132,10 +133,11 @@ def edit_reward(reward_id: int) -> Response | str | tuple[str, int]:
         )
     except DomainError as exc:
         return _refused(_reward(reward_id), exc, uploaded)
+    name = repr(edited.reward.name)
     if edited.changed:
-        flash(f"Saved {edited.reward.name!r}. New redemptions cost what it costs now.")
+        flash(gettext("Saved %(name)s. New redemptions cost what it costs now.", name=name))
     else:
-        flash(f"Nothing changed in {edited.reward.name!r}.")
+        flash(gettext("Nothing changed in %(name)s.", name=name))
     return redirect(url_for("carbon.admin_rewards"))
 
 
@@ -149,21 +151,26 @@ def offer(reward_id: int, action: str) -> Response:
         else:
             done = catalogue.unretire_reward(uow, actor, reward_id)
     except DomainError as exc:
-        flash(f"Reward {reward_id}: {exc.message}", "error")
+        flash(gettext("Reward %(id)s: %(why)s", id=reward_id, why=exc.message), "error")
         return redirect(url_for("carbon.admin_rewards"))
-    name, waiting = done.reward.name, done.open_redemptions
-    if not done.changed:
-        flash(f"{name!r} was already {'retired' if action == 'retire' else 'offered'}.")
+    name, waiting = repr(done.reward.name), done.open_redemptions
+    if not done.changed and action == "retire":
+        flash(gettext("%(name)s was already retired.", name=name))
+    elif not done.changed:
+        flash(gettext("%(name)s was already offered.", name=name))
     elif action == "retire":
-        still = (
-            f" {waiting:,} of its redemption{'s are' if waiting != 1 else ' is'} still open: "
-            "approve, reject or hand them over at the redemption desk as before."
-            if waiting
-            else ""
-        )
-        flash(f"Retired {name!r}: employees no longer see it.{still}")
+        retired = gettext("Retired %(name)s: employees no longer see it.", name=name)
+        if waiting:
+            retired += " " + ngettext(
+                "%(count)s of its redemption is still open: approve, reject or hand them over at "
+                "the redemption desk as before.",
+                "%(count)s of its redemptions are still open: approve, reject or hand them over "
+                "at the redemption desk as before.",
+                waiting, count=format(waiting, ","),
+            )  # fmt: skip
+        flash(retired)
     else:
-        flash(f"{name!r} is offered again (within its dates).")
+        flash(gettext("%(name)s is offered again (within its dates).", name=name))
     return redirect(url_for("carbon.admin_rewards"))
 
 

@@ -18,13 +18,11 @@ from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services.people import tokens
 from corp_carbon.web.access import current_actor, roles_required
+from corp_carbon.web.i18n import gettext
 from corp_carbon.web.state import carbon
 
-#: the scopes a token can be given here, with what each lets it do.
-KNOWN_SCOPES = {
-    "import": "push booking exports to /api/v1/imports and read import runs",
-    "scim": "provision employees from the HR system or identity provider (SCIM 2.0)",
-}
+#: the scopes a token can be given here.
+KNOWN_SCOPES = ("import", "scim")
 DEFAULT_EXPIRY_DAYS = 365
 #: the session key of the one-time key of the create form.
 FORM_KEY = "carbon_token_form"
@@ -61,9 +59,11 @@ def create() -> Response | tuple[str, int, dict[str, str]]:
     expected = session.pop(FORM_KEY, None)
     if not expected or not secrets.compare_digest(str(expected), sent_key):
         flash(
-            "That form was already sent (or came from an older page), so no token was "
-            "created now. A token created then is in the list below; its secret cannot be "
-            "shown again, so revoke it and create a new one if it was not copied.",
+            gettext(
+                "That form was already sent (or came from an older page), so no token was "
+                "created now. A token created then is in the list below; its secret cannot be "
+                "shown again, so revoke it and create a new one if it was not copied."
+            ),
             "error",
         )
         return redirect(url_for("carbon.admin_tokens"))
@@ -86,7 +86,7 @@ def create() -> Response | tuple[str, int, dict[str, str]]:
         "carbon/admin/token_created.html",
         token=info,
         raw_token=raw_token,
-        scope_help=KNOWN_SCOPES,
+        scope_help=scope_help(),
         api_base=url_for("carbon.openapi").removesuffix("/openapi.json"),
     )
     return html, 200, NO_STORE
@@ -96,17 +96,20 @@ def create() -> Response | tuple[str, int, dict[str, str]]:
 def revoke(token_id: int) -> Response:
     """302 to the list, saying what happened; without ``confirm=yes`` back to the question."""
     if request.form.get("confirm") != "yes":
-        flash("Confirm that the token should be revoked.", "error")
+        flash(gettext("Confirm that the token should be revoked."), "error")
         return redirect(url_for("carbon.admin_tokens", revoke=token_id, _anchor="revoke"))
     try:
         info = tokens.revoke_token(carbon().uow(), current_actor(), token_id)
     except DomainError as exc:
-        flash(f"Token {token_id}: {exc.message}", "error")
+        flash(gettext("Token %(id)s: %(why)s", id=token_id, why=exc.message), "error")
     else:
         flash(
-            f"Revoked token {info.id} ({info.name}) of {info.employee_email}: programs using "
-            "it are refused from now on."
-        )
+            gettext(
+                "Revoked token %(id)s (%(name)s) of %(owner)s: programs using it are refused "
+                "from now on.",
+                id=info.id, name=info.name, owner=info.employee_email,
+            )
+        )  # fmt: skip
     return redirect(url_for("carbon.admin_tokens"))
 
 
@@ -133,11 +136,19 @@ def _page(
         values=values or {},
         chosen_scopes=chosen,
         roles=list(Role),
-        scope_help=KNOWN_SCOPES,
+        scope_help=scope_help(),
         default_days=DEFAULT_EXPIRY_DAYS,
         max_days=tokens.MAX_EXPIRY_DAYS,
         form_key=form_key,
     )
+
+
+def scope_help() -> dict[str, str]:
+    """What each scope lets a token do, in the page's language."""
+    return {
+        "import": gettext("push booking exports to /api/v1/imports and read import runs"),
+        "scim": gettext("provision employees from the HR system or identity provider (SCIM 2.0)"),
+    }
 
 
 def _role(raw: str) -> Role:
@@ -145,15 +156,18 @@ def _role(raw: str) -> Role:
         return Role(raw)
     except ValueError:
         accepted = ", ".join(r.value for r in Role)
-        raise DomainError(f"role: choose one of {accepted}") from None
+        raise DomainError(gettext("role: choose one of %(roles)s", roles=accepted)) from None
 
 
 def _scopes(raw: list[str]) -> tuple[str, ...]:
     unknown = sorted(set(raw) - set(KNOWN_SCOPES))
     if unknown:
         raise DomainError(
-            f"scope {unknown[0]!r}: not one this page offers ({', '.join(KNOWN_SCOPES)})"
-        )
+            gettext(
+                "scope %(scope)s: not one this page offers (%(offered)s)",
+                scope=repr(unknown[0]), offered=", ".join(KNOWN_SCOPES),
+            )
+        )  # fmt: skip
     return tuple(s for s in KNOWN_SCOPES if s in raw)
 
 
@@ -161,7 +175,9 @@ def _days(raw: str) -> int:
     text = raw.strip() or str(DEFAULT_EXPIRY_DAYS)
     if not text.isdigit() or not 1 <= int(text) <= tokens.MAX_EXPIRY_DAYS:
         raise DomainError(
-            f"expires in days: {raw.strip()!r} is not a whole number from 1 to "
-            f"{tokens.MAX_EXPIRY_DAYS}"
-        )
+            gettext(
+                "expires in days: %(value)s is not a whole number from 1 to %(most)s",
+                value=repr(raw.strip()), most=tokens.MAX_EXPIRY_DAYS,
+            )
+        )  # fmt: skip
     return int(text)

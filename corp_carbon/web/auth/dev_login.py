@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 from corp_carbon.db.queries import list_profiles, profile_by_id, profiles_with_extra_roles
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.web.access import log_in, public
+from corp_carbon.web.i18n import gettext
 from corp_carbon.web.state import carbon
 
 PICKER_SIZE = 50
@@ -45,12 +46,12 @@ def _log_in_from_form() -> Response:
         employee_id = int(request.form.get("employee_id", ""))
         role = Role(request.form.get("role", Role.EMPLOYEE.value))
     except ValueError:
-        flash("Choose an employee and a role.", "error")
+        flash(gettext("Choose an employee and a role."), "error")
         return redirect(url_for("carbon.dev_login"))
     with carbon().uow() as uow:
         employee = profile_by_id(uow.session, employee_id)
     if employee is None or not employee.active:
-        flash("That employee does not exist or is deactivated.", "error")
+        flash(gettext("That employee does not exist or is deactivated."), "error")
         return redirect(url_for("carbon.dev_login"))
     roles = (Role.EMPLOYEE,) if role is Role.EMPLOYEE else (Role.EMPLOYEE, role)
     log_in(employee, roles, method="dev-login")

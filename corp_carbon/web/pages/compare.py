@@ -15,6 +15,7 @@ from corp_carbon.geo.places import UnknownPlace
 from corp_carbon.services.scoring import methodology
 from corp_carbon.services.scoring.estimates import compare, to_json
 from corp_carbon.web.access import login_required
+from corp_carbon.web.i18n import gettext, pgettext
 from corp_carbon.web.state import carbon
 
 MAX_PLACE_LENGTH = 100
@@ -92,19 +93,44 @@ def _choices(origin: str, destination: str) -> list[Choices]:
     for field, text, end_found in (("from", origin, start), ("to", destination, end)):
         if end_found.rivals:
             options = tuple(resolve.label(p) for p in (end_found.place, *end_found.rivals))
-            found.append(Choices(field, text, f"{text!r} is the name of several places", options))
+            reason = gettext("%(name)s is the name of several places", name=repr(text))
+            found.append(Choices(field, text, reason, options))
     return found
+
+
+def option_words(name: str) -> str:
+    """An option's name ("Car, battery electric": the vocabulary's words) in the page's
+    language."""
+    mode, comma, detail = name.partition(", ")
+    if not comma:
+        return gettext(mode)
+    if detail == "average passenger":
+        words = gettext("average passenger")
+    else:  # a cabin or a fuel, as the vocabulary writes it, in lower case mid-name
+        words = gettext(detail[:1].upper() + detail[1:]).lower()
+    return gettext("%(mode)s, %(detail)s", mode=gettext(mode), detail=words)
 
 
 def _route(origin: str, destination: str) -> Route:
     if not origin or not destination:
-        raise DomainError("Enter both where the trip starts (From) and where it ends (To).")
-    for name, value in (("From", origin), ("To", destination)):
+        raise DomainError(
+            gettext("Enter both where the trip starts (From) and where it ends (To).")
+        )
+    for name, value in (
+        (pgettext("place", "From"), origin),
+        (pgettext("place", "To"), destination),
+    ):
         if len(value) > MAX_PLACE_LENGTH:
-            raise DomainError(f"{name}: at most {MAX_PLACE_LENGTH} characters, please.")
+            raise DomainError(
+                gettext(
+                    "%(field)s: at most %(n)s characters, please.", field=name, n=MAX_PLACE_LENGTH
+                )
+            )
     start, end = (found.place for found in resolve.ground_pair(origin, destination)[:2])
     if start == end:
-        raise DomainError(f"From and To are the same place: {start.describe()}.")
+        raise DomainError(
+            gettext("From and To are the same place: %(place)s.", place=start.describe())
+        )
     settings = carbon().settings
     catalogue = catalogue_for(settings)
     current = methodology.ensure_current(carbon().uow(), settings)
@@ -113,21 +139,23 @@ def _route(origin: str, destination: str) -> Route:
     rows = []
     for option in options:
         row = to_json(option)
+        row["option"] = option_words(row["option"])
         why = option.baseline.description if option.baseline else option.no_baseline_reason
         row["compared_with"] = why[:1].upper() + why[1:]
         share = float(option.kg_co2e / largest * 100) if largest else 0.0
         row["bar_pct"] = max(0.5, round(share, 1)) if share else 0.0  # a sliver stays visible
         rows.append(row)
     if current.points_rule == AVOIDED_GRAMS:
-        meaning = (
+        meaning = gettext(
             "Points: 1 point for each gram of CO2e an option avoids compared with the option in "
             "the last column; options with nothing lower-carbon to credit earn none."
         )
     else:
         card = catalogue.rate_cards[current.points_rule]
-        meaning = (
-            f"Points follow the {card.title} rate card: a set amount per km or per trip for "
-            "each lower-carbon way of travelling."
+        meaning = gettext(
+            "Points follow the %(card)s rate card: a set amount per km or per trip for each "
+            "lower-carbon way of travelling.",
+            card=card.title,
         )
     factor_set = options[0].factor_set if options else None
     return Route(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from corp_carbon.web.access import login_required
+from corp_carbon.web.i18n import gettext
 from corp_carbon.web.params import page_count, page_number
 from corp_carbon.web.statement import PAGE_SIZE, my_statement
 
@@ -24,19 +25,20 @@ def points_page() -> str:
         lines=lines[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
         page=page,
         pages=page_count(len(lines), PAGE_SIZE),
-        reasons=REASONS,
+        reasons=reasons(),
     )
 
 
-#: what each reason code means to an employee.
-REASONS = {
-    "activity_assessed": "Points for a trip",
-    "activity_cancelled": "Trip cancelled: its points given back",
-    "ticket_exchanged": "Ticket exchanged: the old trip's points given back",
-    "duplicate_of_another_source": "Same trip reported twice: points given back",
-    "manual_adjustment": "Adjustment by HR",
-    "fifo_expiry": "Points expired (oldest first)",
-    "reward_requested": "Reward requested",
-    "redemption_rejected": "Reward request rejected: points refunded",
-    "redemption_cancelled": "Reward request cancelled: points refunded",
-}
+def reasons() -> dict[str, str]:
+    """What each reason code means to an employee, in the page's language."""
+    return {
+        "activity_assessed": gettext("Points for a trip"),
+        "activity_cancelled": gettext("Trip cancelled: its points given back"),
+        "ticket_exchanged": gettext("Ticket exchanged: the old trip's points given back"),
+        "duplicate_of_another_source": gettext("Same trip reported twice: points given back"),
+        "manual_adjustment": gettext("Adjustment by HR"),
+        "fifo_expiry": gettext("Points expired (oldest first)"),
+        "reward_requested": gettext("Reward requested"),
+        "redemption_rejected": gettext("Reward request rejected: points refunded"),
+        "redemption_cancelled": gettext("Reward request cancelled: points refunded"),
+    }

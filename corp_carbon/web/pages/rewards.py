@@ -15,6 +15,7 @@ from corp_carbon.services.ledger import postings as ledger
 from corp_carbon.services.rewards import images, queries, redemptions
 from corp_carbon.services.rewards.views import RewardView
 from corp_carbon.web.access import current_actor, current_employee, login_required
+from corp_carbon.web.i18n import gettext
 from corp_carbon.web.state import carbon
 
 YEAR = 365 * 24 * 3600
@@ -67,7 +68,7 @@ def redeem() -> Response:
     try:
         reward_id = int(request.form.get("reward_id", ""))
     except ValueError:
-        flash("Choose a reward to redeem.", "error")
+        flash(gettext("Choose a reward to redeem."), "error")
         return redirect(url_for("carbon.rewards"))
     try:
         result = redemptions.request_redemption(
@@ -79,18 +80,28 @@ def redeem() -> Response:
             auto_approve_below=carbon().settings.rewards.auto_approve_below_points,
         )
     except DomainError as exc:
-        flash(f"Not redeemed: {exc.message}", "error")
+        flash(gettext("Not redeemed: %(why)s", why=exc.message), "error")
         return redirect(url_for("carbon.rewards"))
     done = result.redemption
+    name, points = repr(done.reward_name), f"{done.cost_points:,}"
     if not result.created:
-        flash(f"You already redeemed {done.reward_name!r} with this form; nothing more was taken.")
+        flash(
+            gettext(
+                "You already redeemed %(name)s with this form; nothing more was taken.", name=name
+            )
+        )
     elif done.status is RedemptionStatus.APPROVED:
-        flash(f"Redeemed {done.reward_name!r} for {done.cost_points:,} points: approved.")
+        flash(
+            gettext("Redeemed %(name)s for %(points)s points: approved.", name=name, points=points)
+        )
     else:
         flash(
-            f"Requested {done.reward_name!r}: {done.cost_points:,} points are held until HR "
-            "approves it (you get them back if it is rejected)."
-        )
+            gettext(
+                "Requested %(name)s: %(points)s points are held until HR approves it (you get "
+                "them back if it is rejected).",
+                name=name, points=points,
+            )
+        )  # fmt: skip
     return redirect(url_for("carbon.rewards"))
 
 
@@ -103,9 +114,14 @@ def cancel(redemption_id: int) -> Response:
             carbon().uow(), current_actor(), redemption_id, employee_id=employee.id
         )
     except DomainError as exc:
-        flash(f"Not cancelled: {exc.message}", "error")
+        flash(gettext("Not cancelled: %(why)s", why=exc.message), "error")
     else:
-        flash(f"Cancelled {done.reward_name!r}: {done.cost_points:,} points are back.")
+        flash(
+            gettext(
+                "Cancelled %(name)s: %(points)s points are back.",
+                name=repr(done.reward_name), points=format(done.cost_points, ","),
+            )
+        )  # fmt: skip
     return redirect(url_for("carbon.rewards"))
 
 
@@ -115,7 +131,7 @@ def reward_image(filename: str) -> Response:
     name that is not one."""
     path = images.image_path(carbon().settings.reward_images_dir, filename)
     if path is None:
-        abort(404, description="There is no such picture.")
+        abort(404, description=gettext("There is no such picture."))
     response = send_file(path, mimetype="image/webp", max_age=YEAR, conditional=True)
     response.cache_control.public = False
     response.cache_control.private = True
