@@ -10,7 +10,17 @@ import pytest
 DOMAIN = Path(__file__).resolve().parents[2] / "corp_carbon" / "domain"
 FILE_IO_MODULES = {"tomllib", "pathlib", "os", "io", "shutil", "tempfile"}
 #: each scoring module may import only those before it.
-SCORING_ORDER = ["caps", "points", "values", "explain", "lookup", "baselines", "plans", "engine", "bulk"]
+SCORING_ORDER = [
+    "caps",
+    "points",
+    "values",
+    "explain",
+    "lookup",
+    "baselines",
+    "plans",
+    "engine",
+    "bulk",
+]
 
 
 def _imports(path: Path) -> set[str]:
