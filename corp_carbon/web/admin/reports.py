@@ -8,6 +8,7 @@ itself while the build runs).
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -90,7 +91,7 @@ def report_page(report_id: int) -> str:
     view = report_jobs.get_report(carbon().uow(), report_id)
     return render_template(
         "carbon/admin/report.html", report=view, reload_seconds=RELOAD_SECONDS,
-        my_id=current_actor().employee_id,
+        my_id=current_actor().employee_id, set_names=_set_names(),
     )  # fmt: skip
 
 
@@ -111,12 +112,23 @@ def _page(values: dict[str, str], *, error: str | None, chosen: list[str] | None
         values=values,
         error=error,
         factor_sets=sorted(sets.values(), key=lambda s: (s.publisher, -s.year, s.id)),
+        set_names=_set_names(),
         chosen=set(chosen or ()),
         departments=report_departments(state.uow()),
         formats=FORMATS,
         reports=report_jobs.recent_reports(state.uow()),
         my_id=current_actor().employee_id,
     )
+
+
+def _set_names() -> dict[str, str]:
+    """Each published set by its publisher's short name and year ("DESNZ 2025"), the way
+    sustainability officers speak of them; the id only for a set no longer published."""
+    names = {}
+    for fs in catalogue_for(carbon().settings).factor_sets.values():
+        short = re.search(r"\(([A-Z]{2,})\)", fs.publisher)
+        names[fs.id] = f"{short.group(1) if short else fs.publisher} {fs.year}"
+    return names
 
 
 def _day(field: str, raw: str | None) -> date:
