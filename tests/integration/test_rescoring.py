@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from corp_carbon.db.models import Activity, Assessment, Journey
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.factors import UnknownFactorSet
+from corp_carbon.domain.vocabulary import ActivityKind
 from corp_carbon.services.scoring import methodology
 from corp_carbon.services.scoring.assessments import assess_activities
 from corp_carbon.services.scoring.rescoring import rescore_period
@@ -112,3 +113,23 @@ def test_an_unknown_factor_set_is_refused_with_the_accepted_ones(
     current = methodology.ensure_current(uow, settings)
     with uow, pytest.raises(UnknownFactorSet, match=r"accepted: .*desnz-2024"):
         list(rescore_period(uow.session, settings, current, *MAY, factor_set="nope"))
+
+
+def test_only_the_asked_kinds_are_scored_again(
+    uow: UnitOfWork, db_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(db_url, tmp_path)
+    ids = _seed(uow)  # business travel only
+    current = methodology.ensure_current(uow, settings)
+    with uow:
+        travel = [
+            r.activity_id
+            for r in rescore_period(
+                uow.session, settings, current, *MAY, kinds=(ActivityKind.BUSINESS_TRAVEL,)
+            )
+        ]
+        commutes = list(
+            rescore_period(uow.session, settings, current, *MAY, kinds=(ActivityKind.COMMUTE,))
+        )
+    assert sorted(travel) == sorted(ids.values())
+    assert commutes == []

@@ -47,9 +47,12 @@ def avoided_by_baseline(
     current = scored_under(session, settings)
     stored = stored_avoided(session, date_from, date_to)
     other: Additionality = PERSONAL if current.additionality == REFERENCE else REFERENCE
-    rescored = rescored_avoided(
+    # additionality changes only a commute's baseline (business travel is always compared
+    # with the policy's reference), so only commutes are scored again
+    commutes = rescored_commutes(
         session, settings, replace(current, additionality=other), date_from, date_to
     )
+    rescored = AvoidedByCategory(business_travel=stored.business_travel, commuting=commutes)
     if current.additionality == REFERENCE:
         return AvoidedBaselines(stored, rescored, REFERENCE)
     return AvoidedBaselines(rescored, stored, PERSONAL)
@@ -87,15 +90,18 @@ def stored_avoided(session: Session, date_from: date, date_to: date) -> AvoidedB
     return _by_category(by_kind)
 
 
-def rescored_avoided(
+def rescored_commutes(
     session: Session, settings: Settings, methodology: Methodology, date_from: date, date_to: date
-) -> AvoidedByCategory:
-    """The period's activities scored again under ``methodology``, avoided kg by kind."""
-    by_kind = dict.fromkeys(ActivityKind, ZERO_KG)
-    for result in rescore_period(session, settings, methodology, date_from, date_to):
+) -> Decimal:
+    """The period's commutes scored again under ``methodology``: their avoided kg."""
+    total = ZERO_KG
+    commutes = (ActivityKind.COMMUTE,)
+    for result in rescore_period(
+        session, settings, methodology, date_from, date_to, kinds=commutes
+    ):
         if result.assessment is not None:
-            by_kind[result.kind] += result.assessment.avoided_kg_co2e
-    return _by_category(by_kind)
+            total += result.assessment.avoided_kg_co2e
+    return total
 
 
 def _by_category(by_kind: dict[ActivityKind, Decimal]) -> AvoidedByCategory:

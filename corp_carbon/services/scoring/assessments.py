@@ -8,7 +8,7 @@ already issued in the ledger.
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator, Iterable
+from collections.abc import Collection, Generator, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -38,7 +38,7 @@ from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.scoring.engine import Scorer
 from corp_carbon.domain.scoring.explain import explain
 from corp_carbon.domain.scoring.values import Assessment, Trip
-from corp_carbon.domain.vocabulary import ActivityStatus, DistanceSource, Mode
+from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, DistanceSource, Mode
 from corp_carbon.geo import places, resolve
 from corp_carbon.services.scoring import methodology as methodology_service
 
@@ -215,13 +215,14 @@ def journey_groups(
     session: Session,
     activity_ids: Iterable[int] | None = None,
     period: tuple[date, date] | None = None,
+    kinds: Collection[ActivityKind] | None = None,
 ) -> Generator[list[tuple[Activity, Journey | None, CommuteProfile | None]], None, None]:
     """Confirmed activities with their journey and the owner's commute profile, journey by
     journey (legs in order), streamed in batches.
 
     With ``period`` only activities of those dates, and every leg of a journey that has a
     leg in it: a rail journey's flight baseline is shared by all its legs, so a leg is only
-    scored right beside the others.
+    scored right beside the others. With ``kinds`` only activities of those kinds.
     """
     query = (
         sa.select(Activity, Journey, CommuteProfile)
@@ -247,6 +248,8 @@ def journey_groups(
     )
     if activity_ids is not None:
         query = query.where(Activity.id.in_(list(activity_ids)))
+    if kinds is not None:
+        query = query.where(Activity.kind.in_(list(kinds)))
     if period is not None:
         first, last = period
         query = query.where(

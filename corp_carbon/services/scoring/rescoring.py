@@ -8,7 +8,7 @@ they are.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -50,9 +50,11 @@ def rescore_period(
     date_to: date,
     *,
     factor_set: str | None = None,
+    kinds: Collection[ActivityKind] | None = None,
 ) -> Iterator[Rescored]:
     """Every confirmed activity of [date_from, date_to] under ``methodology`` (and, when
-    given, the factor set ``factor_set`` instead of the methodology's own), streamed.
+    given, the factor set ``factor_set`` instead of the methodology's own), streamed;
+    with ``kinds``, only activities of those kinds.
 
     Reads only; runs in the caller's transaction. A journey with a leg in the period is
     scored whole (its legs share one flight baseline) and only the period's legs come out.
@@ -65,7 +67,7 @@ def rescore_period(
             accepted = ", ".join(sorted(catalogue.factor_sets))
             raise UnknownFactorSet(f"factor set {factor_set!r}: accepted: {accepted}")
     scorer = Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards)
-    groups = journey_groups(session, period=(date_from, date_to))
+    groups = journey_groups(session, period=(date_from, date_to), kinds=kinds)
     try:
         for group in groups:
             results: list[Assessment | None]
