@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -17,6 +17,9 @@ from corp_carbon.db import text_search
 SessionFactory = Callable[[], Session]
 #: the engine type, for holders of an engine that do not otherwise use SQLAlchemy (the web state).
 DatabaseEngine = Engine
+
+
+RowT = TypeVar("RowT")
 
 
 def make_engine(
@@ -72,6 +75,26 @@ def begin_write(session: Session) -> None:
     """Starts the session's transaction as a writer; call first in a unit of work that reads
     and then writes while other processes may write too (no effect on PostgreSQL)."""
     session.connection(execution_options={WRITE_INTENT: True})
+
+
+def lock_row(session: Session, model: type[RowT], row_id: int) -> RowT | None:
+    """The row, locked for the rest of the transaction, or None when there is none.
+
+    The first statement is a write (an UPDATE setting the id to itself): on PostgreSQL it
+    takes the row lock, on SQLite the database's write lock, so a concurrent change of the
+    same row waits until this transaction ends. The row is then read fresh.
+    """
+    table_id = model.id  # type: ignore[attr-defined]
+    found = session.scalar(
+        sa.update(model)
+        .where(table_id == row_id)
+        .values(id=table_id)
+        .returning(table_id)
+        .execution_options(synchronize_session=False)
+    )
+    if found is None:
+        return None
+    return session.get(model, row_id, populate_existing=True)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from corp_carbon.db.models import Redemption, Reward
-from corp_carbon.db.session import UnitOfWork
+from corp_carbon.db.session import UnitOfWork, lock_row
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.errors import Conflict, DomainError, NotFound
 from corp_carbon.domain.people import Actor
@@ -334,17 +334,9 @@ def _set_offered(uow: UnitOfWork, actor: Actor, reward_id: int, *, offered: bool
 def _locked_reward(session: Session, reward_id: int) -> Reward:
     """The reward, locked for this transaction; the first statement is a write (see
     _active_names), and a redemption of it waits until this change is committed."""
-    found = session.scalar(
-        sa.update(Reward)
-        .where(Reward.id == reward_id)
-        .values(id=Reward.id)
-        .returning(Reward.id)
-        .execution_options(synchronize_session=False)
-    )
-    if found is None:
+    reward = lock_row(session, Reward, reward_id)
+    if reward is None:
         raise NotFound(f"reward {reward_id} does not exist")
-    reward = session.get(Reward, reward_id, populate_existing=True)
-    assert reward is not None
     return reward
 
 

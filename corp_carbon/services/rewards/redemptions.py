@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from corp_carbon.db.models import Redemption, Reward
-from corp_carbon.db.session import UnitOfWork
+from corp_carbon.db.session import UnitOfWork, lock_row
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.bounds import checked_request_key
 from corp_carbon.domain.errors import NotFound
@@ -306,17 +306,9 @@ def _check_limit(session: Session, reward: Reward, employee_id: int, now: dateti
 
 def _locked_redemption(session: Session, redemption_id: int) -> Redemption:
     """The redemption, locked for this transaction (a write first, as above)."""
-    found = session.scalar(
-        sa.update(Redemption)
-        .where(Redemption.id == redemption_id)
-        .values(id=Redemption.id)
-        .returning(Redemption.id)
-        .execution_options(synchronize_session=False)
-    )
-    if found is None:
+    redemption = lock_row(session, Redemption, redemption_id)
+    if redemption is None:
         raise NotFound(f"redemption {redemption_id} does not exist")
-    redemption = session.get(Redemption, redemption_id, populate_existing=True)
-    assert redemption is not None
     return redemption
 
 
