@@ -9,9 +9,11 @@ host runs Flask-Babel, its locale selector decides the language.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from babel.dates import format_date, format_skeleton
+from babel.numbers import format_decimal
 from flask import Blueprint, request
 from flask.blueprints import BlueprintSetupState
 from flask_babel import Babel, Domain, get_locale
@@ -34,6 +36,8 @@ def register(bp: Blueprint) -> None:
     bp.record_once(_install)
     bp.after_request(_remember_choice)
     bp.add_app_template_filter(local_date, "local_date")
+    bp.add_app_template_filter(number, "number")
+    bp.add_app_template_filter(kg, "kg")
     bp.app_context_processor(
         lambda: {"page_language": page_language, "other_languages": other_languages}
     )
@@ -64,6 +68,24 @@ def local_date(day: date, english: str, style: str = "long") -> str:
     if locale is None or str(locale) == "en":
         return day.strftime(english)
     return format_date(day, format=style, locale=locale)
+
+
+def number(value: int | float | Decimal | None, digits: int = 0) -> str:
+    """A figure as the page's language writes it, with exactly ``digits`` decimals
+    (1,234.5 in English; grouping and signs per locale); "—" for no figure."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=get_locale() or "en")
+
+
+def kg(value: int | float | Decimal | None, digits: int = 1) -> str:
+    """A mass of CO2e with its unit: "12.3 kg CO2e"; tonnes from 10 t up ("12.4 t CO2e")."""
+    if value is None:
+        return "—"
+    if abs(value) >= 10_000:
+        return gettext("%(amount)s t CO2e", amount=number(Decimal(str(value)) / 1000, 1))
+    return gettext("%(amount)s kg CO2e", amount=number(value, digits))
 
 
 def month_names(key: str, english: str) -> tuple[str, str, str]:
