@@ -83,8 +83,9 @@ def kg(value: int | float | Decimal | None, digits: int = 1) -> str:
     """A mass of CO2e with its unit: "12.3 kg CO2e"; tonnes from 10 t up ("12.4 t CO2e")."""
     if value is None:
         return "—"
-    if abs(value) >= 10_000:
-        return gettext("%(amount)s t CO2e", amount=number(Decimal(str(value)) / 1000, 1))
+    amount = Decimal(str(value))
+    if abs(amount) >= 10_000:
+        return gettext("%(amount)s t CO2e", amount=number(amount / 1000, 1))
     return gettext("%(amount)s kg CO2e", amount=number(value, digits))
 
 
