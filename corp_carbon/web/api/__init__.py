@@ -16,6 +16,7 @@ from corp_carbon.web.api import (
     ledger,
     me,
     openapi,
+    places,
     reports,
     rewards,
 )
@@ -31,4 +32,5 @@ MODULES: tuple[ModuleType, ...] = (
     import_runs,
     audit,
     reports,
+    places,
 )

@@ -1,4 +1,10 @@
-"""The "compare before you book" page: every sensible way to make a trip, lowest emissions first."""
+"""The "compare before you book" page: every sensible way to make a trip, lowest emissions first.
+
+The form works without JavaScript; ``static/js/compare.js`` adds place suggestions while
+typing (``GET /api/v1/places``). The page says which places it read the words as, asks
+"did you mean" rather than guessing a namesake, and says why no flight is offered between
+places closer than ``FLIGHT_MIN_KM``.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,12 @@ from flask import Blueprint, render_template, request
 from corp_carbon.catalogue import catalogue_for
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.scoring.points import AVOIDED_GRAMS
-from corp_carbon.geo import resolve
+from corp_carbon.geo import places, resolve
 from corp_carbon.geo.places import UnknownPlace
 from corp_carbon.services.scoring import methodology
-from corp_carbon.services.scoring.estimates import compare, to_json
+from corp_carbon.services.scoring.estimates import FLIGHT_MIN_KM, compare, to_json
 from corp_carbon.web.access import login_required
-from corp_carbon.web.i18n import gettext, pgettext
+from corp_carbon.web.i18n import gettext, number, pgettext
 from corp_carbon.web.state import carbon
 
 MAX_PLACE_LENGTH = 100
@@ -31,7 +37,8 @@ class Choices:
 
     field: str  # "from" or "to"
     text: str
-    reason: str
+    #: "unknown": no place of that name (the options are spelt alike); "ambiguous": several.
+    kind: str
     options: tuple[str, ...]
 
 
@@ -44,6 +51,10 @@ class Route:
     factor_set_title: str
     methodology_version: int
     points_meaning: str
+    #: how the words typed were read, when not literally: ("St Pancras", "London (GB)").
+    read_as: tuple[tuple[str, str], ...] = ()
+    #: why no flight is offered, in words; None when flights are among the options.
+    no_flight: str | None = None
 
 
 @login_required
@@ -58,10 +69,13 @@ def compare_page() -> str:
         try:
             choices = _choices(origin, destination)
             route = None if choices else _route(origin, destination)
+        except UnknownPlace as exc:
+            error = _unknown_words(exc)
         except DomainError as exc:
             error = exc.message
     return render_template(
         "carbon/pages/compare.html",
+        flight_min_km=number(FLIGHT_MIN_KM),
         origin=origin,
         destination=destination,
         route=route,
@@ -82,19 +96,18 @@ def _choices(origin: str, destination: str) -> list[Choices]:
             return []  # _route says why
         try:
             ends[field] = resolve.ground(text)
-        except UnknownPlace as exc:
+        except UnknownPlace:
             options = resolve.suggest(text)
             if not options:
                 raise
-            found.append(Choices(field, text, exc.message, options))
+            found.append(Choices(field, text, "unknown", options))
     if found or len(ends) < 2:
         return found
     start, end, _ = resolve.ground_pair(origin, destination)
     for field, text, end_found in (("from", origin, start), ("to", destination, end)):
         if end_found.rivals:
             options = tuple(resolve.label(p) for p in (end_found.place, *end_found.rivals))
-            reason = gettext("%(name)s is the name of several places", name=repr(text))
-            found.append(Choices(field, text, reason, options))
+            found.append(Choices(field, text, "ambiguous", options))
     return found
 
 
@@ -126,7 +139,8 @@ def _route(origin: str, destination: str) -> Route:
                     "%(field)s: at most %(n)s characters, please.", field=name, n=MAX_PLACE_LENGTH
                 )
             )
-    start, end = (found.place for found in resolve.ground_pair(origin, destination)[:2])
+    start_found, end_found, _ = resolve.ground_pair(origin, destination)
+    start, end = start_found.place, end_found.place
     if start == end:
         raise DomainError(
             gettext("From and To are the same place: %(place)s.", place=start.describe())
@@ -158,6 +172,21 @@ def _route(origin: str, destination: str) -> Route:
             card=card.title,
         )
     factor_set = options[0].factor_set if options else None
+    apart = places.great_circle_km(start, end)
+    no_flight = None
+    if apart < FLIGHT_MIN_KM and not any(option.trip.mode.value == "air" for option in options):
+        no_flight = gettext(
+            "No flight is offered: the two places are %(km)s km apart, under %(min)s km. At "
+            "this distance the train, coach or car is the sensible way to go, and a flight's "
+            "take-off and landing would weigh far more than its distance.",
+            km=number(apart), min=number(FLIGHT_MIN_KM),
+        )  # fmt: skip
+    read_as = tuple(
+        (text, found.place.describe())
+        for text, found in ((origin, start_found), (destination, end_found))
+        if text.strip().casefold() != found.place.name.casefold()
+        and text.strip() != found.place.describe()
+    )
     return Route(
         origin=start.describe(),
         destination=end.describe(),
@@ -166,4 +195,15 @@ def _route(origin: str, destination: str) -> Route:
         factor_set_title=factor_set.title if factor_set else "",
         methodology_version=current.version,
         points_meaning=meaning,
+        read_as=read_as,
+        no_flight=no_flight,
     )
+
+
+def _unknown_words(exc: UnknownPlace) -> str:
+    """A place the page could not read, in the page's language."""
+    if exc.text:
+        return gettext(
+            "place %(name)s: no airport code, station or city of that name", name=repr(exc.text)
+        )
+    return gettext("A place could not be read; write a city, a station or an airport code.")
