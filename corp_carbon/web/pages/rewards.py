@@ -40,17 +40,13 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule(
         "/rewards/redeem", view_func=redeem, endpoint="rewards_redeem", methods=["POST"]
     )
-    bp.add_url_rule(
-        "/rewards/redemptions/<id:redemption_id>/cancel",
-        view_func=cancel_page,
-        endpoint="rewards_cancel_confirm",
-        methods=["GET"],
-    )
+    # one rule for the page and its form (two rules on one path answer 405 to an id that is
+    # no record, where every other route answers 404)
     bp.add_url_rule(
         "/rewards/redemptions/<id:redemption_id>/cancel",
         view_func=cancel,
         endpoint="rewards_cancel",
-        methods=["POST"],
+        methods=["GET", "POST"],
     )
     bp.add_url_rule("/rewards/images/<filename>", view_func=reward_image, endpoint="reward_image")
     bp.add_app_template_filter(picture_src, "reward_picture")
@@ -161,7 +157,6 @@ def redeem() -> Response:
     return redirect(url_for("carbon.rewards") + f"#redemption-{done.id}")
 
 
-@login_required
 def cancel_page(redemption_id: int) -> str:
     """200: what cancelling gives back, with "Cancel the request" and "Back"; 404 for a
     redemption that is not the employee's."""
@@ -175,13 +170,16 @@ def cancel_page(redemption_id: int) -> str:
 
 
 @login_required
-def cancel(redemption_id: int) -> Response:
-    """302 back to the page; the employee's own redemption, while it awaits approval, and only
-    from the cancellation page (otherwise that page is shown first)."""
+def cancel(redemption_id: int) -> Response | str:
+    """GET: the cancellation page. POST: 302 back to the rewards page; the employee's own
+    redemption, while it awaits approval, and only from the cancellation page (otherwise that
+    page is shown first)."""
+    if request.method == "GET":
+        return cancel_page(redemption_id)
     employee = _me()
     if request.form.get(CONFIRMED) != "yes":
         flash(gettext("Please confirm that you want to cancel the request."), "warning")
-        return redirect(url_for("carbon.rewards_cancel_confirm", redemption_id=redemption_id))
+        return redirect(url_for("carbon.rewards_cancel", redemption_id=redemption_id))
     try:
         done = redemptions.cancel(
             carbon().uow(), current_actor(), redemption_id, employee_id=employee.id
