@@ -176,3 +176,10 @@ def test_an_ambiguous_name_asks_in_words_in_both_languages(employee: FlaskClient
     chinese = employee.get("/compare?from=Cambridge&to=Paris&lang=zh-CN").get_data(as_text=True)
     assert "Did you mean" not in chinese and "Several places" not in chinese
     assert ">Cambridge (US)</a>" in chinese
+
+
+def test_what_each_option_is_compared_with_is_in_chinese_too(employee: FlaskClient) -> None:
+    page = employee.get("/compare?from=London&to=Edinburgh&lang=zh-CN").get_data(as_text=True)
+    assert "经济舱航班" in page  # what rail is compared with
+    for english in ("An economy flight", "No lower-carbon choice", "same size", "policy"):
+        assert english not in page

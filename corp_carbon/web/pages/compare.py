@@ -15,7 +15,10 @@ from flask import Blueprint, render_template, request
 
 from corp_carbon.catalogue import catalogue_for
 from corp_carbon.domain.errors import DomainError
+from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.scoring.points import AVOIDED_GRAMS
+from corp_carbon.domain.scoring.values import Assessment
+from corp_carbon.domain.vocabulary import Cabin, Mode
 from corp_carbon.geo import places, resolve
 from corp_carbon.geo.places import UnknownPlace
 from corp_carbon.services.scoring import methodology
@@ -154,8 +157,7 @@ def _route(origin: str, destination: str) -> Route:
     for option in options:
         row = to_json(option)
         row["option"] = option_words(row["option"])
-        why = option.baseline.description if option.baseline else option.no_baseline_reason
-        row["compared_with"] = why[:1].upper() + why[1:]
+        row["compared_with"] = compared_words(option, current)
         share = float(option.kg_co2e / largest * 100) if largest else 0.0
         row["bar_pct"] = max(0.5, round(share, 1)) if share else 0.0  # a sliver stays visible
         rows.append(row)
@@ -184,7 +186,7 @@ def _route(origin: str, destination: str) -> Route:
     read_as = tuple(
         (text, found.place.describe())
         for text, found in ((origin, start_found), (destination, end_found))
-        if text.strip().casefold() != found.place.name.casefold()
+        if text.strip().casefold() not in (found.place.name.casefold(), found.place.code.casefold())
         and text.strip() != found.place.describe()
     )
     return Route(
@@ -198,6 +200,33 @@ def _route(origin: str, destination: str) -> Route:
         read_as=read_as,
         no_flight=no_flight,
     )
+
+
+def compared_words(option: Assessment, current: Methodology) -> str:
+    """What an option is compared with, or why with nothing, in the page's language (the
+    engine's own sentences are English, for the trail's technical details)."""
+    if option.baseline is not None:
+        words = {  # the engine's baseline codes
+            "economy_flight": gettext("An economy flight"),
+            "business_class": gettext("Business class"),
+            "petrol_car": gettext("A petrol car of the same size"),
+            "solo_car": gettext("Driving alone in an average car"),
+            "declared_mode": gettext("Your usual commute"),
+        }.get(option.baseline.code)
+        text = option.baseline.description
+        return words or gettext(text[:1].upper() + text[1:])
+    mode, cabin = option.trip.mode, option.trip.cabin
+    if mode in (Mode.RAIL, Mode.COACH):
+        return gettext(
+            "No flight to compare with: a flight is the alternative only between places "
+            "%(min)s to %(max)s km apart",
+            min=number(current.rail_vs_flight_min_km), max=number(current.rail_vs_flight_max_km),
+        )  # fmt: skip
+    if mode is Mode.AIR and cabin in (Cabin.ECONOMY, Cabin.PREMIUM_ECONOMY):
+        return gettext("The travel policy does not allow business class on this flight")
+    if mode is Mode.AIR:
+        return gettext("No lower-carbon choice to credit for this cabin")
+    return gettext("No lower-carbon choice to credit")
 
 
 def _unknown_words(exc: UnknownPlace) -> str:
