@@ -251,9 +251,16 @@ def _step(step: str, text: Phrase, **data: Any) -> dict[str, Any]:
     return {"step": step, "text": str(text), "say": text.to_json(), **data}
 
 
+_UNITS = {
+    "passenger.km": N_("passenger-km"),
+    "vehicle.km": N_("vehicle-km"),
+    "room.night": N_("room-night"),
+}
+
+
 def _unit(unit: str) -> Phrase:
     """The factor's unit in words: "passenger.km" is per passenger-km."""
-    return say(unit.replace(".", "-"))
+    return say(_UNITS.get(unit, unit.replace(".", "-")))
 
 
 def _num(value: Decimal) -> Num:

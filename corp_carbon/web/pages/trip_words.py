@@ -17,7 +17,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from corp_carbon.domain.activities import ActivityView
-from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, DistanceSource, label
+from corp_carbon.domain.vocabulary import (
+    ActivityKind,
+    ActivityStatus,
+    DistanceSource,
+    Mode,
+    label,
+)
 from corp_carbon.web.i18n import gettext, local_date, number
 
 
@@ -63,6 +69,8 @@ def route(trip: ActivityView) -> str:
     """Where the trip went, as the places were resolved; a missing end in words, never "?"."""
     mode = translated_label(trip.mode)
     start, end = trip.origin, trip.destination
+    if trip.mode is Mode.HOTEL and (end or start):
+        return gettext("%(mode)s in %(place)s", mode=mode, place=end or start)
     if start and end:
         return gettext("%(mode)s: %(from)s → %(to)s", mode=mode, **{"from": start, "to": end})
     if end:
