@@ -133,7 +133,7 @@ def _emission_steps(
         _step(
             "factor",
             say(
-                N_("Factor %(name)s: %(value)s kg CO2e per %(unit)s (ID %(id)s)"),
+                N_("Factor “%(name)s”: %(value)s kg CO2e per %(unit)s (ID %(id)s)"),
                 name=f.label,
                 value=_num(f.value),
                 unit=unit,
