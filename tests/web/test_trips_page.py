@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 
 from corp_carbon.config import Settings
 from corp_carbon.db.models import Activity
+from corp_carbon.db.models import Assessment as AssessmentRow
 from corp_carbon.db.queries import activities_for
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import EmployeeProfile
@@ -256,3 +257,19 @@ def test_the_list_stays_one_query_per_page_worth(
         )
     page = client.get("/trips?mode=bike").get_data(as_text=True)
     assert f"{stored} trips" in page
+
+
+def test_a_trail_stored_before_phrases_is_rebuilt_and_translated(
+    client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None], trips: dict[str, int]
+) -> None:
+    with uow:
+        uow.session.execute(
+            sa.update(AssessmentRow)
+            .where(AssessmentRow.activity_id == trips["flight"])
+            .values(explanation=[{"step": "summary", "text": "OLD ENGLISH SUMMARY"}])
+        )
+        uow.commit()
+    log_in_as(client, trips["me"])
+    page = _text(client.get(f"/trips/{trips['flight']}?lang=zh-CN").get_data(as_text=True))
+    assert "OLD ENGLISH SUMMARY" not in page
+    assert "与公务舱相比" in page
