@@ -273,3 +273,29 @@ def test_a_trail_stored_before_phrases_is_rebuilt_and_translated(
     page = _text(client.get(f"/trips/{trips['flight']}?lang=zh-CN").get_data(as_text=True))
     assert "OLD ENGLISH SUMMARY" not in page
     assert "与公务舱相比" in page
+
+
+def test_what_the_product_guessed_is_said_once_with_how_to_fix_it(
+    client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None], trips: dict[str, int]
+) -> None:
+    with uow:
+        uow.session.execute(
+            sa.update(Activity)
+            .where(Activity.id == trips["flight"])
+            .values(
+                distance_source=DistanceSource.ESTIMATED,
+                note="cabin class missing: economy assumed; some connector remark",
+            )
+        )
+        uow.commit()
+    log_in_as(client, trips["me"])
+    page = client.get(f"/trips/{trips['flight']}").get_data(as_text=True)
+    text = _text(page)
+    assert text.count("What we assumed") == 1
+    assert "we estimated it from the places on the ticket" in text
+    assert "did not say the cabin class, so we assumed economy" in text
+    assert text.count("ask your travel team to correct the booking") == 2
+    assert "cabin class missing" not in text and "some connector remark" not in text
+    assert "some connector remark" in page  # kept, under Technical details
+    chinese = _text(client.get(f"/trips/{trips['flight']}?lang=zh-CN").get_data(as_text=True))
+    assert "我们做了哪些假设" in chinese and "经济舱" in chinese

@@ -99,7 +99,8 @@ class MyActivities(BaseModel):
 
 @login_required
 def api_my_activities() -> Response:
-    """200: a page of the caller's own trips, newest first; 400 naming a bad parameter."""
+    """200: a page of the caller's own trips, newest first; 400 naming an unknown parameter,
+    a bad page size or cursor; 422 naming a filter whose value it cannot read."""
     params.reject_unknown([p.name for p in MY_ACTIVITIES.parameters])
     per_page = params.per_page(PER_PAGE, MAX_PER_PAGE)
     after = _cursor()

@@ -7,13 +7,14 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request
 
 from corp_carbon.db.queries import activities_for, count_activities
+from corp_carbon.domain.activities import ActivityView
 from corp_carbon.domain.vocabulary import ActivityKind, Mode
 from corp_carbon.services.scoring import trails
 from corp_carbon.web import params
 from corp_carbon.web.access import current_employee, login_required
 from corp_carbon.web.i18n import gettext
 from corp_carbon.web.pages import trip_words
-from corp_carbon.web.pages.trip_filters import PERIODS, TripFilters, read_filters
+from corp_carbon.web.pages.trip_filters import PERIODS, read_filters
 from corp_carbon.web.state import carbon
 
 PAGE_SIZE = 25
@@ -62,7 +63,7 @@ def trips() -> str:
     )
 
 
-def _row(t: Any) -> dict[str, Any]:
+def _row(t: ActivityView) -> dict[str, Any]:
     """What one line of the list shows, in the page's language."""
     return {
         "trip": t,
@@ -90,6 +91,3 @@ def trip_detail(activity_id: int) -> str:
         row=_row(trip),
         trail=trip_words.trail(trip),
     )
-
-
-__all__ = ["TripFilters", "register"]
