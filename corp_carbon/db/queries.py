@@ -15,7 +15,7 @@ from corp_carbon.domain.activities import ActivityView, DepartmentTotal, ModeTot
 from corp_carbon.domain.email_address import lookup_key
 from corp_carbon.domain.errors import DomainError, NotFound
 from corp_carbon.domain.people import EmployeeProfile
-from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Role
+from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Mode, Role
 
 COUNTABLE = (ActivityStatus.CONFIRMED,)
 
@@ -118,6 +118,31 @@ def _own_activities(employee_id: int) -> Any:
     )
 
 
+def _filtered(
+    query: Any,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    status: ActivityStatus | None = None,
+    mode: Mode | None = None,
+    kind: ActivityKind | None = None,
+) -> Any:
+    """``query`` narrowed to the filters given; the list and its count share this, so a page
+    never says "97 trips" beside an empty list. Every filter sits on top of the employee's
+    (employee_id, travel_date) index: a year of one person's trips is a few hundred rows."""
+    if date_from is not None:
+        query = query.where(Activity.travel_date >= date_from)
+    if date_to is not None:
+        query = query.where(Activity.travel_date <= date_to)
+    if status is not None:
+        query = query.where(Activity.status == status)
+    if mode is not None:
+        query = query.where(Activity.mode == mode)
+    if kind is not None:
+        query = query.where(Activity.kind == kind)
+    return query
+
+
 def activities_for(
     session: Session,
     employee_id: int,
@@ -125,11 +150,16 @@ def activities_for(
     limit: int = 100,
     offset: int = 0,
     activity_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    mode: Mode | None = None,
+    kind: ActivityKind | None = None,
 ) -> list[ActivityView]:
     """The employee's own activities with their current assessment, newest first."""
     query = _own_activities(employee_id).limit(limit).offset(offset)
     if activity_id is not None:
         query = query.where(Activity.id == activity_id)
+    query = _filtered(query, date_from=date_from, date_to=date_to, mode=mode, kind=kind)
     return [_activity_view(a, s) for a, s in session.execute(query)]
 
 
@@ -141,17 +171,20 @@ def activities_page(
     date_from: date | None = None,
     date_to: date | None = None,
     status: ActivityStatus | None = None,
+    mode: Mode | None = None,
+    kind: ActivityKind | None = None,
     after: tuple[date, int] | None = None,
 ) -> list[ActivityView]:
     """The employee's own activities, newest first (date, then id), after a cursor: pages
     neither repeat nor skip a trip when new imports arrive between two requests."""
-    query = _own_activities(employee_id).limit(limit)
-    if date_from is not None:
-        query = query.where(Activity.travel_date >= date_from)
-    if date_to is not None:
-        query = query.where(Activity.travel_date <= date_to)
-    if status is not None:
-        query = query.where(Activity.status == status)
+    query = _filtered(
+        _own_activities(employee_id).limit(limit),
+        date_from=date_from,
+        date_to=date_to,
+        status=status,
+        mode=mode,
+        kind=kind,
+    )
     if after is not None:
         day, last_id = after
         query = query.where(
@@ -191,15 +224,24 @@ def _activity_view(a: Activity, s: AssessmentRow | None) -> ActivityView:
     )
 
 
-def count_activities(session: Session, employee_id: int) -> int:
-    return (
-        session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Activity)
-            .where(Activity.employee_id == employee_id)
-        )
-        or 0
+def count_activities(
+    session: Session,
+    employee_id: int,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    mode: Mode | None = None,
+    kind: ActivityKind | None = None,
+) -> int:
+    """How many of the employee's activities ``activities_for`` lists with the same filters."""
+    query = _filtered(
+        sa.select(sa.func.count()).select_from(Activity).where(Activity.employee_id == employee_id),
+        date_from=date_from,
+        date_to=date_to,
+        mode=mode,
+        kind=kind,
     )
+    return session.scalar(query) or 0
 
 
 def mode_totals(session: Session, employee_id: int | None = None) -> list[ModeTotal]:

@@ -16,16 +16,17 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from corp_carbon.domain.errors import DomainError
+from corp_carbon.domain.phrases import N_
 
 HaulRule = Literal["uk_territory", "distance_bands"]
 
 #: the hauls of the sets' air keys, as a sentence reads them (trails, policy reasons).
 HAUL_LABELS = {
-    "domestic": "domestic",
-    "short_haul": "short-haul",
-    "medium_haul": "medium-haul",
-    "long_haul": "long-haul",
-    "international": "international (to/from non-UK)",
+    "domestic": N_("domestic"),
+    "short_haul": N_("short-haul"),
+    "medium_haul": N_("medium-haul"),
+    "long_haul": N_("long-haul"),
+    "international": N_("international (to/from non-UK)"),
 }
 
 

@@ -112,7 +112,8 @@ class Scorer:
             points=points,
             points_rule=self.methodology.points_rule,
             rate=rate,
-            no_baseline_reason=why_none,
+            no_baseline_reason=str(why_none) if why_none else "",
+            no_baseline_why=why_none,
         )
 
     def assess_journey(

@@ -10,55 +10,77 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from corp_carbon.domain.factors import haul_label
+from corp_carbon.domain.phrases import N_, Num, Phrase, Word, say
 from corp_carbon.domain.scoring.points import AVOIDED_GRAMS
 from corp_carbon.domain.scoring.values import Assessment, Emission
-from corp_carbon.domain.vocabulary import DistanceSource, Mode, label
+from corp_carbon.domain.vocabulary import DistanceSource, Mode
 
 _HOW = {
-    DistanceSource.GIVEN: "as stated by the booking source",
-    DistanceSource.COMPUTED: "great-circle distance between the two places",
-    DistanceSource.ESTIMATED: "estimated: great-circle distance times a detour factor",
-    DistanceSource.DECLARED: "as declared by the employee",
+    DistanceSource.GIVEN: N_("as stated by the booking source"),
+    DistanceSource.COMPUTED: N_("great-circle distance between the two places"),
+    DistanceSource.ESTIMATED: N_("estimated: great-circle distance times a detour factor"),
+    DistanceSource.DECLARED: N_("as declared by the employee"),
 }
 
 
 def explain(a: Assessment) -> list[dict[str, Any]]:
+    """The steps; each has ``text`` (English), ``say`` (the phrase, for other languages) and
+    its figures. Free-text notes (place look-ups, fallbacks, transcription notes) stay as
+    the data wrote them: ``place`` and ``note`` steps, and ``detail``/``derivation`` fields."""
     trip = a.trip
     fs = a.factor_set
     steps: list[dict[str, Any]] = [_step("summary", _plain(a))]
-    steps += [_step("place", note) for note in trip.place_notes]
+    steps += [_step("place", say(note)) for note in trip.place_notes]
     if trip.mode is Mode.HOTEL:
+        nights = trip.nights or 1
         steps.append(
-            _step("quantity", f"{trip.nights or 1} room-night(s)", nights=trip.nights or 1)
+            _step("quantity", say(N_("%(n)s room-night(s)"), n=Num(nights)), nights=nights)
         )
     elif trip.distance_km is not None:
-        how = trip.distance_note or _HOW.get(trip.distance_source or DistanceSource.GIVEN, "")
+        source = trip.distance_source or DistanceSource.GIVEN
+        how = say(_HOW.get(source, N_("as stated by the booking source")))
+        extra = {"detail": trip.distance_note} if trip.distance_note else {}
         steps.append(
             _step(
                 "distance",
-                f"Distance {_km(trip.distance_km)} km, {how}",
+                say(N_("Distance %(km)s km, %(how)s"), km=_num(trip.distance_km), how=how),
                 distance_km=str(trip.distance_km),
-                distance_source=(trip.distance_source or DistanceSource.GIVEN).value,
+                distance_source=source.value,
+                **extra,
             )
         )
     steps.append(
         _step(
             "factor_set",
-            f"Factor set {fs.title} ({fs.publisher}), version {fs.version}, {fs.licence}",
+            say(
+                N_("Factor set %(title)s (%(publisher)s), version %(version)s, %(licence)s"),
+                title=fs.title,
+                publisher=fs.publisher,
+                version=fs.version,
+                licence=fs.licence,
+            ),
             factor_set=fs.id,
             version=fs.version,
             source=fs.source_url,
+            title=fs.title,
+            publisher=fs.publisher,
+            year=fs.year,
         )
     )
     steps += _emission_steps(a.actual, fs.uplift_included, fs.uplift_note, "actual")
     if a.baseline is None:
-        steps.append(_step("baseline", f"No baseline: {a.no_baseline_reason}", baseline=None))
+        why = a.no_baseline_why or say(a.no_baseline_reason)
+        steps.append(_step("baseline", say(N_("No baseline: %(why)s"), why=why), baseline=None))
     else:
         b = a.baseline
         steps.append(
             _step(
                 "baseline",
-                f"Compared with {b.description}: {b.reason}",
+                say(
+                    N_("Compared with %(what)s: %(why)s"),
+                    what=b.said or say(b.description),
+                    why=b.why or say(b.reason),
+                ),
                 baseline=b.code,
             )
         )
@@ -66,9 +88,14 @@ def explain(a: Assessment) -> list[dict[str, Any]]:
         steps.append(
             _step(
                 "avoided",
-                f"Avoided: max(0, {b.emission.kg_co2e} - {a.kg_co2e}) "
-                f"= {a.avoided_kg_co2e} kg CO2e",
+                say(
+                    N_("Avoided: max(0, %(baseline)s - %(actual)s) = %(avoided)s kg CO2e"),
+                    baseline=Num(b.emission.kg_co2e, 3),
+                    actual=Num(a.kg_co2e, 3),
+                    avoided=Num(a.avoided_kg_co2e, 3),
+                ),
                 avoided_kg_co2e=str(a.avoided_kg_co2e),
+                baseline_kg_co2e=str(b.emission.kg_co2e),
             )
         )
     steps.append(_points_step(a))
@@ -80,45 +107,87 @@ def _emission_steps(
 ) -> list[dict[str, Any]]:
     steps: list[dict[str, Any]] = []
     if e.haul is not None:
-        text = f"Haul: {haul_label(e.haul)}"
+        haul = say(haul_label(e.haul))
+        text = say(N_("Haul: %(haul)s"), haul=haul)
         if uplift_included:
-            text += "; the factor already includes the routing uplift, none is added"
+            text = say(
+                N_("Haul: %(haul)s; the factor already includes the routing uplift, none is added"),
+                haul=haul,
+            )
         steps.append(_step("haul", text, role=role, haul=e.haul, note=uplift_note))
     for note in e.notes:
-        steps.append(_step("note", note, role=role))
+        steps.append(_step("note", say(note), role=role))
     if e.factor is None:
-        steps.append(_step("emission", f"{label(e.mode)}: 0 kg CO2e", role=role, kg_co2e="0.000"))
+        steps.append(
+            _step(
+                "emission",
+                say(N_("%(mode)s: 0 kg CO2e"), mode=Word(e.mode)),
+                role=role,
+                kg_co2e="0.000",
+            )
+        )
         return steps
     f = e.factor
-    unit = f.unit.replace(".", "-")
+    unit = _unit(f.unit)
     steps.append(
         _step(
             "factor",
-            f"Factor {f.label}: {f.value} kg CO2e per {unit} (ID {f.publisher_id})",
+            say(
+                N_("Factor “%(name)s”: %(value)s kg CO2e per %(unit)s (ID %(id)s)"),
+                name=f.label,
+                value=_num(f.value),
+                unit=unit,
+                id=f.publisher_id,
+            ),
             role=role,
             factor_id=f.publisher_id,
             factor_key=f.key,
+            factor_label=f.label,
             factor_value=str(f.value),
             unit=f.unit,
             derivation=f.derivation,
         )
     )
-    divided = f" / {e.divisor} occupants" if e.divisor > 1 else ""
     direct = e.kg_co2e - e.wtt_kg
+    figures = {"qty": _num(e.quantity), "value": _num(f.value), "direct": Num(direct, 3)}
+    if e.divisor > 1:
+        figures["divisor"] = Num(e.divisor)
     if e.share is None:
-        text = f"{_km(e.quantity)} x {f.value}{divided} = {direct} kg CO2e"
+        template = (
+            N_("%(qty)s x %(value)s / %(divisor)s occupants = %(direct)s kg CO2e")
+            if e.divisor > 1
+            else N_("%(qty)s x %(value)s = %(direct)s kg CO2e")
+        )
+        text = say(template, **figures)
     else:
         whole = (e.quantity * f.value / e.divisor).quantize(Decimal("0.001"), ROUND_HALF_UP)
-        text = (
-            f"{_km(e.quantity)} x {f.value}{divided} = {whole} kg CO2e for the whole journey; "
-            f"this leg's share by distance {e.share:.1%} = {e.kg_co2e} kg CO2e"
+        figures.update(whole=Num(whole, 3), share=Num(e.share * 100, 1), kg=Num(e.kg_co2e, 3))
+        template = (
+            N_(
+                "%(qty)s x %(value)s / %(divisor)s occupants = %(whole)s kg CO2e for the whole "
+                "journey; this leg's share by distance %(share)s%% = %(kg)s kg CO2e"
+            )
+            if e.divisor > 1
+            else N_(
+                "%(qty)s x %(value)s = %(whole)s kg CO2e for the whole journey; this leg's "
+                "share by distance %(share)s%% = %(kg)s kg CO2e"
+            )
         )
-    steps.append(_step("emission", text, role=role, kg_co2e=str(e.kg_co2e)))
+        text = say(template, **figures)
+    steps.append(
+        _step("emission", text, role=role, kg_co2e=str(e.kg_co2e), quantity=str(e.quantity))
+    )
     if e.wtt is not None:
         steps.append(
             _step(
                 "well_to_tank",
-                f"Well-to-tank {e.wtt.value} per {unit} (ID {e.wtt.publisher_id}): + {e.wtt_kg} kg",
+                say(
+                    N_("Well-to-tank %(value)s per %(unit)s (ID %(id)s): + %(kg)s kg"),
+                    value=_num(e.wtt.value),
+                    unit=unit,
+                    id=e.wtt.publisher_id,
+                    kg=Num(e.wtt_kg, 3),
+                ),
                 role=role,
                 factor_id=e.wtt.publisher_id,
                 kg_co2e=str(e.wtt_kg),
@@ -127,37 +196,74 @@ def _emission_steps(
     return steps
 
 
-def _plain(a: Assessment) -> str:
+def _plain(a: Assessment) -> Phrase:
     """The trail in one sentence, for a trip list."""
+    kg = Num(a.kg_co2e, 1)
     if a.points_rule != AVOIDED_GRAMS:
-        return f"{a.kg_co2e} kg CO2e; {a.points:,} points on the {a.points_rule} rate card."
+        return say(
+            N_("%(kg)s kg CO2e; %(points)s points on the %(rule)s rate card."),
+            kg=kg,
+            points=Num(a.points),
+            rule=a.points_rule,
+        )
     if a.baseline is None:
-        return f"{a.kg_co2e} kg CO2e. No points: {a.no_baseline_reason}."
+        why = a.no_baseline_why or say(a.no_baseline_reason)
+        return say(N_("%(kg)s kg CO2e. No points: %(why)s."), kg=kg, why=why)
+    what = a.baseline.said or say(a.baseline.description)
     if a.avoided_kg_co2e <= 0:
-        return f"{a.kg_co2e} kg CO2e, no less than {a.baseline.description}: no points."
-    return (
-        f"{a.kg_co2e} kg CO2e, {a.avoided_kg_co2e} kg less than {a.baseline.description}: "
-        f"{a.points:,} points."
+        return say(N_("%(kg)s kg CO2e, no less than %(what)s: no points."), kg=kg, what=what)
+    return say(
+        N_("%(kg)s kg CO2e, %(avoided)s kg less than %(what)s: %(points)s points."),
+        kg=kg,
+        avoided=Num(a.avoided_kg_co2e, 1),
+        what=what,
+        points=Num(a.points),
     )
 
 
 def _points_step(a: Assessment) -> dict[str, Any]:
+    points = Num(a.points)
     if a.points_rule == AVOIDED_GRAMS:
-        text = f"{a.points:,} points: 1 point per gram of CO2e avoided"
+        text = say(N_("%(points)s points: 1 point per gram of CO2e avoided"), points=points)
     elif a.rate is None:
-        text = f"0 points: {label(a.trip.mode).lower()} is not on the {a.points_rule} rate card"
+        text = say(
+            N_("0 points: %(mode)s is not on the %(rule)s rate card"),
+            mode=Word(a.trip.mode),
+            rule=a.points_rule,
+        )
     else:
-        per = "per km" if a.rate.per == "km" else "per trip"
-        text = (
-            f"{a.points:,} points: {a.points_rule} rate card, {a.rate.label} "
-            f"{a.rate.grams} g {per} (an incentive, not an emission figure)"
+        per = N_("per km") if a.rate.per == "km" else N_("per trip")
+        text = say(
+            N_(
+                "%(points)s points: %(rule)s rate card, %(rate)s %(grams)s g %(per)s (an "
+                "incentive, not an emission figure)"
+            ),
+            points=points,
+            rule=a.points_rule,
+            rate=a.rate.label,
+            grams=Num(a.rate.grams),
+            per=say(per),
         )
     return _step("points", text, points=a.points, rule=a.points_rule)
 
 
-def _step(step: str, text: str, **data: Any) -> dict[str, Any]:
-    return {"step": step, "text": text, **data}
+def _step(step: str, text: Phrase, **data: Any) -> dict[str, Any]:
+    return {"step": step, "text": str(text), "say": text.to_json(), **data}
 
 
-def _km(value: Decimal) -> str:
-    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
+_UNITS = {
+    "passenger.km": N_("passenger-km"),
+    "vehicle.km": N_("vehicle-km"),
+    "room.night": N_("room-night"),
+}
+
+
+def _unit(unit: str) -> Phrase:
+    """The factor's unit in words: "passenger.km" is per passenger-km."""
+    return say(_UNITS.get(unit, unit.replace(".", "-")))
+
+
+def _num(value: Decimal) -> Num:
+    """A figure with the decimals it has (trailing zeros dropped), as published."""
+    exponent = value.normalize().as_tuple().exponent
+    return Num(value, 0 if value == value.to_integral() else -int(exponent))

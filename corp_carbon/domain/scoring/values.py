@@ -13,6 +13,7 @@ from typing import NamedTuple
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.factors import Factor, FactorSet
 from corp_carbon.domain.methodology import Methodology
+from corp_carbon.domain.phrases import Phrase
 from corp_carbon.domain.scoring.points import Rate
 from corp_carbon.domain.vocabulary import (
     ActivityKind,
@@ -84,6 +85,9 @@ class Baseline:
     description: str
     reason: str
     emission: Emission
+    #: ``description`` and ``reason`` as phrases, for pages in other languages.
+    said: Phrase | None = None
+    why: Phrase | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,8 @@ class Assessment:
     points_rule: str
     rate: Rate | None
     no_baseline_reason: str
+    #: ``no_baseline_reason`` as a phrase, for pages in other languages.
+    no_baseline_why: Phrase | None = None
 
     @property
     def kg_co2e(self) -> Decimal:

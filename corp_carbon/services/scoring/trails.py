@@ -28,6 +28,7 @@ from corp_carbon.db.models import (
 from corp_carbon.domain.activities import ActivityView
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.methodology import methodology_from_parameters
+from corp_carbon.domain.phrases import N_, Num, Phrase, say
 from corp_carbon.domain.scoring.engine import Scorer
 from corp_carbon.domain.scoring.explain import explain
 from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Mode
@@ -37,8 +38,13 @@ from corp_carbon.services.scoring.assessments import trip_for
 def complete(
     session: Session, settings: Settings, views: Sequence[ActivityView]
 ) -> list[ActivityView]:
-    """The views, with the trail filled in where it was not stored."""
-    wanted = {v.id for v in views if v.kg_co2e is not None and not v.explanation}
+    """The views, with the trail filled in where it was not stored, or was stored before
+    trails carried their phrases (``say``), which pages need to word it in any language."""
+    wanted = {
+        v.id
+        for v in views
+        if v.kg_co2e is not None and not all("say" in step for step in v.explanation[:1] or [{}])
+    }
     if not wanted:
         return list(views)
     trails = rebuild(session, settings, wanted)
@@ -79,22 +85,31 @@ def rebuild(session: Session, settings: Settings, activity_ids: set[int]) -> dic
             profile = _profile(session, activity)
             result = _assess(session, scorer, activity, journey, profile, methodology, fs)
         except DomainError as exc:
-            trails[activity.id] = [{"step": "check", "text": f"trail unavailable: {exc.message}"}]
+            trails[activity.id] = [_check(say(N_("trail unavailable: %(why)s"), why=exc.message))]
             continue
         steps = explain(result)
         if (result.kg_co2e, result.points) != (stored.kg_co2e, stored.points):
+            differ = N_(
+                "the stored figures (%(kg)s kg CO2e, %(points)s points) differ from this "
+                "recomputation (%(again_kg)s kg, %(again_points)s points): the stored ones count"
+            )
             steps.append(
-                {
-                    "step": "check",
-                    "text": (
-                        f"the stored figures ({stored.kg_co2e} kg CO2e, {stored.points} points) "
-                        f"differ from this recomputation ({result.kg_co2e} kg, {result.points} "
-                        "points): the stored ones count"
-                    ),
-                }
+                _check(
+                    say(
+                        differ,
+                        kg=Num(stored.kg_co2e, 3),
+                        points=Num(stored.points),
+                        again_kg=Num(result.kg_co2e, 3),
+                        again_points=Num(result.points),
+                    )
+                )
             )
         trails[activity.id] = steps
     return trails
+
+
+def _check(phrase: Phrase) -> dict[str, Any]:
+    return {"step": "check", "text": str(phrase), "say": phrase.to_json()}
 
 
 def _profile(session: Session, activity: Activity) -> CommuteProfile | None:

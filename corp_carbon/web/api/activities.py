@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request, url_for
 from pydantic import BaseModel, Field
@@ -35,6 +36,8 @@ from corp_carbon.web.api.openapi import (
 )
 from corp_carbon.web.api.schemas.estimates import ExplanationStep
 from corp_carbon.web.state import carbon
+
+E = TypeVar("E", bound=StrEnum)
 
 PER_PAGE = 50
 MAX_PER_PAGE = 500
@@ -96,12 +99,15 @@ class MyActivities(BaseModel):
 
 @login_required
 def api_my_activities() -> Response:
-    """200: a page of the caller's own trips, newest first; 400 naming a bad parameter."""
+    """200: a page of the caller's own trips, newest first; 400 naming an unknown parameter,
+    a bad page size or cursor; 422 naming a filter whose value it cannot read."""
     params.reject_unknown([p.name for p in MY_ACTIVITIES.parameters])
     per_page = params.per_page(PER_PAGE, MAX_PER_PAGE)
-    date_from, date_to = params.period()
-    status = _status()
     after = _cursor()
+    date_from, date_to = _period()
+    status = _choice("status", ActivityStatus)
+    mode = _choice("mode", Mode)
+    kind = _choice("kind", ActivityKind)
     employee = current_employee()
     assert employee is not None  # login_required
     with carbon().uow() as uow:
@@ -112,6 +118,8 @@ def api_my_activities() -> Response:
             date_from=date_from,
             date_to=date_to,
             status=status,
+            mode=mode,
+            kind=kind,
             after=after,
         )
         trips = fill_missing_trails(uow, trips)
@@ -158,15 +166,29 @@ def _item(t: ActivityView) -> MyActivity:
 # --- query parameters -----------------------------------------------------------------------
 
 
-def _status() -> ActivityStatus | None:
-    raw = request.args.get("status", "").strip()
+class BadFilter(DomainError):
+    """A filter's value the API cannot read: 422 naming the filter and what it accepts."""
+
+    http_status = 422
+    code = "invalid_filter"
+
+
+def _period() -> tuple[date | None, date | None]:
+    try:
+        return params.period()
+    except DomainError as exc:
+        raise BadFilter(exc.message) from None
+
+
+def _choice(name: str, enum: type[E]) -> E | None:
+    raw = request.args.get(name, "").strip()
     if not raw:
         return None
     try:
-        return ActivityStatus(raw)
+        return enum(raw)
     except ValueError:
-        accepted = ", ".join(s.value for s in ActivityStatus)
-        raise DomainError(f"status {raw!r}: accepted: {accepted}") from None
+        accepted = ", ".join(e.value for e in enum)
+        raise BadFilter(f"{name} {raw!r}: accepted: {accepted}") from None
 
 
 def _cursor() -> tuple[date, int] | None:
@@ -193,7 +215,9 @@ MY_ACTIVITIES = Operation(
     summary="The caller's own trips, newest first, with emissions, points and explanation",
     description=(
         "Only the caller's own trips, whatever their role. Paged: follow `next` (it keeps "
-        "the filters). Works with the browser session or an API token."
+        "the filters; every page applies them all, so pages never run past the filtered "
+        "trips). Works with the browser session or an API token. A filter with a value it "
+        "cannot read (mode, kind, status, from, to) is refused with 422 naming it."
     ),
     parameters=(
         Parameter(
@@ -213,10 +237,17 @@ MY_ACTIVITIES = Operation(
             "to", "Trips on or before this date.", blank_or({"type": "string", "format": "date"})
         ),
         Parameter("status", "Only trips in this status.", blank_or(enum_schema(ActivityStatus))),
+        Parameter("mode", "Only trips by this mode.", blank_or(enum_schema(Mode))),
+        Parameter(
+            "kind",
+            "Only business travel or only commuting.",
+            blank_or(enum_schema(ActivityKind)),
+        ),
     ),
     responses=(
         Reply(200, "A page of trips.", MyActivities),
-        Reply(400, "A bad parameter; the message names it.", Error),
+        Reply(400, "An unknown parameter, a bad page size or cursor; the message names it.", Error),
+        Reply(422, "A filter's value cannot be read; the message names the filter.", Error),
         Reply(401, "No session and no valid API token.", Error),
     ),
     tags=("me",),
