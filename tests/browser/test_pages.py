@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from flask import url_for
 
-from corp_carbon.db.models import Activity, Employee, FactorSetRecord, Reward
+from corp_carbon.db.models import Activity, Employee, FactorSetRecord, ImportSource, Reward
 from corp_carbon.web import i18n
 from corp_carbon.web.state import EXTENSION_KEY
 from tests.browser.conftest import ARTEFACTS, AXE, LANGUAGES, WIDTHS, Live
@@ -77,6 +77,7 @@ def _data_words(live: Live) -> str:
             sa.select(Activity.origin).distinct(),
             sa.select(Activity.destination).distinct(),
             sa.select(Activity.carrier).distinct(),
+            sa.select(ImportSource.name),
         ]
         found = [str(v) for query in columns for v in s.scalars(query) if v]
     found.append(live.app.extensions[EXTENSION_KEY].settings.app.company_name)
