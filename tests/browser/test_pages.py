@@ -16,7 +16,15 @@ import pytest
 import sqlalchemy as sa
 from flask import url_for
 
-from corp_carbon.db.models import Activity, Employee, FactorSetRecord, ImportSource, Reward
+from connectors import REGISTRY, connector_class
+from corp_carbon.db.models import (
+    Activity,
+    Employee,
+    FactorSetRecord,
+    ImportSource,
+    Redemption,
+    Reward,
+)
 from corp_carbon.web import i18n
 from corp_carbon.web.state import EXTENSION_KEY
 from tests.browser.conftest import ARTEFACTS, AXE, LANGUAGES, WIDTHS, Live
@@ -78,9 +86,12 @@ def _data_words(live: Live) -> str:
             sa.select(Activity.destination).distinct(),
             sa.select(Activity.carrier).distinct(),
             sa.select(ImportSource.name),
+            sa.select(Redemption.note),
         ]
         found = [str(v) for query in columns for v in s.scalars(query) if v]
     found.append(live.app.extensions[EXTENSION_KEY].settings.app.company_name)
+    # the travel systems' export formats, by their names and their vendors' titles
+    found += [f"{name} {connector_class(name).title}" for name in REGISTRY]
     return "\n".join(found)
 
 
