@@ -17,10 +17,12 @@ import sqlalchemy as sa
 from flask import url_for
 
 from connectors import REGISTRY, connector_class
+from corp_carbon.catalogue import load_catalogue
 from corp_carbon.db.models import (
     Activity,
     Employee,
     FactorSetRecord,
+    ImportRun,
     ImportSource,
     Redemption,
     Reward,
@@ -87,11 +89,16 @@ def _data_words(live: Live) -> str:
             sa.select(Activity.carrier).distinct(),
             sa.select(ImportSource.name),
             sa.select(Redemption.note),
+            sa.select(ImportRun.started_by).distinct(),
         ]
         found = [str(v) for query in columns for v in s.scalars(query) if v]
     found.append(live.app.extensions[EXTENSION_KEY].settings.app.company_name)
     # the travel systems' export formats, by their names and their vendors' titles
     found += [f"{name} {connector_class(name).title}" for name in REGISTRY]
+    # the published factor sets: publishers, titles, licences and the publishers' factor names
+    for factor_set in load_catalogue().factor_sets.values():
+        found += [factor_set.publisher, factor_set.title, factor_set.licence]
+        found += [f"{f.publisher_id} {f.label}" for f in factor_set.factors.values()]
     return "\n".join(found)
 
 
