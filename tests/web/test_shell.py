@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
+from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.web.admin.audit_words import ACTIONS, action_words
 from corp_carbon.web.navigation import PLACES
 
@@ -42,3 +47,41 @@ def test_every_audit_action_has_words() -> None:
     assert action_words("reward.something_new") == "Reward: other action"
     assert action_words("unknown") == "Other action"
     assert all("." in code for code in ACTIONS)
+
+
+ERRORS = {
+    "en": {
+        404: ("Page not found", "Back to my account"),
+        403: ("You do not have access to this page", "Back to my account"),
+        500: ("Something went wrong on our side", "The error was logged; please try again later."),
+    },
+    "zh-CN": {
+        404: ("页面不存在", "返回我的碳账户"),
+        403: ("您无权访问此页面", "返回我的碳账户"),
+        500: ("服务器出错了", "错误已记录，请稍后再试。"),
+    },
+}
+
+
+@pytest.mark.parametrize("language", ERRORS)
+def test_error_pages_speak_the_page_language(
+    app: Flask,
+    client: FlaskClient,
+    create_employee: Callable[..., EmployeeProfile],
+    log_in_as: Callable[..., None],
+    language: str,
+) -> None:
+    def broken() -> str:
+        raise RuntimeError("a bug")
+
+    app.add_url_rule("/test-broken", "test_broken", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    log_in_as(client, create_employee(email="eve@example.com", name="Eve").id)
+    for status, path in ((404, "/no-such-page"), (403, "/admin/audit"), (500, "/test-broken")):
+        response = client.get(f"{path}?lang={language}")
+        page = response.get_data(as_text=True)
+        assert response.status_code == status
+        assert f'<html lang="{language}">' in page
+        for words in ERRORS[language][status]:
+            assert words in page, (status, words)
+        assert "a bug" not in page and "Traceback" not in page
