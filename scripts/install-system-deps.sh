@@ -6,6 +6,9 @@
 #   Node.js     runs the OpenID Connect provider (tests/idp) the SSO login tests sign in at
 #   LibreOffice opens the audit log's XLSX export in a test, as a spreadsheet user would, and
 #               prints the ESG workbook to PDF; poppler-utils (pdftoppm) renders its pages
+#   Chromium    the browser tests (tests/browser) drive Debian's chromium with Playwright (never
+#               `playwright install`); fonts-noto-cjk draws the Chinese pages; axe-core (npm,
+#               tests/browser/package-lock.json) checks each page's accessibility
 #
 # Run as root (or with sudo) on Debian/Ubuntu. Tests whose component is missing are skipped
 # with a reason naming this script; CI (CORP_CARBON_REQUIRE_SYSTEM=1) fails them instead.
@@ -33,6 +36,16 @@ fi
 if ! command -v pdftoppm >/dev/null 2>&1; then
   echo "installing poppler-utils (pdftoppm, pdftotext)"
   apt_install poppler-utils
+fi
+
+# --- Chromium and a CJK font (browser tests) ----------------------------------------------
+if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+  echo "installing Chromium"
+  apt_install chromium
+fi
+if ! have_package fonts-noto-cjk; then
+  echo "installing fonts-noto-cjk (Chinese text in the browser tests' screenshots)"
+  apt_install fonts-noto-cjk
 fi
 
 # --- PostgreSQL -------------------------------------------------------------------------
@@ -94,4 +107,19 @@ else
     echo "$lock_sum" > "$stamp"
   fi
   echo "oidc-provider: ready in tests/idp (node $(node --version))"
+fi
+
+# --- axe-core for the browser tests (tests/browser) ------------------------------------------
+# Same rule as the provider: `npm ci` only when tests/browser/package-lock.json changed.
+BROWSER_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/browser"
+if command -v npm >/dev/null 2>&1; then
+  lock_sum=$(sha256sum "$BROWSER_DIR/package-lock.json" | cut -d' ' -f1)
+  stamp="$BROWSER_DIR/node_modules/.corp-carbon-lock.sha256"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ] \
+      || [ ! -f "$BROWSER_DIR/node_modules/axe-core/axe.min.js" ]; then
+    echo "installing axe-core (npm ci --prefix tests/browser)"
+    npm ci --prefix "$BROWSER_DIR" --no-audit --no-fund --loglevel=error
+    echo "$lock_sum" > "$stamp"
+  fi
+  echo "axe-core: ready in tests/browser"
 fi

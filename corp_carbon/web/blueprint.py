@@ -16,6 +16,7 @@ from corp_carbon.web import (
     errors,
     health,
     i18n,
+    navigation,
     pages,
     params,
     request_log,
@@ -37,6 +38,7 @@ def build_blueprint() -> Blueprint:
     bp.app_context_processor(_page_context)
     bp.add_app_template_filter(_label, "label")
     i18n.register(bp)
+    navigation.register(bp)
     request_log.register(bp)
     csrf.register(bp)
     errors.register(bp)

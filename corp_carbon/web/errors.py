@@ -67,7 +67,13 @@ def _http_error(
 
 
 def _domain_error(exc: DomainError) -> tuple[Response | str, int, list[tuple[str, str]]]:
-    return _render(exc.http_status, exc.code, exc.message)
+    message = exc.message
+    if not wants_json() and page_language() != "en":
+        # a service's English sentence: its translation when the catalogue has one, else
+        # nothing (the page's title names the kind of error in the page's language)
+        translated = gettext(message)
+        message = "" if translated == message else translated
+    return _render(exc.http_status, exc.code, message)
 
 
 def _unexpected(exc: Exception) -> tuple[Response | str, int, list[tuple[str, str]]]:

@@ -8,12 +8,15 @@ host runs Flask-Babel, its locale selector decides the language.
 
 from __future__ import annotations
 
+import os
+import threading
 from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
+from babel.support import NullTranslations
 from flask import Blueprint, request
 from flask.blueprints import BlueprintSetupState
 from flask_babel import Babel, Domain, get_locale
@@ -28,8 +31,60 @@ LANGUAGES = {"en": "en", "zh_Hans_CN": "zh-CN"}
 LANGUAGE_NAMES = {"en": "English", "zh_Hans_CN": "中文"}
 COOKIE = "corp_carbon_lang"
 COOKIE_MAX_AGE = 365 * 86400
+#: set to 1 (tests only) to note every msgid a non-English page looked up without a translation.
+RECORD_ENV = "CORP_CARBON_RECORD_UNTRANSLATED"
 
 domain = Domain(translation_directories=[str(translations_dir())], domain=DOMAIN_NAME)
+
+
+class UntranslatedRecorder:
+    """Notes the msgids looked up under a non-English locale that the catalogue has no
+    translation for, so a browser test can fail naming them. Installed only when
+    ``CORP_CARBON_RECORD_UNTRANSLATED=1`` when the app starts: in production the catalogue is
+    read directly and this costs nothing."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: set[str] = set()
+
+    def note(self, catalogue: NullTranslations, key: str | tuple[str, int], msgid: str) -> None:
+        if not msgid or str(get_locale() or "en") == "en":
+            return
+        entries: dict[object, str] = getattr(catalogue, "_catalog", {})
+        if not entries.get(key):
+            with self._lock:
+                self._seen.add(msgid)
+
+    def take(self) -> list[str]:
+        """The msgids noted since the last call, sorted; forgets them."""
+        with self._lock:
+            seen, self._seen = self._seen, set()
+        return sorted(seen)
+
+
+#: the recorder when switched on (see ``RECORD_ENV``), else None.
+recorder: UntranslatedRecorder | None = None
+
+
+def _ugettext(text: str) -> str:
+    catalogue = domain.get_translations()
+    if recorder is not None:
+        recorder.note(catalogue, text, text)
+    return str(catalogue.ugettext(text))
+
+
+def _upgettext(context: str, text: str) -> str:
+    catalogue = domain.get_translations()
+    if recorder is not None:
+        recorder.note(catalogue, f"{context}\x04{text}", text)
+    return str(catalogue.upgettext(context, text))
+
+
+def _ungettext(singular: str, plural: str, n: int) -> str:
+    catalogue = domain.get_translations()
+    if recorder is not None:
+        recorder.note(catalogue, (singular, 0), singular)
+    return str(catalogue.ungettext(singular, plural, n))
 
 
 def register(bp: Blueprint) -> None:
@@ -45,19 +100,19 @@ def register(bp: Blueprint) -> None:
 
 def gettext(text: str, **variables: object) -> str:
     """``text`` in the page's language (for flash messages and other words made in views)."""
-    translated = str(domain.get_translations().ugettext(text))
+    translated = _ugettext(text)
     return translated % variables if variables else translated
 
 
 def pgettext(context: str, text: str, **variables: object) -> str:
     """``text`` in the page's language where one English word has two meanings: "Name" of
     a person (姓名) or of a thing (名称), told apart by ``context``."""
-    translated = str(domain.get_translations().upgettext(context, text))
+    translated = _upgettext(context, text)
     return translated % variables if variables else translated
 
 
 def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
-    translated = str(domain.get_translations().ungettext(singular, plural, n))
+    translated = _ungettext(singular, plural, n)
     return translated % {"num": n, **variables}
 
 
@@ -149,16 +204,16 @@ def _known(tag: str | None) -> str | None:
 
 
 def _install(setup: BlueprintSetupState) -> None:
+    global recorder
     app = setup.app
+    if os.environ.get(RECORD_ENV) == "1" and recorder is None:
+        recorder = UntranslatedRecorder()
     if "babel" not in app.extensions:
         Babel(app, locale_selector=select_locale, configure_jinja=False)
     env = app.jinja_env
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        lambda text: domain.get_translations().ugettext(text),
-        lambda singular, plural, n: domain.get_translations().ungettext(singular, plural, n),
-        newstyle=True,
-        pgettext=lambda context, text: domain.get_translations().upgettext(context, text),
+        _ugettext, _ungettext, newstyle=True, pgettext=_upgettext
     )
 
 

@@ -20,7 +20,7 @@ def test_the_form_alone_and_the_nav_link(employee: FlaskClient) -> None:
     assert 'placeholder="LHR, London or Paris Gare du Nord"' in page
     assert 'name="from"' in page and 'name="to"' in page
     assert "<table" not in page
-    assert 'href="/compare" class="active">Compare trips</a>' in page
+    assert 'href="/compare" aria-current="page">Compare</a>' in page
 
 
 def test_london_to_edinburgh_lists_the_options_lowest_first(employee: FlaskClient) -> None:

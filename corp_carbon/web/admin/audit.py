@@ -18,6 +18,7 @@ from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services.audit import export as audit_export
 from corp_carbon.services.audit import reading as audit_log
 from corp_carbon.web.access import current_actor, roles_required
+from corp_carbon.web.admin.audit_words import action_words, target_words
 from corp_carbon.web.state import carbon
 
 PAGE_SIZE = 100
@@ -67,6 +68,8 @@ def audit_page() -> tuple[str, int, dict[str, str]]:
         page_size=PAGE_SIZE,
         count_cap=audit_log.COUNT_CAP,
         detail_text=audit_export.detail_text,
+        action_words=action_words,
+        target_words=target_words,
     )
     return html, 400 if error else 200, {"Cache-Control": "no-store"}
 

@@ -23,7 +23,7 @@ from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services.people import accounts, directory, profiles
 from corp_carbon.web import params
 from corp_carbon.web.access import current_actor, roles_required
-from corp_carbon.web.i18n import gettext
+from corp_carbon.web.i18n import gettext, local_date
 from corp_carbon.web.state import carbon
 
 HR_ROLES = (Role.HR, Role.ADMIN)
@@ -151,8 +151,22 @@ def change_status(employee_id: int, change: str) -> Response:
 
 
 def _refusal(found: profiles.EmployeeFile, *, deactivate: bool) -> str | None:
-    return status_change_refusal(
-        deactivate=deactivate,
-        is_self=current_actor().employee_id == found.profile.id,
-        scim_erasure_due_at=found.scim_erasure_due_at,
+    """Why the switch is refused, in the page's language (the domain decides whether)."""
+    is_self = current_actor().employee_id == found.profile.id
+    due = found.scim_erasure_due_at
+    if (
+        status_change_refusal(deactivate=deactivate, is_self=is_self, scim_erasure_due_at=due)
+        is None
+    ):
+        return None
+    if (deactivate and is_self) or due is None:
+        return gettext(
+            "You cannot deactivate your own account: ask another HR officer or administrator "
+            "to do it."
+        )
+    return gettext(
+        "This account was deleted by the identity provider (SCIM) and its personal data is "
+        "due for erasure on %(day)s. Only the identity provider can bring it back, by "
+        "creating the user again.",
+        day=local_date(due.date(), "%Y-%m-%d"),
     )
