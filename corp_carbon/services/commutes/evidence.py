@@ -16,7 +16,9 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy.orm import Session
 
 from corp_carbon.config import Settings
 from corp_carbon.db.models import CommuteEvidence
@@ -127,3 +129,13 @@ def _heic_support() -> None:
     from pillow_heif import register_heif_opener
 
     register_heif_opener()
+
+
+def owns(session: Session, employee_id: int, file_name: str) -> bool:
+    """Whether the employee sent a photo stored under this name (only they may see it)."""
+    found = session.scalar(
+        sa.select(CommuteEvidence.id)
+        .where(CommuteEvidence.employee_id == employee_id, CommuteEvidence.file_name == file_name)
+        .limit(1)
+    )
+    return found is not None

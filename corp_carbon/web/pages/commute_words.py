@@ -13,7 +13,8 @@ from corp_carbon.domain.vocabulary import Mode, label
 from corp_carbon.web.i18n import gettext, local_date
 
 
-def _day(value: object) -> str:
+def day_text(value: object) -> str:
+    """A day as the page's language writes it."""
     return local_date(value, "%-d %B %Y") if isinstance(value, date) else str(value)
 
 
@@ -72,7 +73,7 @@ def input_error(exc: CommuteInputError, *, api: bool = False) -> str:
 def refusal(exc: CommuteRefused) -> str:
     """The rule that refused the entry, in words."""
     v = exc.values
-    day = _day(v.get("day"))
+    day = day_text(v.get("day"))
     words = {
         "future_date": gettext(
             "%(day)s is still to come: commutes can be logged up to today.", day=day
@@ -80,7 +81,7 @@ def refusal(exc: CommuteRefused) -> str:
         "before_window": gettext(
             "%(day)s is too long ago: commutes can be logged and corrected from %(first)s on.",
             day=day,
-            first=_day(v.get("first")),
+            first=day_text(v.get("first")),
         ),
         "already_logged": gettext(
             "Duplicate: your commute on %(day)s is already recorded. Delete or replace that "
