@@ -8,7 +8,9 @@ needed); the rules are shown before submitting and a refusal names the rule in w
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from babel.dates import get_day_names
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -98,6 +100,7 @@ def commute_page() -> str:
         profile=current,
         history=history,
         trips=logged,
+        days=_by_day(logged),
         today=today,
         first_day=first,
         monday=monday,
@@ -244,6 +247,33 @@ def photo(filename: str) -> Response:
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoggedDay:
+    """A day's logged trips as one line: there and back read as one commute."""
+
+    day: date
+    trips: list[entries.LoggedTrip]
+
+    @property
+    def live(self) -> list[entries.LoggedTrip]:
+        return [t for t in self.trips if t.status.value == "confirmed"]
+
+    def total(self, name: str) -> Decimal | None:
+        values = [getattr(t, name) for t in self.live if getattr(t, name) is not None]
+        return sum(values, Decimal(0)) if values else None
+
+    @property
+    def points(self) -> int:
+        return sum(t.points for t in self.live)
+
+
+def _by_day(trips: list[entries.LoggedTrip]) -> list[LoggedDay]:
+    grouped: dict[date, list[entries.LoggedTrip]] = {}
+    for trip in trips:
+        grouped.setdefault(trip.travel_date, []).append(trip)
+    return [LoggedDay(day, sorted(ts, key=lambda t: (t.leg, t.id))) for day, ts in grouped.items()]
 
 
 def _me() -> EmployeeProfile:
