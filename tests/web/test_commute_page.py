@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from PIL import Image
 from corp_carbon.config import Settings
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.commute_log import window_start
+from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.services.commutes.entries import today
 from corp_carbon.services.ledger import postings as ledger
 from tests.support import csrf_in
@@ -127,14 +129,17 @@ def test_replace_swaps_the_trip_and_its_points(ana: FlaskClient, uow: UnitOfWork
          "legs": "2"},
     )  # fmt: skip
     page = ana.get("/commute").get_data(as_text=True)
-    trip = re.search(r"/commute/trips/(\d+)/replace", page).group(1)  # type: ignore[union-attr]
-    page = _post(ana, f"/commute/trips/{trip}/replace", {"mode": "walk", "distance_km": "2"})
+    back = re.findall(r"/commute/trips/(\d+)/replace", page)[1]  # the trip back
+    page = _post(ana, f"/commute/trips/{back}/replace", {"mode": "walk", "distance_km": "2"})
     assert "Replaced: the trip now earns" in page
-    assert page.count("Deleted</span>") == 1
+    assert "Bicycle, 6.5 km there; Walk, 2.0 km back" in page
 
 
 def test_a_photo_with_gps_is_stored_without_it_and_shown_only_to_its_owner(
-    ana: FlaskClient, settings: Settings, uow: UnitOfWork
+    ana: FlaskClient,
+    settings: Settings,
+    create_employee: Callable[..., EmployeeProfile],
+    log_in_as: Callable[..., None],
 ) -> None:
     page = _post(
         ana, "/commute/log",
@@ -153,6 +158,8 @@ def test_a_photo_with_gps_is_stored_without_it_and_shown_only_to_its_owner(
     assert response.status_code == 200
     assert response.mimetype == "image/jpeg"
     response.close()
+    log_in_as(ana, create_employee(email="ben@example.com", name="Ben").id)
+    assert ana.get(link).status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -153,8 +153,10 @@ def _log(
     today: date,
     evidence_id: int | None,
     *,
-    replacing: bool = False,
+    replacing: int | None = None,
 ) -> list[LoggedTrip]:
+    """Stores, assesses and credits the request's trips; ``replacing``: the leg (1 there,
+    2 back) of a trip being replaced on its day, which the new one takes over."""
     if evidence_id is not None:
         _check_evidence(session, employee_id, evidence_id)
     methodology = methodology_service.current(session, settings)
@@ -166,7 +168,7 @@ def _log(
         per_day_cap=methodology.commute_trips_per_day,
         per_month_cap=methodology.self_reported_per_month,
         with_evidence=evidence_id is not None,
-        replacing=replacing,
+        replacing=replacing is not None,
     )
     employee = session.get(Employee, employee_id)
     assert employee is not None
@@ -175,7 +177,8 @@ def _log(
     for day in sorted(request.days):
         profile = profiles.current(session, employee_id, day)
         vehicle = request.mode in VEHICLE_MODES
-        for leg in range(1, request.legs + 1):
+        legs = (replacing,) if replacing is not None else range(1, request.legs + 1)
+        for leg in legs:
             there = leg == 1
             activity = Activity(
                 employee_id=employee_id,
@@ -281,7 +284,8 @@ def replace_commute(
         one_day = CommuteRequest((activity.travel_date,), request.mode, request.distance_km, 1)
         logged = _log(
             session, settings, actor, employee_id, one_day, key, today,
-            entry.evidence_id if entry else None, replacing=True,
+            entry.evidence_id if entry else None,
+            replacing=int(entry.leg_key.rsplit("/", 1)[1]) if entry else 1,
         )  # fmt: skip
         uow.commit()
     return Logged(logged, True)
