@@ -34,7 +34,7 @@ from corp_carbon.domain.commute_log import (
 )
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.people import EmployeeProfile
-from corp_carbon.domain.vocabulary import Fuel
+from corp_carbon.domain.vocabulary import Fuel, label
 from corp_carbon.services.commutes import entries, evidence, profiles
 from corp_carbon.services.scoring import methodology as methodology_service
 from corp_carbon.web.access import current_actor, current_employee, login_required
@@ -105,7 +105,7 @@ def commute_page() -> str:
         first_day=first,
         monday=monday,
         week=week,
-        modes=COMMUTE_MODES,
+        mode_choices=[(m, gettext(label(m))) for m in COMMUTE_MODES],
         vehicle_modes=VEHICLE_MODES,
         fuels=[f for f in Fuel if f is not Fuel.UNKNOWN],
         per_day_cap=methodology.commute_trips_per_day,
