@@ -215,7 +215,7 @@ def _log(
     version_id = session.scalar(
         sa.select(MethodologyVersion.id).where(MethodologyVersion.version == methodology.version)
     )
-    earnings.credit_assessed(session, methodology, version_id, ids)
+    earnings.credit_assessed(session, methodology, version_id, ids, employee_ids=[employee_id])
     audit.record(
         session,
         actor,

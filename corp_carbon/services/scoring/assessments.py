@@ -181,6 +181,8 @@ def assess_within(
     """``assess_activities`` inside the caller's transaction (flushes, never commits), for a
     use case that stores activities and assesses them in one go (logged commutes)."""
     catalogue = catalogue_for(settings)
+    if activity_ids is not None:
+        activity_ids = list(activity_ids)
     methodology = methodology_service.current(session, settings)
     scorer = Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards)
     chosen = catalogue.factor_sets[factor_set] if factor_set else None
@@ -189,7 +191,7 @@ def assess_within(
     )
     assert version_id is not None
     recorded: set[str] = set()
-    existing = _existing(session, version_id)
+    existing = _existing(session, version_id, activity_ids)
     pending: list[dict[str, object]] = []
     assessed = skipped = points = 0
     kg = Decimal("0.000")
@@ -317,16 +319,20 @@ def pin_published_set(session: Session, recorded: set[str], **published: Any) ->
     recorded.add(set_id)
 
 
-def _existing(session: Session, version_id: int) -> dict[tuple[int, str, bool], int]:
-    """Assessments already stored under this methodology version, by their natural key."""
-    rows = session.execute(
-        sa.select(
-            AssessmentRow.activity_id,
-            AssessmentRow.factor_set_id,
-            AssessmentRow.radiative_forcing,
-            AssessmentRow.id,
-        ).where(AssessmentRow.methodology_version_id == version_id)
-    )
+def _existing(
+    session: Session, version_id: int, activity_ids: list[int] | None = None
+) -> dict[tuple[int, str, bool], int]:
+    """Assessments already stored under this methodology version (of the given activities,
+    or all), by their natural key."""
+    query = sa.select(
+        AssessmentRow.activity_id,
+        AssessmentRow.factor_set_id,
+        AssessmentRow.radiative_forcing,
+        AssessmentRow.id,
+    ).where(AssessmentRow.methodology_version_id == version_id)
+    if activity_ids is not None:
+        query = query.where(AssessmentRow.activity_id.in_(activity_ids))
+    rows = session.execute(query)
     return {(a, f, r): i for a, f, r, i in rows}
 
 
