@@ -116,6 +116,18 @@ class RewardsSection(Section):
     max_image_mb: int = Field(default=2, ge=1, le=50)
 
 
+class CommuteSection(Section):
+    """Commutes employees log on their page, and the evidence photos behind them."""
+
+    #: folder of the evidence photos; relative to the instance folder; "" =
+    #: ``commute-evidence`` in the instance folder.
+    evidence_folder: str = ""
+    #: largest evidence photo an employee can upload (JPEG, PNG or HEIC).
+    max_photo_mb: int = Field(default=8, ge=1, le=50)
+    #: a month's commutes can be logged and corrected until this many days after it ends.
+    correction_window_days: int = Field(default=7, ge=0, le=60)
+
+
 class LedgerSection(Section):
     #: points expire this many months after they were credited, oldest first; 0 = never.
     expiry_months: int = Field(default=0, ge=0, le=240)

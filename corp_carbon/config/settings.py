@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from corp_carbon.config.sections import (
     AppSection,
+    CommuteSection,
     DatabaseSection,
     DevLoginSection,
     ImportsSection,
@@ -39,6 +40,7 @@ class Settings(Section):
     privacy: PrivacySection = PrivacySection()
     methodology: MethodologySection = MethodologySection()
     rewards: RewardsSection = RewardsSection()
+    commute: CommuteSection = CommuteSection()
     ledger: LedgerSection = LedgerSection()
     imports: ImportsSection = ImportsSection()
     scheduler: SchedulerSection = SchedulerSection()
@@ -71,6 +73,11 @@ class Settings(Section):
     def reward_images_dir(self) -> Path:
         """Where uploaded reward pictures are kept (``[rewards] image_folder``)."""
         return self.instance_dir / (self.rewards.image_folder or "reward-images")
+
+    @property
+    def commute_evidence_dir(self) -> Path:
+        """Where commute evidence photos are kept (``[commute] evidence_folder``)."""
+        return self.instance_dir / (self.commute.evidence_folder or "commute-evidence")
 
     @property
     def database_url(self) -> str:

@@ -10,6 +10,7 @@ from corp_carbon.config import Settings, load_settings
 from corp_carbon.db import migrate
 from corp_carbon.db.models import LedgerAccount, LedgerEntry
 from corp_carbon.db.session import SessionFactory, UnitOfWork, make_session_factory
+from corp_carbon.demo.commute_entries import log_this_month
 from corp_carbon.demo.generate import DemoSummary, seed_demo
 from corp_carbon.demo.imports import import_demo_exports
 from corp_carbon.domain.errors import DomainError
@@ -55,6 +56,7 @@ def build_demo_database(settings: Settings, *, seed: int, employees: int) -> Dem
         assess_activities(UnitOfWork(factory), settings)
         post_earnings(UnitOfWork(factory), settings)
         import_demo_exports(factory, settings, path.parent / "demo-exports")
+        log_this_month(factory, settings, [login[0] for login in summary.logins], seed=seed)
         _redeem_some(factory)
     finally:
         engine.dispose()

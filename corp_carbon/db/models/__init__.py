@@ -1,6 +1,7 @@
 """All tables; importing this module registers them on ``Base.metadata``."""
 
 from corp_carbon.db.models.audit import AuditEvent
+from corp_carbon.db.models.commutes import CommuteEntry, CommuteEvidence
 from corp_carbon.db.models.imports import ImportRowProblem, ImportRun, ImportSource, PendingRecord
 from corp_carbon.db.models.ledger import (
     LedgerAccount,
@@ -30,6 +31,8 @@ __all__ = [
     "ApiToken",
     "Assessment",
     "AuditEvent",
+    "CommuteEntry",
+    "CommuteEvidence",
     "CommuteProfile",
     "Employee",
     "EmployeeRole",

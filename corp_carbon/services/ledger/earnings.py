@@ -87,11 +87,19 @@ def credit_assessed(
     current: Methodology,
     version_id: int | None,
     activity_ids: Sequence[int] | None = None,
+    *,
+    employee_ids: Sequence[int] | None = None,
 ) -> tuple[int, int, int]:
     """Credits assessed, confirmed activities that have not earned yet (all, or the given
-    ones), applying the caps; returns (earned, points, capped)."""
+    ones), applying the caps; returns (earned, points, capped). ``employee_ids``: the given
+    activities are only these employees', so only their earnings are counted for the caps
+    (one employee's logged commute need not read the whole ledger)."""
     earned = points = capped = 0
-    caps = Caps(current, _already_earned_commutes(session), _already_earned_self_reported(session))
+    caps = Caps(
+        current,
+        _already_earned_commutes(session, employee_ids),
+        _already_earned_self_reported(session, employee_ids),
+    )
     query = (
         sa.select(Activity, Assessment)
         .join(Assessment, Assessment.activity_id == Activity.id)
@@ -166,21 +174,33 @@ def _standing_earning() -> sa.ColumnElement[bool]:
     )
 
 
-def _already_earned_commutes(session: Session) -> Counter[tuple[int, date]]:
+def _among(employee_ids: Sequence[int] | None) -> sa.ColumnElement[bool]:
+    return sa.true() if employee_ids is None else Activity.employee_id.in_(list(employee_ids))
+
+
+def _already_earned_commutes(
+    session: Session, employee_ids: Sequence[int] | None = None
+) -> Counter[tuple[int, date]]:
     rows = session.execute(
         sa.select(Activity.employee_id, Activity.travel_date, sa.func.count())
         .join(LedgerTransaction, LedgerTransaction.activity_id == Activity.id)
-        .where(_standing_earning(), Activity.kind == ActivityKind.COMMUTE)
+        .where(_standing_earning(), Activity.kind == ActivityKind.COMMUTE, _among(employee_ids))
         .group_by(Activity.employee_id, Activity.travel_date)
     ).all()
     return Counter({(e, d): int(n) for e, d, n in rows})
 
 
-def _already_earned_self_reported(session: Session) -> Counter[tuple[int, int, int]]:
+def _already_earned_self_reported(
+    session: Session, employee_ids: Sequence[int] | None = None
+) -> Counter[tuple[int, int, int]]:
     rows = session.execute(
         sa.select(Activity.employee_id, Activity.travel_date)
         .join(LedgerTransaction, LedgerTransaction.activity_id == Activity.id)
-        .where(_standing_earning(), Activity.verification == Verification.SELF_REPORTED)
+        .where(
+            _standing_earning(),
+            Activity.verification == Verification.SELF_REPORTED,
+            _among(employee_ids),
+        )
     ).all()
     counts: Counter[tuple[int, int, int]] = Counter()
     for employee_id, day in rows:

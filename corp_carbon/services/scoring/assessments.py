@@ -165,49 +165,62 @@ def assess_activities(
         accepted = ", ".join(sorted(catalogue.factor_sets))
         raise UnknownFactorSet(f"factor set {factor_set!r}: accepted: {accepted}")
     with uow:
-        session = uow.session
-        methodology = methodology_service.current(session, settings)
-        scorer = Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards)
-        chosen = catalogue.factor_sets[factor_set] if factor_set else None
-        version_id = session.scalar(
-            sa.select(MethodologyVersion.id).where(
-                MethodologyVersion.version == methodology.version
-            )
-        )
-        assert version_id is not None
-        recorded: set[str] = set()
-        existing = _existing(session, version_id)
-        pending: list[dict[str, object]] = []
-        assessed = skipped = points = 0
-        kg = Decimal("0.000")
-        problems: dict[int, str] = {}
-        groups = journey_groups(session, activity_ids)
-        try:
-            for group in groups:
-                try:
-                    trips = [trip_for(a, j, p, methodology) for a, j, p in group]
-                    results = scorer.assess_journey(trips, chosen)
-                except DomainError as exc:
-                    for activity, _, _ in group:
-                        problems[activity.id] = exc.message
-                    skipped += len(group)
-                    continue
-                for (activity, _, _), result in zip(group, results, strict=True):
-                    record_factor_set(session, result.factor_set, recorded)
-                    own_set = scorer.factor_set_for(result.trip.year).id
-                    comparison = result.factor_set.id != own_set
-                    pending.append(_row(activity.id, version_id, result, comparison))
-                    assessed += 1
-                    kg += result.kg_co2e
-                    points += result.points
-                if len(pending) >= BATCH:
-                    _write(session, pending, existing)
-                    pending = []
-        finally:
-            groups.close()
-        _write(session, pending, existing)
+        run = assess_within(uow.session, settings, activity_ids=activity_ids, factor_set=factor_set)
         uow.commit()
-    log.info("assessed %d activities (%d skipped)", assessed, skipped)
+    log.info("assessed %d activities (%d skipped)", run.assessed, run.skipped)
+    return run
+
+
+def assess_within(
+    session: Session,
+    settings: Settings,
+    *,
+    activity_ids: Iterable[int] | None = None,
+    factor_set: str | None = None,
+) -> AssessRun:
+    """``assess_activities`` inside the caller's transaction (flushes, never commits), for a
+    use case that stores activities and assesses them in one go (logged commutes)."""
+    catalogue = catalogue_for(settings)
+    if activity_ids is not None:
+        activity_ids = list(activity_ids)
+    methodology = methodology_service.current(session, settings)
+    scorer = Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards)
+    chosen = catalogue.factor_sets[factor_set] if factor_set else None
+    version_id = session.scalar(
+        sa.select(MethodologyVersion.id).where(MethodologyVersion.version == methodology.version)
+    )
+    assert version_id is not None
+    recorded: set[str] = set()
+    existing = _existing(session, version_id, activity_ids)
+    pending: list[dict[str, object]] = []
+    assessed = skipped = points = 0
+    kg = Decimal("0.000")
+    problems: dict[int, str] = {}
+    groups = journey_groups(session, activity_ids)
+    try:
+        for group in groups:
+            try:
+                trips = [trip_for(a, j, p, methodology) for a, j, p in group]
+                results = scorer.assess_journey(trips, chosen)
+            except DomainError as exc:
+                for activity, _, _ in group:
+                    problems[activity.id] = exc.message
+                skipped += len(group)
+                continue
+            for (activity, _, _), result in zip(group, results, strict=True):
+                record_factor_set(session, result.factor_set, recorded)
+                own_set = scorer.factor_set_for(result.trip.year).id
+                comparison = result.factor_set.id != own_set
+                pending.append(_row(activity.id, version_id, result, comparison))
+                assessed += 1
+                kg += result.kg_co2e
+                points += result.points
+            if len(pending) >= BATCH:
+                _write(session, pending, existing)
+                pending = []
+    finally:
+        groups.close()
+    _write(session, pending, existing)
     return AssessRun(assessed, skipped, problems, kg, points)
 
 
@@ -306,16 +319,20 @@ def pin_published_set(session: Session, recorded: set[str], **published: Any) ->
     recorded.add(set_id)
 
 
-def _existing(session: Session, version_id: int) -> dict[tuple[int, str, bool], int]:
-    """Assessments already stored under this methodology version, by their natural key."""
-    rows = session.execute(
-        sa.select(
-            AssessmentRow.activity_id,
-            AssessmentRow.factor_set_id,
-            AssessmentRow.radiative_forcing,
-            AssessmentRow.id,
-        ).where(AssessmentRow.methodology_version_id == version_id)
-    )
+def _existing(
+    session: Session, version_id: int, activity_ids: list[int] | None = None
+) -> dict[tuple[int, str, bool], int]:
+    """Assessments already stored under this methodology version (of the given activities,
+    or all), by their natural key."""
+    query = sa.select(
+        AssessmentRow.activity_id,
+        AssessmentRow.factor_set_id,
+        AssessmentRow.radiative_forcing,
+        AssessmentRow.id,
+    ).where(AssessmentRow.methodology_version_id == version_id)
+    if activity_ids is not None:
+        query = query.where(AssessmentRow.activity_id.in_(activity_ids))
+    rows = session.execute(query)
     return {(a, f, r): i for a, f, r, i in rows}
 
 

@@ -10,6 +10,7 @@ from types import ModuleType
 from corp_carbon.web.api import (
     activities,
     audit,
+    commutes,
     estimates,
     import_runs,
     imports,
@@ -28,6 +29,7 @@ MODULES: tuple[ModuleType, ...] = (
     ledger,
     rewards,
     activities,
+    commutes,
     imports,
     import_runs,
     audit,
