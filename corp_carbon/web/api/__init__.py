@@ -18,6 +18,7 @@ from corp_carbon.web.api import (
     openapi,
     reports,
     rewards,
+    summary,
 )
 
 MODULES: tuple[ModuleType, ...] = (
@@ -31,4 +32,5 @@ MODULES: tuple[ModuleType, ...] = (
     import_runs,
     audit,
     reports,
+    summary,
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from corp_carbon.web.pages import compare, home, points, rewards, trips
+from corp_carbon.web.pages import compare, home, points, rewards, trips, widget
 
 MODULES: tuple[ModuleType, ...] = (
     home,
@@ -15,4 +15,5 @@ MODULES: tuple[ModuleType, ...] = (
     points,
     rewards,
     compare,
+    widget,
 )
