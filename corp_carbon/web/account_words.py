@@ -17,10 +17,7 @@ from corp_carbon.domain.account import PeriodFigures
 from corp_carbon.domain.activities import ActivityView
 from corp_carbon.domain.vocabulary import Mode, label
 from corp_carbon.web.account_chart import Column, account_chart
-from corp_carbon.web.i18n import gettext, kg, month_names
-
-#: place names the product itself writes (a commute's "Home"), said in the page's language.
-_OWN_PLACES = {"home": "Home", "office": "Office", "work": "Work"}
+from corp_carbon.web.i18n import gettext, kg, month_names, pgettext
 
 
 def money(amount: Decimal, currency: str) -> str:
@@ -37,9 +34,15 @@ def endpoint_url(endpoint: str) -> str | None:
 
 
 def place(name: str | None) -> str:
+    """A place as stored; the words the product itself writes for a commute's ends ("Home",
+    "Office") in the page's language, as a place (家), not a web page's home (首页)."""
     text = (name or "").strip()
-    own = _OWN_PLACES.get(text.casefold())
-    return gettext(own) if own else text
+    own = {
+        "home": lambda: pgettext("place", "Home"),
+        "office": lambda: pgettext("place", "Office"),
+        "work": lambda: pgettext("place", "Work"),
+    }.get(text.casefold())
+    return own() if own else text
 
 
 def trip_line(trip: ActivityView) -> str:
