@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -398,78 +397,3 @@ def test_the_openapi_document_describes_the_rewards_api(client: FlaskClient) -> 
     schemas = document["components"]["schemas"]
     for name in ("Reward", "RewardList", "Redemption", "NewReward", "RedemptionRequest"):
         assert name in schemas
-
-
-# --- the page --------------------------------------------------------------------------------
-
-
-def test_the_rewards_page_redeems_once_per_form_and_says_why_not(
-    sign_in: Callable[..., Api], hr: Api, uow: UnitOfWork
-) -> None:
-    employee = sign_in(1500)
-    affordable = _add(hr, name="Bike service", cost_points=1000, stock=3)
-    dear = _add(hr, name="E-bike lease", cost_points=20_000)
-    gone = _add(hr, name="Sold out voucher", cost_points=10, stock=0)
-    _add(hr, name="Forest fund", kind="donation", project_name="Borneo peat forest", cost_points=5)
-
-    page = employee.client.get("/rewards").get_data(as_text=True)
-    assert ">Rewards</a>" in page  # the nav link
-    assert "1,500" in page
-    assert "Donation to Borneo peat forest" in page
-    assert "You need 18,500 more points" in page
-    assert "Out of stock" in page
-    assert page.count("disabled") == 2
-    form = re.search(
-        r'name="reward_id" value="{}">\s*<input type="hidden" name="request_key" value="([^"]+)"'.format(
-            affordable["id"]
-        ),
-        page,
-    )
-    assert form
-    data = {
-        "csrf_token": employee.token,
-        "reward_id": affordable["id"],
-        "request_key": form.group(1),
-    }
-
-    response = employee.client.post("/rewards/redeem", data=data)
-    assert response.status_code == 302
-    again = employee.client.post("/rewards/redeem", data=data, follow_redirects=True)
-    text = again.get_data(as_text=True)
-    assert "You already redeemed" in text
-    assert _balance(uow, employee.employee_id) == 500
-    assert _holds(uow) == 1
-    assert "Bike service" in text and "Awaiting approval" in text and ">Cancel</button>" in text
-
-    refused = employee.client.post(
-        "/rewards/redeem",
-        data={**data, "reward_id": dear["id"], "request_key": "fresh-key"},
-        follow_redirects=True,
-    ).get_data(as_text=True)
-    assert "Not redeemed:" in refused and "your balance is 500 points" in refused
-    assert gone["stock"] == 0
-    assert _holds(uow) == 1
-
-
-def test_the_page_cancel_button_refunds(
-    sign_in: Callable[..., Api], hr: Api, uow: UnitOfWork
-) -> None:
-    employee = sign_in(1500)
-    reward = _add(hr, cost_points=1000)
-    made = employee.redeem(reward["id"]).get_json()
-    response = employee.client.post(
-        f"/rewards/redemptions/{made['id']}/cancel",
-        data={"csrf_token": employee.token},
-        follow_redirects=True,
-    )
-    assert "points are back" in response.get_data(as_text=True)
-    assert _balance(uow, employee.employee_id) == 1500
-
-
-def test_the_page_needs_a_csrf_token(sign_in: Callable[..., Api], hr: Api) -> None:
-    employee = sign_in(1500)
-    reward = _add(hr, cost_points=1000)
-    response = employee.client.post(
-        "/rewards/redeem", data={"reward_id": reward["id"], "request_key": "k"}
-    )
-    assert response.status_code == 400

@@ -147,6 +147,7 @@ OWNED: dict[str, Owned] = {
 #: routes any employee may call with an id in the URL that is not an employee's record.
 NOT_OWNED: dict[str, str] = {
     "carbon.reward_image": "a catalogue picture, the same for every employee",
+    "carbon.rewards_confirm": "a catalogue item, the same for every employee",
 }
 
 

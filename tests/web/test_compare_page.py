@@ -114,3 +114,72 @@ def test_did_you_mean_instead_of_a_guess(
     assert link is not None
     chosen = employee.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert "Did you mean" not in chosen and "<table" in chosen
+
+
+# --- suggestions while typing, places as read, no short flights, did you mean -------------
+
+
+def test_place_suggestions_while_typing(employee: FlaskClient) -> None:
+    body = employee.get("/api/v1/places?q=Lon").get_json()
+    values = [place["value"] for place in body["places"]]
+    assert values[0] == "London (GB)"
+    assert body["places"][0] == {
+        "value": "London (GB)", "name": "London", "country": "GB", "kind": "city",
+    }  # fmt: skip
+    assert len(values) <= 10 and len(set(values)) == len(values)
+    assert [p["value"] for p in employee.get("/api/v1/places?q=LHR").get_json()["places"]] == [
+        "LHR"
+    ]
+    assert employee.get("/api/v1/places?q=L").get_json()["places"] == []  # too short to help
+    assert len(employee.get("/api/v1/places?q=Lon&limit=3").get_json()["places"]) == 3
+    for bad in ("", "?q=Lon&limit=0", "?q=Lon&limit=x", "?q=Lon&near=GB"):
+        response = employee.get(f"/api/v1/places{bad}")
+        assert response.status_code == 400
+        message = response.get_json()["error"]["message"]
+        assert any(name in message for name in ("q", "limit", "near"))
+    # a suggestion reads back as the place it names
+    chosen = employee.get("/compare?from=London+(GB)&to=Edinburgh+(GB)").get_data(as_text=True)
+    assert "London (GB) → Edinburgh (GB)" in chosen and "<table" in chosen
+
+
+def test_the_form_offers_suggestions_without_needing_them(employee: FlaskClient) -> None:
+    page = employee.get("/compare").get_data(as_text=True)
+    assert 'list="places-from"' in page and '<datalist id="places-from"></datalist>' in page
+    assert 'data-places="/api/v1/places"' in page
+    assert 'src="/static/carbon/js/compare.js"' in page
+    with employee.get("/static/carbon/js/compare.js") as script:
+        assert script.status_code == 200 and b"datalist" in script.data
+    assert "cdn" not in page.lower()
+
+
+def test_the_places_as_read_are_shown(employee: FlaskClient) -> None:
+    page = employee.get("/compare?from=St+Pancras&to=Gare+du+Nord").get_data(as_text=True)
+    assert "We read St Pancras as London (GB)." in page
+    assert "We read Gare du Nord as Paris (FR)." in page
+
+
+def test_no_flight_under_100_km_says_why(employee: FlaskClient) -> None:
+    page = employee.get("/compare?from=Frankfurt&to=FRA").get_data(as_text=True)
+    assert 'id="no-flight"' in page and "under 100 km" in page
+    assert "Flights are offered only between places at least 100 km apart." in page
+    far = employee.get("/compare?from=London&to=Edinburgh").get_data(as_text=True)
+    assert 'id="no-flight"' not in far and "<td>Flight" in far
+    chinese = employee.get("/compare?from=Frankfurt&to=FRA&lang=zh-CN").get_data(as_text=True)
+    assert "No flight is offered" not in chinese and "100" in chinese
+
+
+def test_an_ambiguous_name_asks_in_words_in_both_languages(employee: FlaskClient) -> None:
+    page = employee.get("/compare?from=Cambridge&to=Paris").get_data(as_text=True)
+    assert "Several places are called Cambridge. Did you mean one of these?" in page
+    unknown = employee.get("/compare?from=London&to=Edinbrugh").get_data(as_text=True)
+    assert "We know no place called Edinbrugh. Did you mean one of these?" in unknown
+    chinese = employee.get("/compare?from=Cambridge&to=Paris&lang=zh-CN").get_data(as_text=True)
+    assert "Did you mean" not in chinese and "Several places" not in chinese
+    assert ">Cambridge (US)</a>" in chinese
+
+
+def test_what_each_option_is_compared_with_is_in_chinese_too(employee: FlaskClient) -> None:
+    page = employee.get("/compare?from=London&to=Edinburgh&lang=zh-CN").get_data(as_text=True)
+    assert "经济舱航班" in page  # what rail is compared with
+    for english in ("An economy flight", "No lower-carbon choice", "same size", "policy"):
+        assert english not in page

@@ -54,11 +54,12 @@ def test_statement_page_shows_balance_running_total_and_the_trip(
     )
     log_in_as(client, zoe)
     page = client.get("/points").get_data(as_text=True)
-    assert '<div class="value">1,052</div>' in page
-    assert "Points for a trip" in page
-    assert f"/trips/{trip}" in page
+    assert '<div class="value" id="balance">1,052 <span' in page
+    assert f'<a href="/trips/{trip}">Trip: Bicycle</a>' in page
+    assert "03 Mar 2025" in page  # dated by the trip, with the posting day beside it
     assert "Adjustment by HR: duplicate survey answer" in page
     assert "-200" in page
+    assert "activity_assessed" not in page and "manual_adjustment" not in page
 
 
 def test_ledger_api_is_the_callers_own(
@@ -133,3 +134,122 @@ def test_a_redemption_shows_on_the_statement_with_its_reward(
     assert (hold["amount"], hold["reward"], hold["running_balance"]) == (-1000, "Bike service", 252)
     assert hold["redemption_url"] == f"/api/v1/redemptions/{hold['redemption_id']}"
     assert "Bike service" in client.get("/points").get_data(as_text=True)
+
+
+# --- the statement in words, each kind of entry --------------------------------------------
+
+
+def _every_kind(uow: UnitOfWork) -> dict[str, int]:
+    """Zoë's account with one line of each kind: a trip earned and one reversed, a redemption
+    held, one refunded after HR rejected it and one she cancelled, an adjustment, an expiry."""
+    from corp_carbon.services.ledger import expiry
+    from corp_carbon.services.rewards import catalogue, redemptions
+
+    zoe, _, bike = _people(uow)
+    hr = Actor(label="hr")
+    with uow:
+        train = Activity(
+            employee_id=zoe,
+            kind=ActivityKind.BUSINESS_TRAVEL,
+            mode=Mode.RAIL,
+            origin="London",
+            destination="Paris",
+            travel_date=date(2025, 4, 7),
+            distance_km=Decimal("460"),
+            verification=Verification.SELF_REPORTED,
+        )
+        uow.session.add(train)
+        uow.session.flush()
+        earned = ledger.earn(
+            uow.session, employee_id=zoe, activity_id=train.id, points=60_000, methodology_version=1
+        )
+        ledger.reverse(uow.session, earned.transaction_id, reason_code="activity_cancelled")
+        uow.commit()
+        train_id = train.id
+    voucher = catalogue.add_reward(uow, hr, name="Rail voucher", kind="voucher", cost_points=300)
+    perk = catalogue.add_reward(uow, hr, name="Bike service", kind="perk", cost_points=100)
+    kept = redemptions.request_redemption(
+        uow, hr, employee_id=zoe, reward_id=voucher.id, request_key="r-kept"
+    ).redemption
+    refused = redemptions.request_redemption(
+        uow, hr, employee_id=zoe, reward_id=perk.id, request_key="r-refused"
+    ).redemption
+    redemptions.reject(uow, hr, refused.id, reason="the workshop closed")
+    withdrawn = redemptions.request_redemption(
+        uow, hr, employee_id=zoe, reward_id=perk.id, request_key="r-withdrawn"
+    ).redemption
+    redemptions.cancel(uow, hr, withdrawn.id, employee_id=zoe)
+    adjustments.adjust(
+        uow, hr, employee="zoe.mueller@example.com", points=48, reason="volunteering day",
+        request_key="adj",
+    )  # fmt: skip
+    expiry.expire_points(uow, as_of=date.today().replace(year=date.today().year + 3), months=12)
+    return {"zoe": zoe, "bike": bike, "train": train_id, "kept": kept.id}
+
+
+def test_every_kind_of_entry_reads_as_words_with_its_dates(
+    client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]
+) -> None:
+    made = _every_kind(uow)
+    log_in_as(client, made["zoe"])
+    body = client.get("/api/v1/me/ledger").get_json()
+    words = [entry["words"] for entry in body["entries"]]
+    assert words == [
+        "Points expired",
+        "Adjustment by HR: volunteering day",
+        "Refund: you cancelled the request",
+        "Redeemed: Bike service",
+        "Refund: rejected by HR",
+        "Redeemed: Bike service",
+        "Redeemed: Rail voucher",
+        "Trip cancelled, points given back: Rail London → Paris",
+        "Trip: Rail London → Paris",
+        "Trip: Bicycle",
+    ]
+    by_words = {entry["words"]: entry for entry in body["entries"]}
+    trip = by_words["Trip: Rail London → Paris"]
+    assert trip["dated"] == "2025-04-07"  # the trip's day
+    assert trip["posted_on"] == date.today().isoformat()  # the ledger's day, beside it
+    assert trip["reason"] == "activity_assessed"  # the existing fields stay
+    rejected = by_words["Refund: rejected by HR"]
+    assert rejected["detail"] == "Bike service. HR's reason: the workshop closed"
+    assert by_words["Redeemed: Rail voucher"]["dated"] == date.today().isoformat()
+    assert body["balance"] == 0  # everything left expired
+
+    page = client.get("/points").get_data(as_text=True)
+    for line in words:
+        assert line.replace("'", "&#39;") in page
+    assert f'href="/trips/{made["train"]}">Trip cancelled' in page
+    assert f'href="/rewards#redemption-{made["kept"]}">Redeemed: Rail voucher' in page
+    assert "07 Apr 2025" in page
+    for code in ("reward_redeemed", "fifo_expiry", "redemption_rejected", "activity_cancelled"):
+        assert code not in page
+
+
+def test_the_statement_in_chinese(
+    client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]
+) -> None:
+    made = _every_kind(uow)
+    log_in_as(client, made["zoe"])
+    page = client.get("/points?lang=zh-CN").get_data(as_text=True)
+    assert "积分到期" in page and "人力资源" in page and "兑换" in page
+    for english in ("Points expired", "Refund:", "Redeemed:", "Trip:", "Adjustment by HR"):
+        assert english not in page
+    body = client.get("/api/v1/me/ledger", headers={"Accept-Language": "zh-CN"}).get_json()
+    assert body["entries"][0]["words"] == "积分到期"
+
+
+def test_year_filter_and_truthful_pages(
+    client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]
+) -> None:
+    zoe, _, _ = _people(uow)
+    log_in_as(client, zoe)
+    this_year = date.today().year
+    page = client.get(f"/points?year={this_year}").get_data(as_text=True)
+    assert f'<option value="{this_year}" selected>' in page
+    assert "Trip: Bicycle" in page
+    assert "1 line" in page
+    past = client.get("/points?page=97").get_data(as_text=True)  # past the end: the last page
+    assert "Trip: Bicycle" in past and "No points yet" not in past
+    unknown = client.get("/points?year=1999").get_data(as_text=True)  # not offered: all years
+    assert "Trip: Bicycle" in unknown

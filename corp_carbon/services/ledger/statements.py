@@ -1,9 +1,14 @@
-"""An employee's statement: every entry with its running balance and what lies behind it."""
+"""An employee's statement: every entry with its running balance and what lies behind it.
+
+Each line carries what it belongs to as values (the trip's mode, places and day; the
+redemption's reward and day), never as sentences: the pages and the API word them in the
+reader's language, and date the line by the trip or redemption, with the posting beside it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -16,7 +21,7 @@ from corp_carbon.db.models import (
     Redemption,
     Reward,
 )
-from corp_carbon.domain.vocabulary import TransactionKind, label
+from corp_carbon.domain.vocabulary import Mode, TransactionKind, label
 
 
 @dataclass(frozen=True)
@@ -36,12 +41,36 @@ class StatementLine:
     #: the redemption behind a hold or a refund, and its reward's name.
     redemption_id: int | None = None
     reward: str | None = None
+    #: the trip's mode and places as recorded, and the day it was made.
+    mode: Mode | None = None
+    origin: str | None = None
+    destination: str | None = None
+    travel_date: date | None = None
+    #: the day the redemption behind a hold or a refund was requested.
+    requested_on: date | None = None
+
+    @property
+    def posted_on(self) -> date:
+        """The day the ledger recorded the line."""
+        return self.at.date()
+
+    @property
+    def dated(self) -> date:
+        """The day the line belongs to: its trip's, its redemption's, else its posting's."""
+        return self.travel_date or self.requested_on or self.posted_on
 
 
 def statement(session: Session, employee_id: int) -> list[StatementLine]:
     """Every entry of the employee's account, oldest first, with the running balance."""
     rows = session.execute(
-        sa.select(LedgerEntry, LedgerTransaction, Activity, Redemption.id, Reward.name)
+        sa.select(
+            LedgerEntry,
+            LedgerTransaction,
+            Activity,
+            Redemption.id,
+            Redemption.requested_at,
+            Reward.name,
+        )
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
         .outerjoin(Activity, Activity.id == LedgerTransaction.activity_id)
@@ -58,7 +87,7 @@ def statement(session: Session, employee_id: int) -> list[StatementLine]:
     ).all()
     running = 0
     lines = []
-    for entry, tx, activity, redemption_id, reward in rows:
+    for entry, tx, activity, redemption_id, requested_at, reward in rows:
         running += entry.amount
         trip = None
         if activity is not None:
@@ -79,6 +108,16 @@ def statement(session: Session, employee_id: int) -> list[StatementLine]:
                 trip=trip,
                 redemption_id=redemption_id,
                 reward=reward,
+                mode=activity.mode if activity is not None else None,
+                origin=activity.origin if activity is not None else None,
+                destination=activity.destination if activity is not None else None,
+                travel_date=activity.travel_date if activity is not None else None,
+                requested_on=requested_at.date() if requested_at is not None else None,
             )
         )
     return lines
+
+
+def years(lines: list[StatementLine]) -> list[int]:
+    """The years with postings, newest first: the statement's year filter offers these."""
+    return sorted({line.posted_on.year for line in lines}, reverse=True)

@@ -16,6 +16,7 @@ from corp_carbon.web.api import (
     ledger,
     me,
     openapi,
+    places,
     reports,
     rewards,
     summary,
@@ -32,5 +33,6 @@ MODULES: tuple[ModuleType, ...] = (
     import_runs,
     audit,
     reports,
+    places,
     summary,
 )

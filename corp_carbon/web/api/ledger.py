@@ -31,7 +31,7 @@ from corp_carbon.web.api.schemas.ledger import (
 )
 from corp_carbon.web.params import PAGE_SCHEMA, api_page_number
 from corp_carbon.web.state import carbon
-from corp_carbon.web.statement import PAGE_SIZE, my_statement
+from corp_carbon.web.statement import PAGE_SIZE, my_statement, worded
 
 LEDGER = Operation(
     method="get",
@@ -39,8 +39,10 @@ LEDGER = Operation(
     operation_id="myLedger",
     summary="The caller's points: balance and every ledger entry, newest first",
     description=(
-        "Each entry carries its running balance and, for earnings and their reversals, a "
-        "link to the trip whose page explains the points."
+        "Each entry carries its running balance, what it is in words (in the language of "
+        "`Accept-Language`: English or Simplified Chinese), the day of the trip or redemption it "
+        "belongs to beside its posting day, and, for earnings and their reversals, a link to "
+        "the trip whose page explains the points."
     ),
     parameters=(Parameter("page", "1-based page of 100 entries", PAGE_SCHEMA),),
     responses=(
@@ -119,8 +121,12 @@ def api_my_ledger() -> Response:
                     if line.activity_id
                     else None
                 ),
+                words=row.words,
+                detail=row.detail,
+                dated=line.dated,
+                posted_on=line.posted_on,
             )
-            for line in chunk
+            for line, row in ((line, worded(line)) for line in chunk)
         ],
         next=url_for("carbon.api_my_ledger", page=page + 1) if more else None,
     )

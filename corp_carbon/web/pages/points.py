@@ -1,13 +1,13 @@
-"""The employee's points page: balance and statement, newest first."""
+"""The employee's points page: balance and statement in words, newest first, by year."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
+from corp_carbon.services.ledger.statements import years
 from corp_carbon.web.access import login_required
-from corp_carbon.web.i18n import gettext
 from corp_carbon.web.params import page_count, page_number
-from corp_carbon.web.statement import PAGE_SIZE, my_statement
+from corp_carbon.web.statement import PAGE_SIZE, my_statement, worded
 
 
 def register(bp: Blueprint) -> None:
@@ -16,29 +16,26 @@ def register(bp: Blueprint) -> None:
 
 @login_required
 def points_page() -> str:
-    """200: the employee's balance and statement."""
+    """200: the balance and the statement; ``year`` keeps one year's postings, and a page
+    past the end shows the last one (the count and the lines always agree)."""
     balance, lines = my_statement()
-    page = page_number()
+    offered = years(lines)
+    raw = request.args.get("year", "").strip()
+    year = int(raw) if raw.isascii() and raw.isdigit() and int(raw) in offered else None
+    if year is not None:
+        lines = [line for line in lines if line.posted_on.year == year]
+    pages = page_count(len(lines), PAGE_SIZE)
+    page = min(page_number(), pages)
+    chunk = lines[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     return render_template(
         "carbon/pages/points.html",
         balance=balance,
-        lines=lines[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        lines=[worded(line) for line in chunk],
+        total=len(lines),
+        first=(page - 1) * PAGE_SIZE + 1,
         page=page,
-        pages=page_count(len(lines), PAGE_SIZE),
-        reasons=reasons(),
+        pages=pages,
+        years=offered,
+        year=year,
+        pager_args={"year": year} if year is not None else {},
     )
-
-
-def reasons() -> dict[str, str]:
-    """What each reason code means to an employee, in the page's language."""
-    return {
-        "activity_assessed": gettext("Points for a trip"),
-        "activity_cancelled": gettext("Trip cancelled: its points given back"),
-        "ticket_exchanged": gettext("Ticket exchanged: the old trip's points given back"),
-        "duplicate_of_another_source": gettext("Same trip reported twice: points given back"),
-        "manual_adjustment": gettext("Adjustment by HR"),
-        "fifo_expiry": gettext("Points expired (oldest first)"),
-        "reward_requested": gettext("Reward requested"),
-        "redemption_rejected": gettext("Reward request rejected: points refunded"),
-        "redemption_cancelled": gettext("Reward request cancelled: points refunded"),
-    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,7 +11,7 @@ from corp_carbon.domain.bounds import MAX_INT32
 
 
 class StatementEntry(BaseModel):
-    date: datetime
+    date: datetime = Field(description="When the ledger recorded the entry (UTC).")
     kind: str
     reason: str
     memo: str
@@ -24,6 +25,18 @@ class StatementEntry(BaseModel):
     redemption_id: int | None
     redemption_url: str | None
     reward: str | None
+    words: str = Field(
+        description="What the entry is, in the reader's language (Accept-Language): "
+        "'Trip: Rail London → Paris', 'Redeemed: Rail voucher', 'Refund: rejected by HR'."
+    )
+    detail: str | None = Field(
+        description="More about it in the same language (HR's reason for a rejection), or null."
+    )
+    dated: dt.date = Field(
+        description="The day the entry belongs to: its trip's day, or the day its redemption "
+        "was requested; else the posting day."
+    )
+    posted_on: dt.date = Field(description="The day the ledger recorded the entry (UTC).")
 
 
 class Statement(BaseModel):
