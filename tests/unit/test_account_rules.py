@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from werkzeug.wrappers import Response
 
 from corp_carbon.config import ConfigError, load_settings
 from corp_carbon.domain.account import (
@@ -23,6 +24,7 @@ from corp_carbon.domain.account import (
     year_months,
 )
 from corp_carbon.domain.vocabulary import ActivityKind
+from corp_carbon.web.security_headers import set_frame_ancestors
 
 TODAY = date(2026, 12, 2)
 BIKE = Figures(2, Decimal("0.000"), Decimal("2.500"), 2500)
@@ -109,3 +111,18 @@ def test_widget_origins_are_checked_when_the_configuration_loads() -> None:
         environ={"CORP_CARBON_WEB_WIDGET_ALLOWED_ORIGINS": '["https://portal.example.com"]'}
     )
     assert from_env.web.widget_allowed_origins == ["https://portal.example.com"]
+
+
+def test_a_policy_a_view_set_keeps_its_directives_and_gains_frame_ancestors() -> None:
+    picture = Response()
+    picture.headers["Content-Security-Policy"] = "default-src 'none'"  # a reward picture's
+    set_frame_ancestors(picture, "'none'")
+    assert (
+        picture.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    )
+    assert picture.headers["X-Frame-Options"] == "DENY"
+    widget = Response()
+    widget.headers["X-Frame-Options"] = "DENY"
+    set_frame_ancestors(widget, "https://portal.example.com")
+    assert widget.headers["Content-Security-Policy"] == "frame-ancestors https://portal.example.com"
+    assert "X-Frame-Options" not in widget.headers  # DENY would override the allowed portal
