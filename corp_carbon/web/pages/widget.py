@@ -32,7 +32,7 @@ def widget() -> str:
     return render_template(
         "carbon/pages/widget.html",
         employee=employee,
-        g=figures,
+        figures=figures,
         money=money,
         trip_line=trip_line,
         sign_in_url=url_for("carbon.login", next=url_for("carbon.home")),
