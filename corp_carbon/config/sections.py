@@ -6,10 +6,11 @@ above a key is what config.example.toml says about it.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Section(BaseModel):
@@ -166,3 +167,43 @@ class SchedulerSection(Section):
     retry_backoff_seconds: int = Field(default=60, ge=0, le=86400)
     #: a run missed (scheduler down) by at most this much still runs, once (seconds).
     misfire_grace_seconds: int = Field(default=900, ge=1, le=7 * 86400)
+
+
+#: an origin a page may be framed by: scheme://host[:port], the host's first label may be "*"
+#: (any subdomain), or the keyword 'self' (corp-carbon's own origin).
+_ORIGIN = re.compile(
+    r"^https?://(?P<wild>\*\.)?"
+    r"(?P<domain>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*)"
+    r"(?::(?P<port>\d{1,5}))?$"
+)
+
+
+class WebSection(Section):
+    #: origins of the company portal allowed to show /widget in an iframe, as
+    #: scheme://host[:port] ("https://portal.example.com", "https://*.example.com" for any
+    #: subdomain, "'self'"); every other page can never be framed.
+    widget_allowed_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("widget_allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        """Each origin as the Content-Security-Policy frame-ancestors directive takes it, so a
+        typo stops the service at start rather than letting any site frame the widget."""
+        checked: list[str] = []
+        for raw in value:
+            origin = raw.strip().lower()
+            if origin in ("'self'", "self"):
+                origin = "'self'"
+            elif (
+                not (found := _ORIGIN.match(origin))
+                or int(found["port"] or 1) > 65535
+                or (found["wild"] and "." not in found["domain"])  # not *.com
+            ):
+                raise ValueError(
+                    f"{raw!r} is not an origin: write scheme://host[:port] with http or https, "
+                    "no path or query, no wildcard but a leading '*.' for subdomains of a domain "
+                    "(e.g. https://portal.example.com), or 'self'"
+                )
+            if origin not in checked:
+                checked.append(origin)
+        return checked

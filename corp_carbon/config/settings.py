@@ -20,6 +20,7 @@ from corp_carbon.config.sections import (
     SchedulerSection,
     Section,
     SessionSection,
+    WebSection,
 )
 from corp_carbon.config.sources import SourceConfig
 from corp_carbon.config.sso import SsoSection
@@ -44,6 +45,7 @@ class Settings(Section):
     ledger: LedgerSection = LedgerSection()
     imports: ImportsSection = ImportsSection()
     scheduler: SchedulerSection = SchedulerSection()
+    web: WebSection = WebSection()
     sso: SsoSection = SsoSection()  # company SSO
     sources: list[SourceConfig] = Field(default_factory=list)  # [[sources]]
     #: where the settings came from, for messages; not a config key.

@@ -21,6 +21,7 @@ from corp_carbon.web import (
     params,
     request_log,
     scim,
+    security_headers,
 )
 from corp_carbon.web.access import current_employee
 from corp_carbon.web.state import carbon
@@ -42,6 +43,7 @@ def build_blueprint() -> Blueprint:
     request_log.register(bp)
     csrf.register(bp)
     errors.register(bp)
+    security_headers.register(bp)
     for module in (health, *auth.MODULES, *pages.MODULES, *admin.MODULES, *api.MODULES, scim):
         module.register(bp)
     return bp

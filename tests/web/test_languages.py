@@ -51,7 +51,7 @@ def test_an_unknown_language_falls_back_to_english(employee: FlaskClient) -> Non
 def test_the_employee_pages_are_in_chinese_too(employee: FlaskClient) -> None:
     employee.get("/?lang=zh-CN")  # the choice is kept for the next pages
     pages = {p: employee.get(p).get_data(as_text=True) for p in ("/", "/points", "/compare")}
-    assert "还没有您的行程记录" in pages["/"] and "No trips recorded" not in pages["/"]
+    assert "您的碳账户从第一次行程开始" in pages["/"] and "first trip" not in pages["/"]
     assert "积分明细" in pages["/points"] and "暂无碳积分" in pages["/points"]
     assert "订票前比一比" in pages["/compare"] and "出发地" in pages["/compare"]
 

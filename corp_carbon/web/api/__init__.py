@@ -20,6 +20,7 @@ from corp_carbon.web.api import (
     places,
     reports,
     rewards,
+    summary,
 )
 
 MODULES: tuple[ModuleType, ...] = (
@@ -35,4 +36,5 @@ MODULES: tuple[ModuleType, ...] = (
     audit,
     reports,
     places,
+    summary,
 )

@@ -1,4 +1,5 @@
-"""The employee's pages: home and trips, points statement, rewards, compare before you book.
+"""The employee's pages: my carbon account, trips, commute, points statement, rewards,
+compare before you book, and the portal widget.
 
 Each module registers its routes on the blueprint; ``MODULES`` is the order they are added in.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from corp_carbon.web.pages import commute, compare, home, points, rewards, trips
+from corp_carbon.web.pages import commute, compare, home, points, rewards, trips, widget
 
 MODULES: tuple[ModuleType, ...] = (
     home,
@@ -16,4 +17,5 @@ MODULES: tuple[ModuleType, ...] = (
     rewards,
     compare,
     commute,
+    widget,
 )

@@ -1,16 +1,29 @@
-"""The employee's home page: their own trips, newest first, with totals by mode."""
+"""The employee's home page: their carbon account.
+
+The balance and what it stands for (avoided kg CO2e, money, the rewards it reaches), this
+month and a chosen year (footprint, avoided emissions, points), the year month by month,
+the newest trips, and a nudge to log today's commute. The figures come from one service
+call (``services.account.summary``); this module only words them.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import UTC, datetime
 
-from corp_carbon.db.queries import activities_for, count_activities, mode_totals
-from corp_carbon.services.scoring import trails
+from flask import Blueprint, render_template, request, url_for
+
+from corp_carbon.domain.account import MIN_YEAR, InvalidYear, parse_year
+from corp_carbon.services.account.summary import account_summary
 from corp_carbon.web.access import current_employee, login_required
-from corp_carbon.web.params import page_count, page_number
+from corp_carbon.web.account_words import (
+    endpoint_url,
+    money,
+    month_chart,
+    month_label,
+    trip_line,
+)
+from corp_carbon.web.i18n import gettext
 from corp_carbon.web.state import carbon
-
-PAGE_SIZE = 50
 
 
 def register(bp: Blueprint) -> None:
@@ -19,23 +32,34 @@ def register(bp: Blueprint) -> None:
 
 @login_required
 def home() -> str:
-    """200: the employee's own trips, newest first, with totals by mode."""
+    """200: the employee's carbon account; an unreadable ``year`` shows the current year
+    with a message naming the field."""
     employee = current_employee()
     assert employee is not None
-    page = page_number()
-    with carbon().uow() as uow:
-        trips = activities_for(
-            uow.session, employee.id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    today = datetime.now(UTC).date()
+    year_problem = None
+    try:
+        year = parse_year(request.args.get("year"), today)
+    except InvalidYear:
+        year = today.year
+        year_problem = gettext(
+            "Year %(value)s: choose a year from %(first)s to %(last)s.",
+            value=repr(request.args.get("year", "").strip()),
+            first=MIN_YEAR,
+            last=today.year + 1,
         )
-        trips = trails.complete(uow.session, carbon().settings, trips)
-        total = count_activities(uow.session, employee.id)
-        by_mode = mode_totals(uow.session, employee.id)
+    state = carbon()
+    summary = account_summary(state.uow(), state.settings, employee.id, year=year, today=today)
     return render_template(
         "carbon/pages/home.html",
         employee=employee,
-        trips=trips,
-        by_mode=by_mode,
-        page=page,
-        pages=page_count(total, PAGE_SIZE),
-        total=total,
+        s=summary,
+        year_problem=year_problem,
+        chart=month_chart(summary.months, chart_id="account-months", year=summary.year),
+        money=money,
+        trip_line=trip_line,
+        month_label=month_label,
+        commute_url=endpoint_url("carbon.commute"),
+        trips_url=endpoint_url("carbon.trips"),
+        rewards_url=url_for("carbon.rewards"),
     )

@@ -1,0 +1,47 @@
+"""Security headers of every corp-carbon response, in one place: who may frame a page.
+
+No page can be framed (``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``, against
+clickjacking a "Redeem" or "Approve" button), except the widget, which the company portal
+shows in an iframe: its ``frame-ancestors`` are the origins of ``[web]
+widget_allowed_origins`` (checked when the configuration is loaded). A response that already
+has a Content-Security-Policy (a reward picture's ``default-src 'none'``) keeps it and gains
+the directive.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+from werkzeug.wrappers import Response
+
+from corp_carbon.web.state import carbon
+
+#: the view that may be framed, and only by the configured origins.
+WIDGET_ENDPOINT = "widget"
+NONE = "'none'"
+
+
+def register(bp: Blueprint) -> None:
+    widget = f"{bp.name}.{WIDGET_ENDPOINT}"
+
+    def framing(response: Response) -> Response:
+        ancestors = NONE
+        if request.endpoint == widget:
+            ancestors = " ".join(carbon().settings.web.widget_allowed_origins) or NONE
+        set_frame_ancestors(response, ancestors)
+        return response
+
+    bp.after_request(framing)
+
+
+def set_frame_ancestors(response: Response, ancestors: str) -> None:
+    """Adds ``frame-ancestors`` to the response's policy; ``X-Frame-Options: DENY`` too when
+    no one may frame it (old browsers without CSP), and never otherwise (DENY would win)."""
+    directive = f"frame-ancestors {ancestors}"
+    policy = response.headers.get("Content-Security-Policy", "").strip().rstrip(";")
+    if "frame-ancestors" not in policy:
+        policy = f"{policy}; {directive}" if policy else directive
+    response.headers["Content-Security-Policy"] = policy
+    if ancestors == NONE:
+        response.headers["X-Frame-Options"] = "DENY"
+    else:
+        response.headers.pop("X-Frame-Options", None)
