@@ -52,6 +52,7 @@ from corp_carbon.db.models import (
     ImportSource,
 )
 from corp_carbon.db.session import UnitOfWork
+from corp_carbon.domain.commute_log import CommuteRequest
 from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import (
     ActivityKind,
@@ -62,11 +63,13 @@ from corp_carbon.domain.vocabulary import (
     Role,
     Verification,
 )
+from corp_carbon.services.commutes import entries
 from corp_carbon.services.ledger import adjustments
 from corp_carbon.services.people.tokens import create_token, token_roles
 from corp_carbon.services.rewards.catalogue import add_reward
 from corp_carbon.services.rewards.redemptions import request_redemption
 from corp_carbon.web.access import SESSION_EMPLOYEE, SESSION_LOGIN_METHOD, SESSION_ROLES
+from corp_carbon.web.state import CarbonState
 from tests.support import OPERATOR
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -143,11 +146,17 @@ OWNED: dict[str, Owned] = {
     ),
     "carbon.api_redemption_cancel": Owned("redemption_id", "redemption"),
     "carbon.rewards_cancel": Owned("redemption_id", "redemption", refusal="form"),
+    "carbon.commute_delete": Owned("activity_id", "commute", refusal="form"),
+    "carbon.commute_replace": Owned("activity_id", "commute", refusal="form"),
+    "carbon.api_delete_commute": Owned("activity_id", "commute"),
 }
 #: routes any employee may call with an id in the URL that is not an employee's record.
 NOT_OWNED: dict[str, str] = {
     "carbon.reward_image": "a catalogue picture, the same for every employee",
     "carbon.rewards_confirm": "a catalogue item, the same for every employee",
+    # named by its content hash, not an id; the view serves only the caller's own photos
+    # (tests/web/test_commute_page.py: another employee's photo answers 404)
+    "carbon.commute_evidence_photo": "a photo of the caller's own, found by its content hash",
 }
 
 
@@ -170,6 +179,8 @@ class Fixture:
     other: int
     trips: dict[str, int]
     redemptions: dict[str, int]
+    #: commute trips each logged themselves today (the commute routes reach only those)
+    commutes: dict[str, int]
     run_id: int
     spare_token_id: int
     tokens: dict[str, str] = field(default_factory=dict)
@@ -241,6 +252,16 @@ def _trip(uow: UnitOfWork, employee_id: int, destination: str) -> int:
     return activity_id
 
 
+def _commute(state: CarbonState, employee_id: int) -> int:
+    """A bike commute the employee logged today (id of its trip there)."""
+    wanted = CommuteRequest((entries.today(),), Mode.BIKE, Decimal("4"), 1)
+    logged = entries.log_commutes(
+        state.uow(), state.settings, OPERATOR, employee_id=employee_id, request=wanted,
+        request_key=f"matrix-{employee_id}", today=entries.today(),
+    )  # fmt: skip
+    return logged.trips[0].id
+
+
 def _import_run(uow: UnitOfWork) -> int:
     with uow:
         source = ImportSource(name="navan", connector="navan")
@@ -276,7 +297,9 @@ def _import_run(uow: UnitOfWork) -> int:
 
 
 @pytest.fixture
-def data(uow: UnitOfWork, create_employee: Callable[..., EmployeeProfile]) -> Fixture:
+def data(
+    uow: UnitOfWork, state: CarbonState, create_employee: Callable[..., EmployeeProfile]
+) -> Fixture:
     me = create_employee(
         email="ana@example.com",
         name="Ana Lima",
@@ -301,6 +324,7 @@ def data(uow: UnitOfWork, create_employee: Callable[..., EmployeeProfile]) -> Fi
         other=other.id,
         trips={"own": _trip(uow, me.id, "MAD"), "other": _trip(uow, other.id, "LIS")},
         redemptions=redemptions,
+        commutes={key: _commute(state, who.id) for key, who in (("own", me), ("other", other))},
         run_id=_import_run(uow),
         spare_token_id=spare.id,
     )
@@ -354,7 +378,9 @@ def calls(rule: Rule, method: str, data: Fixture) -> list[Call]:
         position = match.end()
         name, converter = match.group("name"), match.group("converter") or "default"
         if owned is not None and name == owned.argument:
-            records = data.trips if owned.kind == "trip" else data.redemptions
+            records = {"trip": data.trips, "commute": data.commutes}.get(
+                owned.kind, data.redemptions
+            )
             choices: list[tuple[str, str | None, int | None]] = [
                 (str(records["own"]), "own", records["own"]),
                 (str(records["other"]), "other", records["other"]),

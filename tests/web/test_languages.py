@@ -16,25 +16,25 @@ def test_a_chinese_browser_gets_chinese_pages(employee: FlaskClient) -> None:
     page = employee.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
     text = page.get_data(as_text=True)
     assert '<html lang="zh-CN">' in text
-    assert "我的行程" in text and "退出登录" in text
+    assert "我的碳账户" in text and "退出登录" in text
     assert "Sign out" not in text
     assert 'hreflang="en">English</a>' in text  # the way back, in its own words
 
 
 def test_an_english_browser_gets_english_pages_with_a_way_to_chinese(employee: FlaskClient) -> None:
     text = employee.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
-    assert '<html lang="en">' in text and "My trips" in text
+    assert '<html lang="en">' in text and "My account" in text
     assert 'hreflang="zh-CN">中文</a>' in text
 
 
 def test_choosing_a_language_by_link_sticks_for_the_next_pages(employee: FlaskClient) -> None:
     chosen = employee.get("/points?lang=zh-CN", headers={"Accept-Language": "en"})
-    assert "我的碳积分" in chosen.get_data(as_text=True)
+    assert "积分明细" in chosen.get_data(as_text=True)
     assert COOKIE in chosen.headers.get("Set-Cookie", "")
     later = employee.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "我的行程" in later
+    assert "我的碳账户" in later
     back = employee.get("/?lang=en", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
-    assert "My trips" in back
+    assert "My account" in back
 
 
 def test_the_language_link_keeps_the_pages_own_query(employee: FlaskClient) -> None:
@@ -44,7 +44,7 @@ def test_the_language_link_keeps_the_pages_own_query(employee: FlaskClient) -> N
 
 def test_an_unknown_language_falls_back_to_english(employee: FlaskClient) -> None:
     page = employee.get("/?lang=xx", headers={"Accept-Language": "fr-FR"})
-    assert "My trips" in page.get_data(as_text=True)
+    assert "My account" in page.get_data(as_text=True)
     assert COOKIE not in page.headers.get("Set-Cookie", "")
 
 
