@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -50,8 +51,10 @@ from corp_carbon.services.ledger.earnings import post_earnings
 from corp_carbon.services.rewards import redemptions
 from corp_carbon.services.scoring.assessments import assess_activities
 
-#: the demo company every replica is copied from.
+#: the demo company every replica is copied from (half the company in small builds).
 TEMPLATE_EMPLOYEES = 100
+#: the demo's own minimum headcount.
+MIN_EMPLOYEES = 50
 #: templates with fewer activities stay single (most employees have 50-300 a year).
 CORE_MIN_ACTIVITIES = 50
 #: copies made per INSERT ... SELECT.
@@ -102,19 +105,20 @@ def build(
     say: Callable[[str], None] = print,
 ) -> Built:
     """Migrates the empty database at ``url`` and fills it; returns what was built."""
-    if employees < TEMPLATE_EMPLOYEES:
-        raise ValueError(f"--employees: at least {TEMPLATE_EMPLOYEES}")
+    if employees < MIN_EMPLOYEES:
+        raise ValueError(f"--employees: at least {MIN_EMPLOYEES}")
+    templates = min(TEMPLATE_EMPLOYEES, employees // 2)
     settings = settings_for(url, instance)
     clock = time.perf_counter()
     migrate.upgrade(url)
-    measured = _templates(settings, seed, today)
+    measured = _templates(settings, templates, seed, today)
     built = Built(url=url, employees=employees, measured_id=measured)
     built.seconds["templates"] = time.perf_counter() - clock
-    say(f"  templates: {TEMPLATE_EMPLOYEES} employees scored ({built.seconds['templates']:.1f} s)")
+    say(f"  templates: {templates} employees scored ({built.seconds['templates']:.1f} s)")
     clock = time.perf_counter()
     engine = sa.create_engine(url)  # no foreign-key pragma on SQLite: loading, not serving
     try:
-        _replicate(engine, employees, say)
+        _replicate(engine, templates, employees, say)
         built.seconds["replicas"] = time.perf_counter() - clock
         clock = time.perf_counter()
         _finish(engine)
@@ -132,13 +136,13 @@ def build(
 # --- stage 1: the templates, through the product ----------------------------------------------
 
 
-def _templates(settings: Settings, seed: int, today: date | None) -> int:
+def _templates(settings: Settings, templates: int, seed: int, today: date | None) -> int:
     """The demo company, scored and credited; returns the measured employee's id."""
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     try:
         with UnitOfWork(factory) as uow:
-            seed_demo(uow.session, seed=seed, employees=TEMPLATE_EMPLOYEES, today=today)
+            seed_demo(uow.session, seed=seed, employees=templates, today=today)
             uow.session.flush()
             busiest = uow.session.execute(
                 sa.select(Activity.employee_id, sa.func.count())
@@ -211,7 +215,9 @@ class Table:
 
 
 def _shift(column: str, table: str) -> str:
-    return f"t.{column} + c.j * (SELECT stride FROM bench_strides WHERE name = '{table}')"
+    """The column shifted by the copy's multiple of the table's stride (filled in as a
+    literal, so the planner sees plain id ranges)."""
+    return f"t.{column} + c.j * {{{table}}}"
 
 
 def _suffix(column: str, width: int) -> str:
@@ -233,8 +239,7 @@ TABLES = (
             "leaderboard_opt_in": "(t.id + c.j) % 5 = 0",
         },
         "t.id",
-        "JOIN bench_posts p ON p.k = (t.id + c.j * (SELECT stride FROM bench_strides "
-        "WHERE name = 'employees')) % 200",
+        "JOIN bench_posts p ON p.k = (t.id + c.j * {employees}) % 200",
     ),
     Table(
         "employee_roles",
@@ -268,8 +273,7 @@ TABLES = (
             "office": "p.office",
         },
         "t.employee_id",
-        "JOIN bench_posts p ON p.k = (t.employee_id + c.j * (SELECT stride FROM bench_strides "
-        "WHERE name = 'employees')) % 200",
+        "JOIN bench_posts p ON p.k = (t.employee_id + c.j * {employees}) % 200",
     ),
     Table(
         "assessments",
@@ -279,7 +283,7 @@ TABLES = (
             "explanation": "'[]'",
         },
         "a.employee_id",
-        "JOIN activities a ON a.id = t.activity_id",
+        "JOIN activities a ON a.id = t.activity_id AND a.id <= {activities}",
     ),
     Table(
         "ledger_accounts",
@@ -309,9 +313,7 @@ TABLES = (
         {
             "id": _shift("id", "ledger_entries"),
             "transaction_id": _shift("transaction_id", "ledger_transactions"),
-            "account_id": "CASE WHEN t.account_id IN (SELECT id FROM ledger_accounts WHERE "
-            "employee_id IS NULL AND id <= (SELECT stride FROM bench_strides WHERE name = "
-            "'ledger_accounts')) THEN t.account_id ELSE "
+            "account_id": "CASE WHEN t.account_id IN ({system_accounts}) THEN t.account_id ELSE "
             + _shift("account_id", "ledger_accounts")
             + " END",
         },
@@ -336,17 +338,24 @@ def _columns(conn: sa.Connection, table: str) -> list[str]:
     return [c["name"] for c in sa.inspect(conn).get_columns(table)]
 
 
-def _replicate(engine: sa.Engine, employees: int, say: Callable[[str], None]) -> None:
+def _replicate(
+    engine: sa.Engine, templates: int, employees: int, say: Callable[[str], None]
+) -> None:
     postgres = engine.dialect.name == "postgresql"
     with engine.begin() as conn:
         if postgres:
             conn.execute(sa.text("SET session_replication_role = replica"))
         indexes = _drop_indexes(conn) if postgres else []
         _helpers(conn)
+        conn.execute(sa.text("ANALYZE"))  # the planner sees small templates, not empty tables
         core = int(conn.scalar(sa.text("SELECT count(*) FROM bench_core")) or 0)
-        wanted = employees - TEMPLATE_EMPLOYEES
+        wanted = employees - templates
         copies = -(-wanted // core)  # the last copy takes only the first templates it needs
-        statements = {t.name: _copy_statement(conn, t) for t in TABLES}
+        rows = conn.execute(sa.text("SELECT name, stride FROM bench_strides")).all()
+        strides: dict[str, Any] = {row[0]: row[1] for row in rows}
+        system = conn.scalars(sa.text("SELECT id FROM ledger_accounts WHERE employee_id IS NULL"))
+        strides["system_accounts"] = ", ".join(str(i) for i in system) or "NULL"
+        statements = {t.name: _copy_statement(conn, t).format(**strides) for t in TABLES}
         clock = time.perf_counter()
         for first in range(1, copies + 1, COPIES_PER_STATEMENT):
             last = min(copies, first + COPIES_PER_STATEMENT - 1)
@@ -362,7 +371,7 @@ def _replicate(engine: sa.Engine, employees: int, say: Callable[[str], None]) ->
                 conn.execute(sa.text(statements[table.name]))
             done = min(wanted, last * core)
             rate = done / (time.perf_counter() - clock)
-            say(f"  replicas: {TEMPLATE_EMPLOYEES + done:,} employees ({rate:,.0f}/s)")
+            say(f"  replicas: {templates + done:,} employees ({rate:,.0f}/s)")
         for name in (
             "bench_copies",
             "bench_core",
@@ -415,10 +424,17 @@ def _helpers(conn: sa.Connection) -> None:
         sa.text("CREATE TABLE bench_copies (j INTEGER PRIMARY KEY, tag VARCHAR(12), upto INTEGER)")
     )
     conn.execute(sa.text("CREATE TABLE bench_core (employee_id INTEGER PRIMARY KEY, rank INTEGER)"))
-    core = conn.execute(
+    busy = (
         sa.select(Activity.employee_id)
         .group_by(Activity.employee_id)
         .having(sa.func.count() >= CORE_MIN_ACTIVITIES)
+    )
+    # a small demo company may have nobody that busy: then everyone is copied
+    minimum = CORE_MIN_ACTIVITIES if conn.execute(busy.limit(1)).first() else 0
+    core = conn.execute(
+        sa.select(Activity.employee_id)
+        .group_by(Activity.employee_id)
+        .having(sa.func.count() >= minimum)
         .order_by(Activity.employee_id)
     ).scalars()
     conn.execute(
@@ -475,7 +491,7 @@ def _copy_statement(conn: sa.Connection, table: Table) -> str:
 def _template_row(table: Table) -> str:
     """Only rows of the templates are copied (the copies made so far are not copied again)."""
     key = "employee_id" if table.name == "employee_roles" else "id"
-    return f"t.{key} <= (SELECT stride FROM bench_strides WHERE name = '{_stride_of(table)}')"
+    return f"t.{key} <= {{{_stride_of(table)}}}"
 
 
 def _stride_of(table: Table) -> str:
