@@ -381,7 +381,8 @@ def _replicate(
         ):
             conn.execute(sa.text(f"DROP TABLE {name}"))
         clock = time.perf_counter()
-        conn.execute(sa.text("SET maintenance_work_mem = '512MB'"))
+        if postgres:
+            conn.execute(sa.text("SET maintenance_work_mem = '512MB'"))
         for definition in indexes:
             conn.execute(sa.text(definition))
         if indexes:
