@@ -25,7 +25,8 @@ with the test client: what a worker spends on a request, without the network.
   ran.
 - ``--explain``: for each page, the request's three slowest statements run again under
   ``EXPLAIN (ANALYZE, BUFFERS)`` (PostgreSQL), their plans printed.
-- ``--profile PATH``: a cProfile of ``--rounds`` requests of the slowest page.
+- ``--profile PATH``: a cProfile of ``--rounds`` requests of the slowest page (or of
+  ``--profile-page NAME``).
 
 Results: the table is printed, and written as JSON with ``--json FILE``.
 """
@@ -182,6 +183,7 @@ def measure(
     explain: bool,
     profile: str | None,
     instance: str,
+    profile_page: str | None = None,
     say: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     app = create_app(page_data.settings_for(url, instance))
@@ -247,7 +249,8 @@ def measure(
         )
     plans = _explain(engine, log, pages, get) if explain else {}
     if profile:
-        slowest = max(results[1:], key=lambda r: r.median_ms, default=results[0])
+        chosen = [r for r in results if r.name == profile_page]
+        slowest = chosen[0] if chosen else max(results, key=lambda r: r.median_ms)
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(rounds):
@@ -328,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--profile", help="cProfile output file for the slowest page")
+    parser.add_argument("--profile-page", help="with --profile: this page (a name in the table)")
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args(argv)
     instance = tempfile.mkdtemp(prefix="bench-pages-")
@@ -365,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         result = measure(
             url, measured, rounds=args.rounds, warmup=args.warmup, explain=args.explain,
-            profile=args.profile, instance=instance,
+            profile=args.profile, instance=instance, profile_page=args.profile_page,
         )  # fmt: skip
         print()
         print_table(result)

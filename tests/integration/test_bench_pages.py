@@ -23,9 +23,7 @@ REFERENCES = (
 )
 
 
-def test_builds_a_consistent_company_and_measures_every_page(
-    db_url: str, tmp_path: Path
-) -> None:
+def test_builds_a_consistent_company_and_measures_every_page(db_url: str, tmp_path: Path) -> None:
     built = page_data.build(db_url, 50, instance=str(tmp_path), say=lambda _: None)
 
     assert built.rows["employees"] == 50
@@ -35,7 +33,7 @@ def test_builds_a_consistent_company_and_measures_every_page(
             for table, column, target in REFERENCES:
                 dangling = conn.scalar(
                     sa.text(
-                        f"SELECT count(*) FROM {table} t WHERE t.{column} IS NOT NULL AND NOT "  # noqa: S608
+                        f"SELECT count(*) FROM {table} t WHERE t.{column} IS NOT NULL AND NOT "
                         f"EXISTS (SELECT 1 FROM {target} r WHERE r.id = t.{column})"
                     )
                 )
