@@ -468,12 +468,12 @@ def _helpers(conn: sa.Connection) -> None:
         )
     )
     # the templates take the company's departments and offices too
-    for table, column in (("employees", "id"), ("activities", "employee_id")):
+    for name, column in (("employees", "id"), ("activities", "employee_id")):
         conn.execute(
             sa.text(
-                f"UPDATE {table} SET department = (SELECT p.department FROM bench_posts p "
-                f"WHERE p.k = {table}.{column} % 200), office = (SELECT p.office FROM "
-                f"bench_posts p WHERE p.k = {table}.{column} % 200)"
+                f"UPDATE {name} SET department = (SELECT p.department FROM bench_posts p "
+                f"WHERE p.k = {name}.{column} % 200), office = (SELECT p.office FROM "
+                f"bench_posts p WHERE p.k = {name}.{column} % 200)"
             )
         )
 
