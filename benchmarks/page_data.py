@@ -16,12 +16,14 @@ Built in two stages, so the figures on the pages are real and the build still ta
    a suffix, so every reference stays consistent. The copies are ``INSERT ... SELECT``
    statements run by the database itself (no row crosses to Python), batched over a
    table of copy numbers; PostgreSQL skips its foreign-key triggers while loading
-   (``session_replication_role = replica``), the rows being consistent by construction.
+   (``session_replication_role = replica``), the rows being consistent by construction,
+   and the append-only big tables get their plain indexes once, at the end.
    The replicas' assessments carry an empty trail, as bulk imports store them (the pages
    rebuild it on demand); the measured employee's keep theirs.
 
-Employees are spread over 40 departments and 5 offices (department and office of each
-activity follow its employee), and one in five opts into the leaderboard.
+The copies are spread over 40 departments and 5 offices (each activity's department and
+office follow its employee), and one in five opts into the leaderboard; the 100 templates
+keep the demo's own (8 departments, 7 of them among the 40, in London, Berlin and Shanghai).
 """
 
 from __future__ import annotations
