@@ -61,15 +61,30 @@ class StatementLine:
 
 
 def statement(session: Session, employee_id: int) -> list[StatementLine]:
-    """Every entry of the employee's account, oldest first, with the running balance."""
+    """Every entry of the employee's account, oldest first, with the running balance.
+
+    Reads columns, not ORM objects: a year's statement is hundreds of lines, and making an
+    entry, a transaction and a whole activity object per line cost as much again as the
+    query (benchmarks/README.md, employee pages).
+    """
     rows = session.execute(
         sa.select(
-            LedgerEntry,
-            LedgerTransaction,
-            Activity,
-            Redemption.id,
+            LedgerEntry.id.label("entry_id"),
+            LedgerEntry.amount,
+            LedgerTransaction.id.label("transaction_id"),
+            LedgerTransaction.created_at,
+            LedgerTransaction.kind,
+            LedgerTransaction.reason_code,
+            LedgerTransaction.memo,
+            LedgerTransaction.activity_id,
+            LedgerTransaction.reverses_id,
+            Activity.mode,
+            Activity.origin,
+            Activity.destination,
+            Activity.travel_date,
+            Redemption.id.label("redemption_id"),
             Redemption.requested_at,
-            Reward.name,
+            Reward.name.label("reward"),
         )
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
@@ -87,32 +102,32 @@ def statement(session: Session, employee_id: int) -> list[StatementLine]:
     ).all()
     running = 0
     lines = []
-    for entry, tx, activity, redemption_id, requested_at, reward in rows:
-        running += entry.amount
+    for row in rows:
+        running += row.amount
         trip = None
-        if activity is not None:
-            route = f" {activity.origin} → {activity.destination}" if activity.origin else ""
-            trip = f"{label(activity.mode)}{route}, {activity.travel_date.isoformat()}"
+        if row.travel_date is not None:  # an activity lies behind the line
+            route = f" {row.origin} → {row.destination}" if row.origin else ""
+            trip = f"{label(row.mode)}{route}, {row.travel_date.isoformat()}"
         lines.append(
             StatementLine(
-                entry_id=entry.id,
-                at=tx.created_at,
-                kind=tx.kind,
-                reason_code=tx.reason_code,
-                memo=tx.memo,
-                amount=entry.amount,
+                entry_id=row.entry_id,
+                at=row.created_at,
+                kind=row.kind,
+                reason_code=row.reason_code,
+                memo=row.memo,
+                amount=row.amount,
                 running_balance=running,
-                activity_id=tx.activity_id,
-                transaction_id=tx.id,
-                reverses_id=tx.reverses_id,
+                activity_id=row.activity_id,
+                transaction_id=row.transaction_id,
+                reverses_id=row.reverses_id,
                 trip=trip,
-                redemption_id=redemption_id,
-                reward=reward,
-                mode=activity.mode if activity is not None else None,
-                origin=activity.origin if activity is not None else None,
-                destination=activity.destination if activity is not None else None,
-                travel_date=activity.travel_date if activity is not None else None,
-                requested_on=requested_at.date() if requested_at is not None else None,
+                redemption_id=row.redemption_id,
+                reward=row.reward,
+                mode=row.mode if row.travel_date is not None else None,
+                origin=row.origin,
+                destination=row.destination,
+                travel_date=row.travel_date,
+                requested_on=row.requested_at.date() if row.requested_at is not None else None,
             )
         )
     return lines
