@@ -48,9 +48,7 @@ def app_on_copy(demo: Path, folder: Path, **sections: dict[str, Any]) -> Iterato
     """The app over a copy of the demo database, with ``sections`` added to its settings."""
     path = folder / "demo.sqlite"
     shutil.copyfile(demo, path)
-    settings = make_settings(
-        f"sqlite:///{path}", folder, dev_login={"enabled": True}, **sections
-    )
+    settings = make_settings(f"sqlite:///{path}", folder, dev_login={"enabled": True}, **sections)
     app = create_app(settings)
     try:
         yield app
