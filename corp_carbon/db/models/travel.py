@@ -111,6 +111,8 @@ class Activity(Base):
             "(source_id IS NULL) = (source_record_key IS NULL)", name="source_key_with_source"
         ),
         sa.Index("ix_activities_employee_date", "employee_id", "travel_date"),
+        #: the team page's department totals read one department's trips of one year.
+        sa.Index("ix_activities_department_date", "department", "travel_date"),
         sa.Index("ix_activities_source_booking", "source_id", "source_booking_key"),
     )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from corp_carbon.web.pages import compare, home, points, rewards, trips
+from corp_carbon.web.pages import compare, home, my_data, points, rewards, team, trips
 
 MODULES: tuple[ModuleType, ...] = (
     home,
@@ -15,4 +15,6 @@ MODULES: tuple[ModuleType, ...] = (
     points,
     rewards,
     compare,
+    my_data,
+    team,
 )
