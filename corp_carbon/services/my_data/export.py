@@ -118,6 +118,7 @@ def _trips(session: Session, employee_id: int) -> list[Row]:
     of_version = MethodologyVersion.id == AssessmentRow.methodology_version_id
     query = (
         sa.select(Activity, AssessmentRow, MethodologyVersion.version)
+        .select_from(Activity)
         .outerjoin(AssessmentRow, current_assessment())
         .outerjoin(MethodologyVersion, of_version)
         .where(Activity.employee_id == employee_id)

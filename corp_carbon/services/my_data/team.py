@@ -135,6 +135,7 @@ def _leaderboard(
                 sa.func.sum(AssessmentRow.points),
                 sa.func.sum(AssessmentRow.avoided_kg_co2e),
             )
+            .select_from(Activity)
             .join(AssessmentRow, current_assessment())
             .where(
                 Activity.employee_id.in_(list(members)),
