@@ -72,7 +72,7 @@ def erasure() -> Response | tuple[str, int, dict[str, str]]:
     me = _me()
     if request.method == "POST":
         asked = my_settings.ask_for_erasure(carbon().uow(), carbon().settings, current_actor(), me)
-        due = local_date(asked.request.due_at.date(), "%d %B %Y")
+        due = local_date(asked.request.due_at.date(), "%-d %B %Y")
         if asked.created:
             flash(gettext("Your request is on its way to HR. It is due on %(day)s.", day=due))
         else:
