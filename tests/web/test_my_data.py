@@ -209,6 +209,9 @@ def test_an_erasure_request_reaches_hrs_queue_once(
         assert request.employee_id == ana.id and request.channel == ErasureChannel.EMPLOYEE
         assert request.requested_by_id == ana.id
     assert len(_actions(uow, "employee.erasure_request")) == 1
+    body = json.loads(client.get("/api/v1/me/export").get_data())
+    [asked_for] = body["sections"]["erasure_requests"]
+    assert asked_for["channel"] == "employee" and asked_for["closed_at"] is None
     log_in_as(client, hr.id, "hr")
     queue = client.get("/admin/employees/erasures").get_data(as_text=True)
     assert "Ana Lima" in queue and "Asked by the employee on their My data page" in queue

@@ -22,6 +22,7 @@ from corp_carbon.db.models import (
     AuditEvent,
     CommuteProfile,
     Employee,
+    ErasureRequest,
     MethodologyVersion,
     Redemption,
 )
@@ -210,6 +211,26 @@ def _evidence(session: Session, employee_id: int) -> list[Row]:
     ]
 
 
+def _erasure_requests(session: Session, employee_id: int) -> list[Row]:
+    rows = session.scalars(
+        sa.select(ErasureRequest)
+        .where(ErasureRequest.employee_id == employee_id)
+        .order_by(ErasureRequest.id.desc())
+    )
+    return [
+        {
+            "channel": r.channel,
+            "reason": r.reason,
+            "requested_by": r.requested_by_label,
+            "requested_at": r.requested_at,
+            "due_at": r.due_at,
+            "closed_at": r.closed_at,
+            "outcome": r.outcome,
+        }
+        for r in rows
+    ]
+
+
 def _audit(session: Session, employee_id: int) -> list[Row]:
     """Audit entries about the employee: looks at and changes to their record, their trips and
     redemptions, and what they did themselves. The address is shown only for their own acts
@@ -257,6 +278,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("statement", _statement),
     Section("redemptions", _redemptions),
     Section("evidence", _evidence),
+    Section("erasure_requests", _erasure_requests),
     Section("audit", _audit),
 )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -69,6 +70,36 @@ class TeamView:
         return self.month is not None
 
 
+@dataclass(frozen=True)
+class _Figures:
+    """Where a trip's current figures come from in a query: a FROM clause joined on ``on``."""
+
+    source: Any
+    on: Any
+    kg_co2e: Any
+    avoided_kg_co2e: Any
+    points: Any
+
+
+def _current_figures(session: Session) -> _Figures:
+    """Each trip's current assessment (``queries.current_assessment``'s rule). On PostgreSQL
+    a LATERAL subquery reads it by index per trip: a department's year of trips in 12 ms
+    where the plain join, with its correlated maximum, hashes the whole assessments table
+    (200 ms at 200,000 assessments, growing with the company). SQLite has no LATERAL."""
+    if session.get_bind().dialect.name == "postgresql":
+        current = (
+            sa.select(AssessmentRow.kg_co2e, AssessmentRow.avoided_kg_co2e, AssessmentRow.points)
+            .where(AssessmentRow.activity_id == Activity.id, AssessmentRow.comparison.is_(False))
+            .order_by(AssessmentRow.methodology_version_id.desc())
+            .limit(1)
+            .lateral("current_figures")
+        )
+        c = current.c
+        return _Figures(current, sa.true(), c.kg_co2e, c.avoided_kg_co2e, c.points)
+    row = AssessmentRow
+    return _Figures(row, current_assessment(), row.kg_co2e, row.avoided_kg_co2e, row.points)
+
+
 def _headcount(session: Session, department: str) -> tuple[int, int]:
     people, opted_in = session.execute(
         sa.select(
@@ -89,19 +120,20 @@ def _totals(
     """The department's confirmed trips of this year and of this month, in one query: trips
     count for the department they were made in (``Activity.department``), as in reports."""
     this_month = Activity.travel_date >= month_start
+    f = _current_figures(session)
     row = session.execute(
         sa.select(
-            sa.func.sum(AssessmentRow.kg_co2e),
-            sa.func.sum(AssessmentRow.avoided_kg_co2e),
-            sa.func.sum(AssessmentRow.points),
+            sa.func.sum(f.kg_co2e),
+            sa.func.sum(f.avoided_kg_co2e),
+            sa.func.sum(f.points),
             sa.func.count(Activity.id),
-            sa.func.sum(AssessmentRow.kg_co2e).filter(this_month),
-            sa.func.sum(AssessmentRow.avoided_kg_co2e).filter(this_month),
-            sa.func.sum(AssessmentRow.points).filter(this_month),
+            sa.func.sum(f.kg_co2e).filter(this_month),
+            sa.func.sum(f.avoided_kg_co2e).filter(this_month),
+            sa.func.sum(f.points).filter(this_month),
             sa.func.count(Activity.id).filter(this_month),
         )
         .select_from(Activity)
-        .outerjoin(AssessmentRow, current_assessment())
+        .outerjoin(f.source, f.on)
         .where(
             Activity.department == department,
             Activity.travel_date >= year_start,
@@ -127,16 +159,13 @@ def _leaderboard(
             )
         ).all()
     )
+    f = _current_figures(session)
     sums = {
         employee_id: (int(points or 0), avoided)
         for employee_id, points, avoided in session.execute(
-            sa.select(
-                Activity.employee_id,
-                sa.func.sum(AssessmentRow.points),
-                sa.func.sum(AssessmentRow.avoided_kg_co2e),
-            )
+            sa.select(Activity.employee_id, sa.func.sum(f.points), sa.func.sum(f.avoided_kg_co2e))
             .select_from(Activity)
-            .join(AssessmentRow, current_assessment())
+            .join(f.source, f.on)
             .where(
                 Activity.employee_id.in_(list(members)),
                 Activity.travel_date >= month_start,
