@@ -201,6 +201,15 @@ class Assessment(Base):
         sa.CheckConstraint("kg_co2e >= 0", name="kg_not_negative"),
         sa.CheckConstraint("avoided_kg_co2e >= 0", name="avoided_not_negative"),
         sa.CheckConstraint("points >= 0", name="points_not_negative"),
+        #: a trip's current figures read from the index alone (the team page's totals look
+        #: up a department's year of trips one by one; PostgreSQL carries the figures along).
+        sa.Index(
+            "ix_assessments_current_figures",
+            "activity_id",
+            "comparison",
+            "methodology_version_id",
+            postgresql_include=["kg_co2e", "avoided_kg_co2e", "points"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
