@@ -35,7 +35,12 @@ def _channels(*values: str) -> None:
 
 def upgrade() -> None:
     _channels("hr", "scim", "employee")
-    op.create_index("ix_activities_department_date", "activities", ["department", "travel_date"])
+    op.create_index(
+        "ix_activities_department_date",
+        "activities",
+        ["department", "travel_date"],
+        postgresql_include=["status", "id"],
+    )
     op.create_index(
         "ix_assessments_current_figures",
         "assessments",

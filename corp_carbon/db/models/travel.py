@@ -112,7 +112,12 @@ class Activity(Base):
         ),
         sa.Index("ix_activities_employee_date", "employee_id", "travel_date"),
         #: the team page's department totals read one department's trips of one year.
-        sa.Index("ix_activities_department_date", "department", "travel_date"),
+        sa.Index(
+            "ix_activities_department_date",
+            "department",
+            "travel_date",
+            postgresql_include=["status", "id"],
+        ),
         sa.Index("ix_activities_source_booking", "source_id", "source_booking_key"),
     )
 
