@@ -7,7 +7,7 @@ keeps that a range scan in a database of 100,000 employees, and an index on asse
 carrying the figures lets each trip's current figures be read from the index alone.
 
 Revision ID: b7c8d9e0f1a2
-Revises: 8c8b1d7d70b0
+Revises: dda11533695a
 Create Date: 2026-12-02 17:45:00+00:00
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "b7c8d9e0f1a2"
-down_revision: str | None = "8c8b1d7d70b0"
+down_revision: str | None = "dda11533695a"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
