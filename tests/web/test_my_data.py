@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,11 +17,14 @@ from flask.testing import FlaskClient
 
 from corp_carbon.db.models import AuditEvent, Employee, ErasureRequest
 from corp_carbon.db.session import UnitOfWork
+from corp_carbon.domain.commute_log import CommuteRequest
 from corp_carbon.domain.erasure import ErasureChannel
 from corp_carbon.domain.people import EmployeeProfile
-from corp_carbon.domain.vocabulary import Role
+from corp_carbon.domain.vocabulary import Mode, Role
+from corp_carbon.services.commutes import entries
 from corp_carbon.services.my_data.export import SECTIONS
 from corp_carbon.services.people.tokens import create_token
+from corp_carbon.web.state import CarbonState
 from tests.my_data_fixture import add_trip
 from tests.support import OPERATOR, csrf_token
 
@@ -229,3 +233,35 @@ def test_my_data_pages_read_in_chinese(
         assert '<html lang="zh-CN">' in page
         for english in ("Download my data", "Privacy settings", "Ask to erase", "My team"):
             assert english not in page, (path, english)
+
+
+def _photo(colour: str) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_the_export_lists_my_evidence_photos_and_the_trips_they_back(
+    client: FlaskClient,
+    state: CarbonState,
+    create_employee: Callable[..., EmployeeProfile],
+    log_in_as: Callable[..., None],
+) -> None:
+    ana, bo = _people(create_employee)
+    logged = {}
+    for who, colour in ((ana, "green"), (bo, "red")):
+        logged[who.id] = entries.log_commutes(
+            state.uow(), state.settings, OPERATOR, employee_id=who.id,
+            request=CommuteRequest((entries.today(),), Mode.BUS, Decimal("6"), 2),
+            request_key=f"with-photo-{who.id}", today=entries.today(), photo=_photo(colour),
+        )  # fmt: skip
+    log_in_as(client, ana.id)
+    body = json.loads(client.get("/api/v1/me/export?format=json").get_data())
+    [photo] = body["sections"]["evidence_photos"]
+    assert photo["width"] == 40 and photo["height"] == 30
+    assert photo["trip_ids"].split() == [str(t.id) for t in logged[ana.id].trips]
+    assert all(str(t.id) not in photo["trip_ids"] for t in logged[bo.id].trips)
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/api/v1/me/export?format=csv").get_data()))
+    assert any("evidence_photos" in name for name in archive.namelist())

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from corp_carbon.db.models import (
     Activity,
     AuditEvent,
+    CommuteEntry,
+    CommuteEvidence,
     CommuteProfile,
     Employee,
     ErasureRequest,
@@ -211,6 +213,36 @@ def _evidence(session: Session, employee_id: int) -> list[Row]:
     ]
 
 
+def _evidence_photos(session: Session, employee_id: int) -> list[Row]:
+    """The commute evidence photos the employee sent (as stored: re-encoded, without location
+    or camera data) and the trips each backs."""
+    backed: dict[int, list[int]] = {}
+    for evidence_id, activity_id in session.execute(
+        sa.select(CommuteEntry.evidence_id, CommuteEntry.activity_id)
+        .where(CommuteEntry.employee_id == employee_id, CommuteEntry.evidence_id.is_not(None))
+        .order_by(CommuteEntry.activity_id)
+    ):
+        if evidence_id is not None:  # the query keeps only backed entries; this tells mypy
+            backed.setdefault(evidence_id, []).append(activity_id)
+    photos = session.scalars(
+        sa.select(CommuteEvidence)
+        .where(CommuteEvidence.employee_id == employee_id)
+        .order_by(CommuteEvidence.id)
+    )
+    return [
+        {
+            "evidence_id": p.id,
+            "file_name": p.file_name,
+            "size_bytes": p.size_bytes,
+            "width": p.width,
+            "height": p.height,
+            "sent_at": p.created_at,
+            "trip_ids": " ".join(str(t) for t in backed.get(p.id, [])),
+        }
+        for p in photos
+    ]
+
+
 def _erasure_requests(session: Session, employee_id: int) -> list[Row]:
     rows = session.scalars(
         sa.select(ErasureRequest)
@@ -278,6 +310,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("statement", _statement),
     Section("redemptions", _redemptions),
     Section("evidence", _evidence),
+    Section("evidence_photos", _evidence_photos),
     Section("erasure_requests", _erasure_requests),
     Section("audit", _audit),
 )
