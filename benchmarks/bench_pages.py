@@ -67,6 +67,8 @@ FLOOR = "/_bench/floor"
 PAGES = (
     ("home", "/"),
     ("trips", "/trips"),
+    ("trips filtered", "/trips?period=last-12-months&mode=rail&kind=business_travel"),
+    ("trips page 5", "/trips?page=5"),
     ("trip detail", "/trips/{trip}"),
     ("points", "/points"),
     ("rewards", "/rewards"),
@@ -78,6 +80,8 @@ PAGES = (
     ("api me", "/api/v1/me"),
     ("api summary", "/api/v1/me/summary"),
     ("api activities", "/api/v1/me/activities"),
+    ("api activities filtered", "/api/v1/me/activities?mode=rail&kind=commute"),
+    ("api commute profile", "/api/v1/me/commute-profile"),
     ("api ledger", "/api/v1/me/ledger"),
 )
 

@@ -95,6 +95,9 @@ NOTABLES: tuple[tuple[str, str, str, str, Role | None], ...] = (
     ("José Álvarez-Peña", "jose.alvarez", "London", "Marketing", None),
     ("张伟", "zhang.wei", "Shanghai", "Sales APAC", None),
 )
+#: notable users on their team's leaderboard whatever the draw (the team page shows them among
+#: their opted-in colleagues); José stays off it, so his page shows the prompt to join.
+ON_LEADERBOARD = frozenset({"zhang.wei", "zoe.mueller"})
 #: who appears in ``DemoSummary.logins``, by email local part.
 LOGIN_ORDER = ("priya.raman", "aoife.oconnor", "zoe.mueller", "jose.alvarez", "zhang.wei")
 
@@ -234,6 +237,7 @@ def build_people(rng: random.Random, fake: Any, count: int, today: date) -> list
         emp = employee(1001 + len(people), name, unique(local), office, dept)
         if role is not None:
             emp.roles = [EmployeeRole(role=role)]
+        emp.leaderboard_opt_in = local in ON_LEADERBOARD
         people.append(Person(emp, office, dept, handle=local))
 
     office_weights = [o.share for o in OFFICES]

@@ -20,6 +20,7 @@ class ErasureChannel(StrEnum):
 
     HR = "hr"  # recorded by HR or an administrator on the employee's profile
     SCIM = "scim"  # the identity provider deleted the user (SCIM DELETE)
+    EMPLOYEE = "employee"  # the employee asked on their own My data page
 
 
 class ErasureOutcome(StrEnum):

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from corp_carbon.config.sections import PrivacySection
 from corp_carbon.db import migrate
 from corp_carbon.db.models import (
     Activity,
@@ -422,3 +423,18 @@ def test_seeding_flushes_but_leaves_the_commit_to_the_caller(tmp_path: Path) -> 
         session.rollback()
         assert session.scalar(sa.select(sa.func.count()).select_from(Employee)) == 0
         assert session.scalar(sa.select(sa.func.count()).select_from(Activity)) == 0
+
+
+def test_the_team_page_has_a_leaderboard_to_show(session: Session) -> None:
+    """Zhang Wei's department has enough colleagues on the leaderboard for it to show, him
+    among them; José is not on it (his team page shows the prompt to join)."""
+    k = PrivacySection().min_group_size
+    wei = session.scalars(sa.select(Employee).where(Employee.email.like("zhang.wei%"))).one()
+    jose = session.scalars(sa.select(Employee).where(Employee.email.like("jose.alvarez%"))).one()
+    assert wei.leaderboard_opt_in and not jose.leaderboard_opt_in
+    joined = session.scalar(
+        sa.select(sa.func.count()).where(
+            Employee.department == wei.department, Employee.leaderboard_opt_in.is_(True)
+        )
+    )
+    assert (joined or 0) >= k

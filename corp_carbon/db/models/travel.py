@@ -111,6 +111,13 @@ class Activity(Base):
             "(source_id IS NULL) = (source_record_key IS NULL)", name="source_key_with_source"
         ),
         sa.Index("ix_activities_employee_date", "employee_id", "travel_date"),
+        #: the team page's department totals read one department's trips of one year.
+        sa.Index(
+            "ix_activities_department_date",
+            "department",
+            "travel_date",
+            postgresql_include=["status", "id"],
+        ),
         sa.Index("ix_activities_source_booking", "source_id", "source_booking_key"),
     )
 
@@ -199,6 +206,15 @@ class Assessment(Base):
         sa.CheckConstraint("kg_co2e >= 0", name="kg_not_negative"),
         sa.CheckConstraint("avoided_kg_co2e >= 0", name="avoided_not_negative"),
         sa.CheckConstraint("points >= 0", name="points_not_negative"),
+        #: a trip's current figures read from the index alone (the team page's totals look
+        #: up a department's year of trips one by one; PostgreSQL carries the figures along).
+        sa.Index(
+            "ix_assessments_current_figures",
+            "activity_id",
+            "comparison",
+            "methodology_version_id",
+            postgresql_include=["kg_co2e", "avoided_kg_co2e", "points"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

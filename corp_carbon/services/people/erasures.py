@@ -90,10 +90,17 @@ def erasure_queue(uow: UnitOfWork, actor: Actor) -> list[ErasureView]:
 
 
 def request_erasure(
-    uow: UnitOfWork, settings: Settings, actor: Actor, employee_id: int, *, reason: str
+    uow: UnitOfWork,
+    settings: Settings,
+    actor: Actor,
+    employee_id: int,
+    *,
+    reason: str,
+    channel: ErasureChannel = ErasureChannel.HR,
 ) -> ErasureView:
-    """Records HR's request to erase ``employee_id``'s personal data, due
-    ``[privacy] erase_after_days`` from now; 409 when one is already waiting."""
+    """Records a request to erase ``employee_id``'s personal data (HR's, or with
+    ``channel=EMPLOYEE`` the person's own), due ``[privacy] erase_after_days`` from now;
+    409 when one is already waiting."""
     clean_reason = checked_reason(reason)
     with uow:
         session = uow.session
@@ -113,7 +120,7 @@ def request_erasure(
         now = utcnow()
         request = ErasureRequest(
             employee_id=employee.id,
-            channel=ErasureChannel.HR,
+            channel=channel,
             reason=clean_reason,
             requested_by_id=actor.employee_id,
             requested_by_label=actor.label,
@@ -131,7 +138,11 @@ def request_erasure(
             "employee.erasure_request",
             target_type="employee",
             target_id=employee.id,
-            detail={"request_id": request.id, "due_at": request.due_at.isoformat()},
+            detail={
+                "request_id": request.id,
+                "due_at": request.due_at.isoformat(),
+                "channel": channel.value,
+            },
         )
         found = open_request(session, employee.id)
         assert found is not None

@@ -284,6 +284,11 @@ class ApiDescription:
                 entry["content"] = {reply.media_type: {"schema": _ref(reply.model)}}
             elif reply.schema is not None:
                 entry["content"] = {reply.media_type: {"schema": reply.schema}}
+            same_status = responses.get(str(reply.status))
+            if same_status is not None and "content" in same_status and "content" in entry:
+                # one status in several media types (JSON or a file, by a query parameter)
+                same_status["content"].update(entry["content"])
+                continue
             responses[str(reply.status)] = entry
         result["responses"] = responses
         result["security"] = [{name: []} for name in op.security]

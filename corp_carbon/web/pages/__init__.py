@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from corp_carbon.web.pages import commute, compare, home, points, rewards, trips, widget
+from corp_carbon.web.pages import (
+    commute,
+    compare,
+    home,
+    my_data,
+    points,
+    rewards,
+    team,
+    trips,
+    widget,
+)
 
 MODULES: tuple[ModuleType, ...] = (
     home,
@@ -17,5 +27,7 @@ MODULES: tuple[ModuleType, ...] = (
     rewards,
     compare,
     commute,
+    my_data,
+    team,
     widget,
 )
