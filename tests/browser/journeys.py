@@ -5,6 +5,7 @@ of a journey's pages at both widths in both languages.
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -100,3 +101,40 @@ def shoot(
         finally:
             context.close()
     return taken
+
+
+def points(value: int) -> str:
+    """A whole number as the English pages write it (Babel, en): 12,345."""
+    return f"{value:,}"
+
+
+def whole(text: str) -> int:
+    return int(re.sub(r"[^\d-]", "", text))
+
+
+def dev_sign_in(p: Any, root: str, email: str) -> None:
+    """Signs in through the development login's page, on the app's own host name."""
+    p.goto(f"{root}/dev-login?q={email}&lang=en")
+    form = p.locator("form.dev-sign-in").first
+    form.locator("select[name=role]").select_option("employee")
+    form.locator("button[type=submit]").click()
+    p.wait_for_url(f"{root}/**")
+
+
+def shows_widget(frame: Any) -> bool:
+    try:
+        return bool(frame.locator("main.widget").count())
+    except Exception:  # an error page Chromium put in the refused frame
+        return False
+
+
+def shows_page(frame: Any) -> bool:
+    try:
+        return bool(frame.locator("main h1").count())
+    except Exception:
+        return False
+
+
+def screen(name: str) -> Path:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    return SCREENS / name

@@ -33,7 +33,18 @@ from corp_carbon.services.people.employees import add_employee
 from corp_carbon.web.state import EXTENSION_KEY
 from tests import oidc
 from tests.browser.conftest import CHROMIUM_ARGS, Live, new_context, sign_in
-from tests.browser.journeys import Portal, app_on_copy, serving, shoot
+from tests.browser.journeys import (
+    Portal,
+    app_on_copy,
+    dev_sign_in,
+    points,
+    screen,
+    serving,
+    shoot,
+    shows_page,
+    shows_widget,
+    whole,
+)
 from tests.oidc import Idp, serve
 from tests.support import OPERATOR
 
@@ -44,15 +55,6 @@ except ImportError:  # pragma: no cover
 
 #: the provider, started once per session (tests/oidc.py).
 idp = oidc.idp
-
-
-def points(value: int) -> str:
-    """A whole number as the English pages write it (Babel, en): 12,345."""
-    return f"{value:,}"
-
-
-def whole(text: str) -> int:
-    return int(re.sub(r"[^\d-]", "", text))
 
 
 def ledger_balance(live: Live, employee_id: int) -> int:
@@ -316,7 +318,7 @@ def test_redeem_with_confirmation(browser: Browser, live: Live, page: Page) -> N
     assert whole(page.locator("#balance").inner_text()) == before
     assert whole(page.locator("#balance-after").inner_text()) == before - cost
     form = page.locator("form.confirm-actions")
-    fields = {
+    fields: dict[str, str | float | bool] = {
         n: form.locator(f"input[name={n}]").input_value()
         for n in ("csrf_token", "reward_id", "request_key", "confirmed")
     }
@@ -409,6 +411,7 @@ def test_switch_to_chinese_from_the_header(browser: Browser, live: Live) -> None
         assert p.url.split("?")[0] == live.root + "/trips", "the same page"
         assert p.locator("h1").inner_text() == "我的行程"
         assert p.get_by_role("button", name="显示行程").is_visible()
+        p.screenshot(path=str(screen("7-chinese-trips-390-zh-CN.png")), full_page=True)
         # the choice sticks, with no ?lang= in the address
         p.goto(live.root + "/rewards")
         assert p.evaluate("document.documentElement.lang") == "zh-CN"
@@ -450,58 +453,28 @@ def test_the_widget_in_the_portal_and_refused_elsewhere(
             context = new_context(corp_browser, 390)
             try:
                 p = context.new_page()
-                _dev_sign_in(p, root, email)
+                dev_sign_in(p, root, email)
                 widget = f"{root}/widget?lang=en"
                 p.goto(f"{allowed}/?src={widget}")
                 frame = p.frame_locator("#carbon")
                 assert frame.locator("h1").inner_text() == "My carbon account"
                 assert frame.locator(".figures .figure").first.inner_text() == points(expected)
-                p.screenshot(path=str(_screen("8-widget-portal-390-en.png")), full_page=True)
+                p.screenshot(path=str(screen("8-widget-portal-390-en.png")), full_page=True)
 
                 p.goto(f"{elsewhere}/?src={widget}")
                 p.wait_for_load_state("load")
                 child = next(f for f in p.frames if f != p.main_frame)
                 # Chromium puts its error page in a frame its policy refuses
                 assert child.url.startswith("chrome-error:"), child.url
-                assert not _shows_widget(child), "the widget refused from another origin"
-                p.screenshot(path=str(_screen("8-widget-refused-390-en.png")), full_page=True)
+                assert not shows_widget(child), "the widget refused from another origin"
+                p.screenshot(path=str(screen("8-widget-refused-390-en.png")), full_page=True)
 
                 # and no other page of the app may be framed, even by the portal
                 p.goto(f"{allowed}/?src={root}/rewards")
                 p.wait_for_load_state("load")
                 child = next(f for f in p.frames if f != p.main_frame)
                 assert child.url.startswith("chrome-error:"), child.url
-                assert not _shows_page(child), "the rewards page refused in a frame"
+                assert not shows_page(child), "the rewards page refused in a frame"
             finally:
                 context.close()
     shoot(browser, live, "8-widget", [("widget", "/widget")], live.employee_id)
-
-
-def _dev_sign_in(p: Page, root: str, email: str) -> None:
-    """Signs in through the development login's page, on the app's own host name."""
-    p.goto(f"{root}/dev-login?q={email}&lang=en")
-    form = p.locator("form.dev-sign-in").first
-    form.locator("select[name=role]").select_option("employee")
-    form.locator("button[type=submit]").click()
-    p.wait_for_url(f"{root}/**")
-
-
-def _shows_widget(frame: Any) -> bool:
-    try:
-        return bool(frame.locator("main.widget").count())
-    except Exception:  # an error page Chromium put in the refused frame
-        return False
-
-
-def _shows_page(frame: Any) -> bool:
-    try:
-        return bool(frame.locator("main h1").count())
-    except Exception:
-        return False
-
-
-def _screen(name: str) -> Path:
-    from tests.browser.journeys import SCREENS
-
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    return SCREENS / name
