@@ -55,13 +55,14 @@ def log_this_month(
             for employee_id, email in people
             if (profile := profiles.current(uow.session, employee_id, today)) is not None
         }
-        rows = uow.session.execute(
-            sa.select(Activity.employee_id, Activity.travel_date).where(
-                Activity.kind == ActivityKind.COMMUTE, Activity.travel_date >= first
+        busy = {
+            (employee, day)
+            for employee, day in uow.session.execute(
+                sa.select(Activity.employee_id, Activity.travel_date).where(
+                    Activity.kind == ActivityKind.COMMUTE, Activity.travel_date >= first
+                )
             )
-        )
-        # plain tuples (Result.tuples() is deprecated in SQLAlchemy 2.1, an error under pytest)
-        busy = {(employee_id, day) for employee_id, day in rows}
+        }
     order = sorted(latest, key=lambda e: (latest[e][0] not in emails, e))[:LOGGERS]
     logged = 0
     for index, employee_id in enumerate(order):

@@ -15,9 +15,9 @@ from markupsafe import Markup
 
 from corp_carbon.domain.account import PeriodFigures
 from corp_carbon.domain.activities import ActivityView
-from corp_carbon.domain.vocabulary import Mode, label
 from corp_carbon.web.account_chart import Column, account_chart
-from corp_carbon.web.i18n import gettext, kg, month_names, pgettext
+from corp_carbon.web.i18n import gettext, kg, month_names
+from corp_carbon.web.pages.trip_words import route
 
 
 def money(amount: Decimal, currency: str) -> str:
@@ -33,35 +33,10 @@ def endpoint_url(endpoint: str) -> str | None:
     return url_for(endpoint)
 
 
-def place(name: str | None) -> str:
-    """A place as stored; the words the product itself writes for a commute's ends ("Home",
-    "Office") in the page's language, as a place (家), not a web page's home (首页)."""
-    text = (name or "").strip()
-    own = {
-        "home": lambda: pgettext("place", "Home"),
-        "office": lambda: pgettext("place", "Office"),
-        "work": lambda: pgettext("place", "Work"),
-    }.get(text.casefold())
-    return own() if own else text
-
-
 def trip_line(trip: ActivityView) -> str:
-    """What the trip was, in a few words: "Train: London Euston → Holyhead", "Flight to
-    Dublin", "Hotel stay in Dublin"; never a "?" for a place the source left out."""
-    mode = gettext(label(trip.mode))
-    origin, destination = place(trip.origin), place(trip.destination)
-    if trip.mode is Mode.HOTEL:
-        where = destination or origin
-        return gettext("Hotel stay in %(place)s", place=where) if where else mode
-    if origin and destination:
-        return gettext(
-            "%(mode)s: %(from)s → %(to)s", mode=mode, **{"from": origin, "to": destination}
-        )
-    if destination:
-        return gettext("%(mode)s to %(place)s", mode=mode, place=destination)
-    if origin:
-        return gettext("%(mode)s from %(place)s", mode=mode, place=origin)
-    return mode
+    """What the trip was, in a few words, as the trips page says it ("Flight: London
+    Heathrow (LHR) → Dublin (DUB)", "Hotel in Dublin"); never a "?" for a missing place."""
+    return route(trip)
 
 
 def month_label(period: str, *, short: bool = False) -> str:

@@ -24,7 +24,8 @@ from corp_carbon.domain.vocabulary import (
     Mode,
     label,
 )
-from corp_carbon.web.i18n import gettext, local_date, number
+from corp_carbon.geo.places import airport
+from corp_carbon.web.i18n import gettext, local_date, number, pgettext
 
 
 def translated_label(value: object) -> str:
@@ -65,10 +66,37 @@ def step_text(step: Mapping[str, Any]) -> str:
 # --- the trip list ------------------------------------------------------------------------
 
 
+#: the ends the product itself writes for a commute, said as places (家), not pages (首页).
+OWN_PLACES = {
+    "home": lambda: pgettext("place", "Home"),
+    "office": lambda: pgettext("place", "Office"),
+    "work": lambda: pgettext("place", "Work"),
+}
+
+
+def place_words(text: str | None, mode: Mode) -> str | None:
+    """A place as a person reads it: an airport code with the airport's name beside it
+    ("London Heathrow (LHR)"), a commute's "Home" in the page's language, anything else as
+    resolved."""
+    text = (text or "").strip() or None
+    if not text:
+        return None
+    own = OWN_PLACES.get(text.casefold())
+    if own:
+        return own()
+    if mode is not Mode.AIR:
+        return text
+    found = airport(text) if text.isascii() and text.isalnum() and len(text) in (3, 4) else None
+    if found is None:
+        return text
+    return f"{found.name.removesuffix(' Airport').removesuffix(' International')} ({found.code})"
+
+
 def route(trip: ActivityView) -> str:
     """Where the trip went, as the places were resolved; a missing end in words, never "?"."""
     mode = translated_label(trip.mode)
-    start, end = trip.origin, trip.destination
+    start = place_words(trip.origin, trip.mode)
+    end = place_words(trip.destination, trip.mode)
     if trip.mode is Mode.HOTEL and (end or start):
         return gettext("%(mode)s in %(place)s", mode=mode, place=end or start)
     if start and end:
