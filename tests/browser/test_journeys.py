@@ -411,6 +411,8 @@ def test_switch_to_chinese_from_the_header(browser: Browser, live: Live) -> None
         assert p.url.split("?")[0] == live.root + "/trips", "the same page"
         assert p.locator("h1").inner_text() == "我的行程"
         assert p.get_by_role("button", name="显示行程").is_visible()
+        routes = p.locator("table.trip-list tbody th a").all_inner_texts()
+        assert routes and not [r for r in routes if re.search(r"\b(Home|Office)\b", r)], routes
         p.screenshot(path=str(screen("7-chinese-trips-390-zh-CN.png")), full_page=True)
         # the choice sticks, with no ?lang= in the address
         p.goto(live.root + "/rewards")
