@@ -52,7 +52,9 @@ def test_demo_builds_and_serves_with_a_development_login(tmp_path: Path) -> None
             timeout=10,
         )
         assert home.status_code == 200
-        assert "Trips (" in home.text
+        assert "My carbon account" in home.text and "Recent activity" in home.text
+        trips = browser.get(f"{base}/trips", timeout=10)
+        assert trips.status_code == 200 and re.search(r"[\d,]+ trips in all", trips.text)
         overview = browser.get(f"{base}/admin", timeout=10)
         assert overview.status_code == 200
         assert "By department" in overview.text

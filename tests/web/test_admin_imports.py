@@ -346,3 +346,17 @@ def test_desk_lists_who_bookings_wait_for_until_they_are_employees(
     assert replay_pending(uow, app.extensions[EXTENSION_KEY].settings) == 4
     html = officer.get(DESK).get_data(as_text=True)
     assert "Waiting for their employee" not in html
+
+
+def test_row_problems_are_said_in_the_reader_s_language(app: Flask) -> None:
+    from corp_carbon.web.admin.problem_words import problem_words
+
+    with app.test_request_context("/?lang=zh-CN"):
+        date = problem_words("not a valid date (expected YYYY-MM-DD): '2025-06-31'")
+        assert date.text == "不是有效的日期（应为 YYYY-MM-DD）" and date.lang is None
+        assert problem_words("unknown IATA airport code").text.startswith("不是已知的机场代码")
+        assert problem_words("date missing").text == "缺少：date"
+        other = problem_words("record type (1) unexpected")
+        assert other == type(other)("record type (1) unexpected", lang="en")
+    with app.test_request_context("/?lang=en"):
+        assert problem_words("not a number: 'x'").text == "Not a number"

@@ -119,7 +119,7 @@ def test_delete_gives_the_points_back(ana: FlaskClient, uow: UnitOfWork) -> None
     with uow:
         assert ledger.balance(uow.session, _me(ana)) == 0
     points = ana.get("/points").get_data(as_text=True)
-    assert "Trip cancelled: its points given back" in points
+    assert "Trip cancelled, points given back" in points
 
 
 def test_replace_swaps_the_trip_and_its_points(ana: FlaskClient, uow: UnitOfWork) -> None:

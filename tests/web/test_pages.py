@@ -80,7 +80,7 @@ def test_employee_sees_only_their_own_trips(
     log_in_as(client, ids["finance0@example.com"])
     page = client.get("/").get_data(as_text=True)
     assert "Finance Person 0" in page
-    assert "BER → X00" in page
+    assert "(BER) → X00" in page
     assert "X01" not in page  # the colleague's flight
     assert "930.5" in page
 

@@ -183,7 +183,7 @@ def test_routes_and_statuses_in_words_and_only_my_own_trips(
     assert "?" not in text.replace("Why", "")
     assert "Reported twice: counted once" in text
     assert "duplicate" not in text.lower()
-    assert "Flight: LHR → JFK" in text and "Economy" in text
+    assert "Flight: London Heathrow (LHR) → John F Kennedy (JFK)" in text and "Economy" in text
     assert "Business class" in text  # what the flight was compared with
     everything = client.get("/trips").get_data(as_text=True)
     assert "Elsewhere" not in everything

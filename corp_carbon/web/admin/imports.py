@@ -18,6 +18,7 @@ from corp_carbon.services.imports import runs as import_runs
 from corp_carbon.services.imports.values import COUNTS
 from corp_carbon.web import params
 from corp_carbon.web.access import current_employee, roles_required
+from corp_carbon.web.admin.problem_words import problem_words
 from corp_carbon.web.api.import_runs import run_page
 from corp_carbon.web.api.imports import IMPORT_ROLES, import_posted, limit_upload_size
 from corp_carbon.web.i18n import gettext, ngettext
@@ -141,6 +142,7 @@ def import_run_page(run_id: int) -> str:
         pages=params.page_count(run.problems, PROBLEMS_PAGE),
         count_help=count_help(),
         count_names=count_names(),
+        problem_words=problem_words,
         **_form_context(selected=run.connector),
     )
 
