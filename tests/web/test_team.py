@@ -16,6 +16,7 @@ from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import ActivityStatus
 from corp_carbon.services.my_data.team import team_view
 from tests.my_data_fixture import add_trip
+from tests.support import csrf_token
 
 #: [privacy] min_group_size of the test settings (the default).
 K = 5
@@ -115,3 +116,28 @@ def test_someone_without_a_department_is_told_so(
     log_in_as(client, loner.id)
     page = client.get("/team").get_data(as_text=True)
     assert "names no department for you" in page
+
+
+def test_joining_the_board_shows_at_once_though_the_figures_are_reused(
+    client: FlaskClient,
+    uow: UnitOfWork,
+    create_employee: Callable[..., EmployeeProfile],
+    log_in_as: Callable[..., None],
+) -> None:
+    ids = _team(uow, create_employee, K + 1, K)  # Seller 5 has not joined
+    today = utcnow().date()
+    log_in_as(client, ids[0])
+    before = client.get("/team").get_data(as_text=True)
+    assert "Figures counted at" in before and "Seller 5" not in before
+    add_trip(uow, ids[0], day=today, kg="1", avoided="2", points=999_999)
+    # a new trip waits for the next count (a few minutes): the department is counted once
+    assert "999,999" not in client.get("/team").get_data(as_text=True)
+    log_in_as(client, ids[-1])
+    joined = client.post(
+        "/my-data/leaderboard", data={"csrf_token": csrf_token(client), "leaderboard_opt_in": "on"}
+    )
+    assert joined.status_code == 302
+    log_in_as(client, ids[0])
+    after = client.get("/team").get_data(as_text=True)
+    board = after[after.index('<table class="stack team-board">') : after.index("</table>")]
+    assert "Seller 5" in board and "999,999" in board  # counted again after the change

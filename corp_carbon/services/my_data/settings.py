@@ -16,6 +16,7 @@ from corp_carbon.domain.erasure import ErasureChannel
 from corp_carbon.domain.errors import Conflict, NotFound
 from corp_carbon.domain.people import Actor
 from corp_carbon.services.audit import entries as audit
+from corp_carbon.services.my_data import team
 from corp_carbon.services.people import erasures
 from corp_carbon.services.people.erasures import ErasureView
 
@@ -64,7 +65,9 @@ def set_leaderboard_opt_in(uow: UnitOfWork, actor: Actor, employee_id: int, opt_
             target_id=employee_id,
             detail={"opt_in": opt_in},
         )
+        department = employee.department
         uow.commit()
+    team.forget_department(department)  # the board shows the change at once
     return True
 
 

@@ -4,14 +4,22 @@ leaderboard of colleagues who joined it.
 Privacy first: a department with fewer people than ``[privacy] min_group_size`` shows no
 totals, a leaderboard with fewer members than that is not shown, and only people who opted in
 are ever named. Three grouped queries, each reading one department by index (employees by
-department; trips by department and date; the members' trips by employee and date), keep the
-page fast in a database of 100,000 employees.
+department; trips by department and date; the members' trips by employee and date).
+
+A department's figures are the same for all its members and cost a scan of its year of trips
+(a few hundred milliseconds for a 2,500-person department at 100,000 employees): they are
+kept per process for ``CACHE_SECONDS`` and shared by every member who opens the page, so the
+page is a dictionary lookup for all but the first. Changing one's own leaderboard choice
+drops the department's entry at once (in this process; other workers follow within
+``CACHE_SECONDS``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+import threading
+import time
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +35,10 @@ from corp_carbon.domain.errors import NotFound
 
 #: how many colleagues the leaderboard names (the employee is added below when further down).
 LEADERBOARD_SIZE = 20
+#: how long a department's figures are reused before they are counted again.
+CACHE_SECONDS = 300
+#: the most departments kept at once (the oldest entry goes first).
+CACHE_ENTRIES = 1024
 ZERO = Decimal("0.000")
 
 
@@ -64,6 +76,8 @@ class TeamView:
     year: Totals | None
     #: None: fewer members than ``min_group_size``; else the top, and the employee if lower.
     leaderboard: list[Leader] | None
+    #: when the department's figures were counted (they are reused for a few minutes).
+    counted_at: datetime | None = None
 
     @property
     def totals_shown(self) -> bool:
@@ -146,9 +160,8 @@ def _totals(
     return month, year
 
 
-def _leaderboard(
-    session: Session, department: str, me: int, month_start: date, today: date
-) -> list[Leader]:
+def _ranking(session: Session, department: str, month_start: date, today: date) -> list[Leader]:
+    """Every opted-in member of the department, ranked by this month's points."""
     members = dict(
         session.execute(
             sa.select(Employee.id, Employee.name).where(
@@ -180,13 +193,65 @@ def _leaderboard(
         points, avoided = sums.get(employee_id, (0, None))
         rows.append((points, avoided or ZERO, name, employee_id))
     rows.sort(key=lambda r: (-r[0], -r[1], r[2].casefold(), r[3]))
-    ranked = [
-        Leader(rank, employee_id, name, points, avoided, employee_id == me)
+    return [
+        Leader(rank, employee_id, name, points, avoided, False)
         for rank, (points, avoided, name, employee_id) in enumerate(rows, start=1)
     ]
-    top = ranked[:LEADERBOARD_SIZE]
-    top += [leader for leader in ranked[LEADERBOARD_SIZE:] if leader.is_me]
+
+
+def _as_seen_by(ranked: list[Leader], me: int) -> list[Leader]:
+    """The top of the ranking, and the employee below it when further down, marked."""
+    marked = [replace(leader, is_me=leader.employee_id == me) for leader in ranked]
+    top = marked[:LEADERBOARD_SIZE]
+    top += [leader for leader in marked[LEADERBOARD_SIZE:] if leader.is_me]
     return top
+
+
+@dataclass(frozen=True)
+class _Department:
+    """What every member of a department sees alike."""
+
+    people: int
+    opted_in: int
+    month: Totals | None
+    year: Totals | None
+    ranking: list[Leader] | None
+    counted_at: datetime
+
+
+#: (database, department, day, min_group_size) -> (expires at, figures).
+_cache: dict[tuple[str, str, date, int], tuple[float, _Department]] = {}
+_cache_lock = threading.Lock()
+
+
+def forget_department(department: str | None) -> None:
+    """Drops the department's figures (a member's leaderboard choice changed)."""
+    with _cache_lock:
+        for key in [k for k in _cache if k[1] == department]:
+            del _cache[key]
+
+
+def _department(session: Session, department: str, day: date, min_group_size: int) -> _Department:
+    key = (str(session.get_bind().engine.url), department, day, min_group_size)
+    now = time.monotonic()
+    with _cache_lock:
+        held = _cache.get(key)
+    if held is not None and held[0] > now:
+        return held[1]
+    month_start, year_start = day.replace(day=1), day.replace(month=1, day=1)
+    people, opted_in = _headcount(session, department)
+    month = year = None
+    if people >= min_group_size:
+        month, year = _totals(session, department, year_start, month_start, day)
+    ranking = None
+    if opted_in >= min_group_size:
+        ranking = _ranking(session, department, month_start, day)
+    found = _Department(people, opted_in, month, year, ranking, utcnow())
+    with _cache_lock:
+        if len(_cache) >= CACHE_ENTRIES:
+            del _cache[min(_cache, key=lambda k: _cache[k][0])]
+        _cache[key] = (now + CACHE_SECONDS, found)
+    return found
 
 
 def team_view(
@@ -202,24 +267,22 @@ def team_view(
         if me is None or me.erased_at is not None:
             raise NotFound(f"employee {employee_id} does not exist")
         department = me.department
-        people = opted_in = 0
-        month = year = None
-        leaderboard = None
-        if department:
-            people, opted_in = _headcount(session, department)
-            if people >= min_group_size:
-                month, year = _totals(session, department, year_start, month_start, day)
-            if opted_in >= min_group_size:
-                leaderboard = _leaderboard(session, department, me.id, month_start, day)
+        if not department:
+            return TeamView(
+                None, 0, 0, min_group_size, me.leaderboard_opt_in, month_start, year_start,
+                None, None, None,
+            )  # fmt: skip
+        seen = _department(session, department, day, min_group_size)
         return TeamView(
             department=department,
-            people=people,
-            opted_in=opted_in,
+            people=seen.people,
+            opted_in=seen.opted_in,
             min_group_size=min_group_size,
             me_opted_in=me.leaderboard_opt_in,
             month_start=month_start,
             year_start=year_start,
-            month=month,
-            year=year,
-            leaderboard=leaderboard,
+            month=seen.month,
+            year=seen.year,
+            leaderboard=_as_seen_by(seen.ranking, me.id) if seen.ranking is not None else None,
+            counted_at=seen.counted_at,
         )
