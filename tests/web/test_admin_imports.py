@@ -175,7 +175,7 @@ def test_an_upload_runs_the_import_and_its_page_lists_the_rejected_rows(
     problems = page[page.index("Row problems") :]
     rows = re.findall(
         r"<tr>\s*<td>([^<]+)</td>\s*<td class=\"num\">(\d+)</td>\s*<td>([^<]+)</td>\s*"
-        r"<td>([^<]+)</td>.*?<span class=\"badge \w+\">(\w+)</span>",
+        r"<td(?: lang=\"en\")?>([^<]+)</td>.*?<span class=\"badge \w+\">(\w+)</span>",
         problems,
         re.S,
     )
