@@ -16,6 +16,7 @@ import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,12 @@ from corp_carbon.config import Settings
 from corp_carbon.db.models import Activity, Employee
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.demo.setup import build_demo_database
+from corp_carbon.domain.reports import ReportOptions
+from corp_carbon.services.reports import jobs as report_jobs
 from corp_carbon.web import i18n
 from corp_carbon.web.state import EXTENSION_KEY, CarbonState
 from tests.conftest import make_settings
-from tests.support import csrf_in, need
+from tests.support import OPERATOR, csrf_in, need
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -100,8 +103,25 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small demo database (a year of trips, commutes, rewards, redemptions), built once."""
     folder = tmp_path_factory.mktemp("demo")
     path = folder / "demo.sqlite"
-    build_demo_database(_settings(path, folder), seed=13, employees=DEMO_EMPLOYEES)
+    settings = _settings(path, folder)
+    build_demo_database(settings, seed=13, employees=DEMO_EMPLOYEES)
+    _build_a_report(settings)
     return path
+
+
+def _build_a_report(settings: Settings) -> None:
+    """One finished ESG report, so the walker has a report page to open (the demo has none)."""
+    app = create_app(settings)
+    state: CarbonState = app.extensions[EXTENSION_KEY]
+    today = date.today()
+    options = ReportOptions(date_from=today.replace(month=1, day=1), date_to=today)
+    view = report_jobs.request_report(state.uow(), OPERATOR, options)
+
+    def build(chosen: ReportOptions, path: Path, progress: report_jobs.Progress) -> None:
+        report_jobs.build_file(state.uow(), settings, chosen, path, progress)
+
+    report_jobs.build_report(state.uow, settings, view.id, build)
+    state.engine.dispose()
 
 
 def _settings(path: Path, folder: Path, **sections: dict[str, Any]) -> Settings:
