@@ -20,6 +20,7 @@ from connectors import REGISTRY, connector_class
 from corp_carbon.catalogue import load_catalogue
 from corp_carbon.db.models import (
     Activity,
+    AuditEvent,
     Employee,
     FactorSetRecord,
     ImportRun,
@@ -90,6 +91,7 @@ def _data_words(live: Live) -> str:
             sa.select(ImportSource.name),
             sa.select(Redemption.note),
             sa.select(ImportRun.started_by).distinct(),
+            sa.select(AuditEvent.actor_label).distinct(),  # who acted, as the log names them
         ]
         found = [str(v) for query in columns for v in s.scalars(query) if v]
     found.append(live.app.extensions[EXTENSION_KEY].settings.app.company_name)
