@@ -3,28 +3,26 @@
 An upload is never stored as sent. It is decoded (JPEG, PNG or HEIC, judged by its content,
 not its name), turned upright by its EXIF orientation, scaled to at most ``MAX_SIDE`` pixels
 and encoded afresh as JPEG from the bare pixels, so no metadata survives: no GPS position,
-camera, time or embedded thumbnail. The file is named by the hash of what was written (as
-the reward pictures are), so the same photo sent twice is one file.
+camera, time or embedded thumbnail. The file is named by the hash of what was written, so
+the same photo sent twice is one file. The steps are ``services/pictures``, shared with the
+reward pictures.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from corp_carbon.config import Settings
 from corp_carbon.db.models import CommuteEvidence
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.commute_log import CommuteInputError
-from corp_carbon.services.rewards.images import MAX_PIXELS, _write_atomically
+from corp_carbon.services import pictures
 
 #: the formats accepted, as Pillow (with pillow-heif) names them.
 ACCEPTED = ("JPEG", "PNG", "HEIF")
@@ -83,11 +81,7 @@ def store_photo(folder: Path, data: bytes, *, max_mb: int) -> StoredPhoto:
             max_mb=max_mb,
         )
     encoded, width, height = _reencoded(data)
-    name = hashlib.sha256(encoded).hexdigest()[:32] + ".jpg"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    if not target.exists():
-        _write_atomically(target, encoded)
+    name = pictures.store(folder, encoded, ".jpg")
     return StoredPhoto(name, len(encoded), width, height)
 
 
@@ -101,24 +95,12 @@ def photo_path(folder: Path, name: str) -> Path | None:
 
 def _reencoded(data: bytes) -> tuple[bytes, int, int]:
     _heic_support()
-    not_a_photo = CommuteInputError(
-        "photo", "not_a_photo", "not a photo we accept; upload a JPEG, PNG or HEIC file"
-    )
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            picture = Image.open(io.BytesIO(data), formats=list(ACCEPTED))
-            with picture:
-                if picture.width * picture.height > MAX_PIXELS:
-                    raise not_a_photo
-                upright = ImageOps.exif_transpose(picture)
-                upright.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-                pixels = upright.convert("RGB")
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise not_a_photo from None
-    except (OSError, SyntaxError, ValueError):  # truncated or corrupt data
-        raise not_a_photo from None
-    bare = Image.frombytes("RGB", pixels.size, pixels.tobytes())  # pixels only, no metadata
+        bare = pictures.bare_pixels(data, formats=ACCEPTED, max_side=MAX_SIDE)
+    except pictures.Unreadable:
+        raise CommuteInputError(
+            "photo", "not_a_photo", "not a photo we accept; upload a JPEG, PNG or HEIC file"
+        ) from None
     out = io.BytesIO()
     bare.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
     return out.getvalue(), bare.width, bare.height

@@ -5,30 +5,24 @@ content, not its name), turned upright by its EXIF orientation, scaled to at mos
 ``MAX_SIDE`` pixels on its longer side, and encoded afresh as WebP from the bare pixels, so
 no metadata survives: no camera, GPS position, time, author or embedded thumbnail. The file
 is named by the hash of what was written, so the same picture uploaded twice is one file,
-and its address can be cached for good.
+and its address can be cached for good. The steps are ``services/pictures``, shared with the
+commute evidence photos.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import os
-import tempfile
-import warnings
 from pathlib import Path
-
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.rewards import IMAGE_FILE
+from corp_carbon.services import pictures
+from corp_carbon.services.pictures import MAX_PIXELS
 
 #: the formats accepted, as Pillow names them, and as people know them.
 ACCEPTED = {"PNG": "PNG", "JPEG": "JPEG", "WEBP": "WebP"}
 #: the longer side of a stored picture, in pixels (the catalogue shows them far smaller).
 MAX_SIDE = 1200
-#: pictures with more pixels than this are refused before they are decoded: a small file
-#: can expand to gigabytes (a "decompression bomb").
-MAX_PIXELS = 40_000_000
 WEBP_QUALITY = 85
 MB = 1024 * 1024
 
@@ -46,13 +40,7 @@ def store_image(folder: Path, data: bytes, *, max_bytes: int) -> str:
             f"image: the file is {len(data) / MB:,.1f} MB; pictures of at most "
             f"{max_bytes / MB:,.0f} MB are accepted"
         )
-    encoded = _reencoded(data)
-    name = hashlib.sha256(encoded).hexdigest()[:32] + ".webp"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    if not target.exists():
-        _write_atomically(target, encoded)
-    return name
+    return pictures.store(folder, _reencoded(data), ".webp")
 
 
 def image_path(folder: Path, name: str) -> Path | None:
@@ -68,43 +56,23 @@ def _reencoded(data: bytes) -> bytes:
     *others, last = ACCEPTED.values()
     accepted = f"{', '.join(others)} or {last}"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            picture = Image.open(io.BytesIO(data), formats=list(ACCEPTED))
-            with picture:
-                if picture.width * picture.height > MAX_PIXELS:
-                    raise DomainError(
-                        f"image: {picture.width:,} × {picture.height:,} pixels is too many; "
-                        f"at most {MAX_PIXELS // 1_000_000} megapixels are accepted"
-                    )
-                upright = ImageOps.exif_transpose(picture)
-                upright.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-                mode = "RGBA" if _has_alpha(upright) else "RGB"
-                pixels = upright.convert(mode)
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        bare = pictures.bare_pixels(
+            data, formats=list(ACCEPTED), max_side=MAX_SIDE, keep_alpha=True
+        )
+    except pictures.Unreadable as exc:
+        if exc.why == "pixels":
+            width, height = exc.size
+            raise DomainError(
+                f"image: {width:,} × {height:,} pixels is too many; "
+                f"at most {MAX_PIXELS // 1_000_000} megapixels are accepted"
+            ) from None
+        if exc.why == "format":
+            raise DomainError(
+                f"image: not a picture this page accepts; upload a {accepted} file"
+            ) from None
         raise DomainError(
-            f"image: not a picture this page accepts; upload a {accepted} file"
+            f"image: the picture cannot be read ({exc.detail}); upload it again"
         ) from None
-    except (OSError, SyntaxError, ValueError) as exc:  # truncated or corrupt data
-        raise DomainError(f"image: the picture cannot be read ({exc}); upload it again") from None
-    bare = Image.frombytes(mode, pixels.size, pixels.tobytes())  # pixels only, no metadata
     out = io.BytesIO()
     bare.save(out, format="WEBP", quality=WEBP_QUALITY, method=4)
     return out.getvalue()
-
-
-def _has_alpha(picture: Image.Image) -> bool:
-    return picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info
-
-
-def _write_atomically(target: Path, content: bytes) -> None:
-    """Writes beside the target and renames: a reader never sees half a picture."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
