@@ -39,10 +39,16 @@ class Mode(StrEnum):
 
 
 class Cabin(StrEnum):
+    """Class of travel: a flight's cabin, or a train's class (standard, first, a sleeper berth)."""
+
     ECONOMY = "economy"
     PREMIUM_ECONOMY = "premium_economy"
     BUSINESS = "business"
     FIRST = "first"
+    #: rail: standard (second) class; first class on a train is ``FIRST``.
+    STANDARD = "standard"
+    #: rail: a berth in a sleeping car (couchettes and sleeper compartments).
+    SLEEPER = "sleeper"
 
 
 class Fuel(StrEnum):
@@ -150,6 +156,8 @@ LABELS: dict[str, str] = {
     "bike": "Bicycle",
     "hotel": "Hotel stay",
     "premium_economy": "Premium economy",
+    "standard": "Standard class",
+    "sleeper": "Sleeper berth",
     "phev": "Plug-in hybrid",
     "bev": "Battery electric",
     "business_travel": "Business travel",

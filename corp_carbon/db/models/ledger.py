@@ -62,6 +62,10 @@ class LedgerTransaction(Base):
     memo: Mapped[str] = mapped_column(sa.String(500), default="")
     activity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activities.id"), index=True)
     assessment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessments.id"))
+    #: an earning cut by a points cap: the cap that applied ("per_month:commute_active") ...
+    cap: Mapped[str | None] = mapped_column(sa.String(60))
+    #: ... and the points the activity would have earned without it.
+    uncapped_points: Mapped[int | None]
     #: the transaction this one reverses; a transaction is reversed at most once.
     reverses_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("ledger_transactions.id"), unique=True

@@ -61,6 +61,9 @@ class Employee(Base):
     name_derived: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: SCIM enterprise ``organization`` (the company or legal entity; not the office).
     organization: Mapped[str | None] = mapped_column(sa.String(120))
+    #: the travel-policy grade or band (from an SSO claim, SCIM or the HR file): it decides
+    #: which cabin or rail class the traveller was entitled to.
+    grade: Mapped[str | None] = mapped_column(sa.String(64))
     #: deleted through SCIM: personal data is due for erasure at this time; until then the
     #: employee is deactivated and no longer a SCIM resource (404). HR's queue lists it as an
     #: open ``ErasureRequest``; a request HR records does not set this.
