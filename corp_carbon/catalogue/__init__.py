@@ -19,6 +19,7 @@ from corp_carbon.catalogue.files import (
     FactorSetFileError,
     SpendDataError,
     load_factor_set,
+    load_points_policy,
     load_rate_card,
     load_spend_set,
 )
@@ -26,11 +27,14 @@ from corp_carbon.config import Settings
 from corp_carbon.domain.factors import FactorSet
 from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.scoring.points import RateCard
+from corp_carbon.domain.scoring.policy import PointsPolicy
+from corp_carbon.domain.travel_policy import parse_entitlements
 from corp_carbon.domain.spend import SpendFactorSet
 from corp_carbon.domain.vocabulary import Fuel
 
 FACTOR_SETS_DIR = Path(__file__).resolve().with_name("factor_sets")
 RATE_CARDS_DIR = Path(__file__).resolve().with_name("rate_cards")
+POLICIES_DIR = Path(__file__).resolve().with_name("points_policies")
 SPEND_DIR = FACTOR_SETS_DIR / "spend"
 
 
@@ -38,6 +42,7 @@ SPEND_DIR = FACTOR_SETS_DIR / "spend"
 class Catalogue:
     factor_sets: MappingProxyType[str, FactorSet]
     rate_cards: MappingProxyType[str, RateCard]
+    points_policies: MappingProxyType[str, PointsPolicy]
 
 
 @lru_cache(maxsize=8)
@@ -64,7 +69,17 @@ def load_catalogue(extra_dir: str = "") -> Catalogue:
         for path in sorted(folder.glob(pattern)):
             card = load_rate_card(path)
             cards[card.id] = card
-    return Catalogue(MappingProxyType(sets), MappingProxyType(cards))
+    policies: dict[str, PointsPolicy] = {}
+    policy_folders = [(POLICIES_DIR, "*.toml")]
+    if extra_dir:
+        policy_folders.append((Path(extra_dir), "points-policy-*.toml"))
+    for folder, pattern in policy_folders:
+        for path in sorted(folder.glob(pattern)):
+            policy = load_points_policy(path)
+            if policy.id in policies or policy.id in cards:
+                raise FactorSetFileError(f"{path}: points rule {policy.id!r} is already defined")
+            policies[policy.id] = policy
+    return Catalogue(MappingProxyType(sets), MappingProxyType(cards), MappingProxyType(policies))
 
 
 def load_spend_sets(folder: Path = SPEND_DIR) -> Mapping[str, SpendFactorSet]:
@@ -82,8 +97,10 @@ def catalogue_for(settings: Settings) -> Catalogue:
 
 
 def methodology_from_settings(settings: Settings) -> Methodology:
-    """The policy the configuration asks for (version 0 until it is stored)."""
+    """The policy the configuration asks for (version 0 until it is stored); a points policy
+    named by ``points_rule`` is taken in whole, so a later edit of its file is a new version."""
     m = settings.methodology
+    policies = catalogue_for(settings).points_policies
     low, high = [*m.rail_vs_flight_band_km, 0, 0][:2]
     road = Decimal(str(m.detour_road))
     return Methodology(
@@ -109,4 +126,15 @@ def methodology_from_settings(settings: Settings) -> Methodology:
         },
         commute_trips_per_day=m.commute_trips_per_day,
         self_reported_per_month=m.self_reported_per_month,
+        points_policy=policies.get(m.points_rule),
+        travel_policy=parse_entitlements(
+            [rule.model_dump() for rule in m.travel_policy], "[methodology] travel_policy"
+        ),
+        airport_max_km=Decimal(m.airport_max_km),
+        new_commute_months=m.new_commute_months,
+        rail_class_space={
+            "standard": Decimal(1),
+            "first": Decimal(str(m.rail_first_class_space)),
+            "sleeper": Decimal(str(m.rail_sleeper_space)),
+        },
     )

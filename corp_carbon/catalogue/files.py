@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from corp_carbon.domain.factors import FactorSet, parse_factor_set
 from corp_carbon.domain.scoring.points import RateCard, parse_rate_card
+from corp_carbon.domain.scoring.policy import PointsPolicy, PolicyError, parse_policy
 from corp_carbon.domain.spend import SpendFactorSet, parse_spend_set
 
 T = TypeVar("T")
@@ -47,6 +48,18 @@ def load_factor_set(path: Path) -> FactorSet:
 
 def load_rate_card(path: Path) -> RateCard:
     return load_data_file(path, lambda data, _sha256: parse_rate_card(data), FactorSetFileError)
+
+
+def load_points_policy(path: Path) -> PointsPolicy:
+    """One points-policy file; an unknown behaviour or unit names the file and the entry."""
+
+    def parse(data: dict[str, Any], _sha256: str) -> PointsPolicy:
+        try:
+            return parse_policy(data, str(path))
+        except PolicyError as exc:
+            raise FactorSetFileError(exc.message) from exc
+
+    return load_data_file(path, parse, FactorSetFileError)
 
 
 def load_spend_set(path: Path) -> SpendFactorSet:

@@ -66,6 +66,21 @@ class PrivacySection(Section):
     erase_after_days: int = Field(default=30, ge=0, le=3650)
 
 
+class TravelRule(Section):
+    """One rule of the travel policy: these grades may take ``cabin`` by ``mode``."""
+
+    #: grades the rule covers (an employee's grade from SSO, SCIM or the HR file); [] = all.
+    grades: list[str] = Field(default_factory=list)
+    mode: Literal["air", "rail"] = "air"
+    #: air: premium_economy, business or first; rail: first or sleeper.
+    cabin: Literal["premium_economy", "business", "first", "sleeper"] = "business"
+    #: hauls the rule covers; unset (with min_km unset): business_class_hauls and
+    #: business_class_min_km below, for flights, and any train.
+    hauls: list[str] | None = None
+    #: trips at least this long (great circle, km).
+    min_km: int | None = Field(default=None, ge=0)
+
+
 class MethodologySection(Section):
     """Defaults of the scoring policy; a change here becomes a new stored methodology version
     (once: a version saved on the methodology page stays current until these change again)."""
@@ -77,9 +92,10 @@ class MethodologySection(Section):
     #: DESNZ recommends reporting flights with radiative forcing.
     radiative_forcing: bool = True
     include_well_to_tank: bool = False
-    #: "avoided_grams" (1 point per gram CO2e avoided) or a rate card: wuhan-2024,
-    #: wuhan-2023, shenzhen-2022.
-    points_rule: str = "avoided_grams"
+    #: a points policy (rates per behaviour and caps): "balanced-2026", or one added in
+    #: extra_data_dir; or "avoided_grams" (1 point per gram CO2e avoided); or a city rate
+    #: card: wuhan-2024, wuhan-2023, shenzhen-2022.
+    points_rule: str = "balanced-2026"
     #: "reference": credit against the company's reference baselines; "personal": against
     #: the employee's declared usual commute (who always cycled earns nothing new for it).
     additionality: Literal["reference", "personal"] = "reference"
@@ -95,6 +111,22 @@ class MethodologySection(Section):
     detour_rail: float = 1.2
     detour_road: float = 1.25
     detour_ferry: float = 1.1
+    #: who may take which cabin or rail class: cabin and class credit only against these.
+    travel_policy: list[TravelRule] = Field(
+        default_factory=lambda: [
+            TravelRule(grades=["executive", "director"], mode="air", cabin="business"),
+            TravelRule(grades=["executive", "director"], mode="rail", cabin="first"),
+        ]
+    )
+    #: rail or coach counts against a flight only where both ends have an airport this close
+    #: (great circle, km); 0 = not required.
+    airport_max_km: int = Field(default=100, ge=0)
+    #: personal additionality: a new usual commute counts as a change for this many months
+    #: after the profile changes, then becomes the baseline; 0 = for ever.
+    new_commute_months: int = Field(default=12, ge=0, le=120)
+    #: seat-space allocation of a train's emissions by class, relative to standard class.
+    rail_first_class_space: float = Field(default=1.5, ge=1, le=5)
+    rail_sleeper_space: float = Field(default=2.0, ge=1, le=5)
     commute_trips_per_day: int = Field(default=2, ge=0, le=10)
     self_reported_per_month: int = Field(default=60, ge=0, le=1000)
     #: a folder of extra factor-set and rate-card TOML files (besides the packaged ones).

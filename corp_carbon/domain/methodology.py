@@ -12,7 +12,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
-from corp_carbon.domain.vocabulary import Fuel, Mode
+from corp_carbon.domain.scoring.policy import PointsPolicy, parse_policy
+from corp_carbon.domain.travel_policy import Entitlement, parse_entitlements
+from corp_carbon.domain.vocabulary import Cabin, Fuel, Mode
 
 BY_YEAR = "by-year"
 Additionality = Literal["reference", "personal"]
@@ -84,6 +86,28 @@ class Methodology:
     commute_trips_per_day: int = 2
     #: self-reported trips per employee and month that earn points.
     self_reported_per_month: int = 60
+    #: the points policy ``points_rule`` names (a snapshot of its file), else None.
+    points_policy: PointsPolicy | None = None
+    #: who was entitled to which cabin or rail class; cabin credit only against an
+    #: entitlement. The default is the earlier rule: anyone, business on long flights.
+    travel_policy: tuple[Entitlement, ...] = (Entitlement(Mode.AIR, Cabin.BUSINESS),)
+    #: rail or coach beats a flight only where both ends have an airport this close (great
+    #: circle, km); 0: not required.
+    airport_max_km: Decimal = Decimal("0")
+    #: personal additionality: a new usual commute counts against the mode used before for
+    #: this many months after the change, then becomes the baseline itself; 0: for ever.
+    new_commute_months: int = 0
+    #: seat-space allocation of a train's emissions by class, relative to standard class.
+    rail_class_space: dict[str, Decimal] = field(
+        default_factory=lambda: {"standard": Decimal("1"), "first": Decimal("1"),
+                                 "sleeper": Decimal("1")}
+    )  # fmt: skip
+
+    def rail_space(self, cabin: Cabin | None) -> Decimal:
+        """A train seat's share relative to standard class (1 when the class is unknown)."""
+        if cabin is None:
+            return Decimal(1)
+        return self.rail_class_space.get(cabin.value, Decimal(1))
 
     def detour(self, mode: Mode) -> Decimal:
         return self.detour_factors.get(mode.value, Decimal("1.25"))
@@ -92,6 +116,8 @@ class Methodology:
         """The policy as JSON-safe data, to store with the version (decimals as strings)."""
         raw = asdict(self)
         raw.pop("version")
+        raw["points_policy"] = self.points_policy.parameters() if self.points_policy else None
+        raw["travel_policy"] = [rule.parameters() for rule in self.travel_policy]
         data: dict[str, Any] = _jsonable(raw)
         return data
 
@@ -106,7 +132,7 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, Mode | Fuel):
+    if isinstance(value, Mode | Fuel | Cabin):
         return value.value
     return value
 
@@ -129,6 +155,23 @@ def methodology_from_parameters(version: int, data: dict[str, Any]) -> Methodolo
         detour_factors={k: Decimal(v) for k, v in data["detour_factors"].items()},
         commute_trips_per_day=int(data["commute_trips_per_day"]),
         self_reported_per_month=int(data["self_reported_per_month"]),
+        # versions stored before the points policy and the travel policy keep their meaning
+        points_policy=(
+            parse_policy(data["points_policy"], f"methodology version {version}")
+            if data.get("points_policy")
+            else None
+        ),
+        travel_policy=(
+            parse_entitlements(data["travel_policy"], f"methodology version {version}")
+            if "travel_policy" in data
+            else Methodology.travel_policy
+        ),
+        airport_max_km=Decimal(data.get("airport_max_km", "0")),
+        new_commute_months=int(data.get("new_commute_months", 0)),
+        rail_class_space={
+            k: Decimal(v)
+            for k, v in data.get("rail_class_space", Methodology().rail_class_space).items()
+        },
     )
 
 

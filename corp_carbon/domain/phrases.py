@@ -8,13 +8,15 @@ the page's language from ``to_json()``, which is also how the trail is stored.
 
 JSON shape: ``{"msg": template, "args": {name: value}}`` where a value is a plain string
 (an id, a publisher's name), ``{"num": "412.3", "digits": 1}``, ``{"label": "rail"}`` (a
-vocabulary value, shown as its word) or another phrase.
+vocabulary value, shown as its word), ``{"date": "2025-03-01"}`` (a day, in the page's
+date format) or another phrase.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -51,6 +53,19 @@ class Word:
 
     def to_json(self) -> dict[str, Any]:
         return {"label": self.value}
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    """A calendar day, written the way the reader's language writes dates."""
+
+    value: date
+
+    def __str__(self) -> str:
+        return f"{self.value:%-d %B %Y}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"date": self.value.isoformat()}
 
 
 @dataclass(frozen=True, slots=True)

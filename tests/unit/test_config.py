@@ -36,7 +36,8 @@ def test_example_file_documents_every_key_with_its_default() -> None:
         if isinstance(model, Settings.__bases__[0]):
             assert f"[{section}]" in text, f"[{section}] missing from config.example.toml"
             for key in type(model).model_fields:
-                assert f"\n{key} = " in text or f"\n# {key} = " in text, (
+                documented = (f"\n{key} = ", f"\n# {key} = ", f"\n[[{section}.{key}]]")
+                assert any(form in text for form in documented), (
                     f"{section}.{key} undocumented"
                 )
 

@@ -11,8 +11,9 @@ DOMAIN = Path(__file__).resolve().parents[2] / "corp_carbon" / "domain"
 FILE_IO_MODULES = {"tomllib", "pathlib", "os", "io", "shutil", "tempfile"}
 #: each scoring module may import only those before it.
 SCORING_ORDER = [
-    "caps",
     "points",
+    "policy",
+    "caps",
     "values",
     "explain",
     "lookup",

@@ -2,5 +2,6 @@
 
 ``values`` (trip, emission, assessment) <- ``lookup`` (which factor) <- ``baselines`` (compared
 with what) <- ``plans`` (the cached fast path) <- ``engine`` (the ``Scorer``) <- ``bulk``
-(numpy columns); ``explain`` renders an assessment's trail; ``points`` holds the points rules.
+(numpy columns); ``explain`` renders an assessment's trail; ``points`` holds the rate cards and
+``policy`` the points policy (rates per behaviour, caps).
 """

@@ -48,6 +48,8 @@ class ScoredColumns:
     avoided_g: list[int]
     points: list[int]
     haul: list[str | None]
+    #: what the points reward (points policy and rate cards; None on the grams fast path).
+    behaviour: list[str | None]
 
     def __len__(self) -> int:
         return len(self.trips)
@@ -63,6 +65,7 @@ class ScoredColumns:
             self.avoided_g[i],
             self.points[i],
             self.haul[i],
+            self.behaviour[i],
         )
 
 
@@ -123,7 +126,11 @@ class TripColumns:
             ],
             source=trips,
             extra=[
-                t.nights is not None or t.declared_mode is not None or t.vehicle_size is not None
+                t.nights is not None
+                or t.declared_mode is not None
+                or t.vehicle_size is not None
+                or t.grade is not None
+                or t.usual_since is not None
                 for t in trips
             ],
         )
@@ -157,6 +164,8 @@ def score_columns(scorer: Scorer, columns: TripColumns) -> ScoredColumns:
     m = scorer.methodology
     grams_rule = m.points_rule == AVOIDED_GRAMS
     low_m, high_m = int(m.rail_vs_flight_min_km * 1000), int(m.rail_vs_flight_max_km * 1000)
+    airports = bool(m.airport_max_km)
+    rail_classes = any(rule.mode is Mode.RAIL for rule in m.travel_policy)
     plans: dict[tuple[object, ...], tuple[Plan, int]] = {}
     plan_list: list[Plan] = []
     flights: dict[tuple[object, ...], int | None] = {}
@@ -189,6 +198,9 @@ def score_columns(scorer: Scorer, columns: TripColumns) -> ScoredColumns:
             continue
         if route == -1:  # a route finer than a metre
             slow[i] = scorer.score(columns.trip(i))
+            continue
+        if plan.baseline_kind == BASELINE_ROUTE and (airports or rail_classes):
+            slow[i] = scorer.score(columns.trip(i))  # airports and classes: per trip
             continue
         if plan.baseline_kind == BASELINE_ROUTE and route is not None and low_m <= route <= high_m:
             fs = plan.factor_set
@@ -281,7 +293,9 @@ def _assemble(
     set_list, factor_list, code_list, base_list, haul_list = (
         sets.tolist(), factors.tolist(), codes.tolist(), base.tolist(), hauls.tolist()
     )  # fmt: skip
+    behaviour: list[str | None] = [None] * n
     for i, score in slow.items():
+        behaviour[i] = score.behaviour
         set_list[i], factor_list[i], code_list[i], haul_list[i] = (
             score.factor_set,
             score.factor_id,
@@ -301,6 +315,7 @@ def _assemble(
         avoided,
         points,
         haul_list,
+        behaviour,
     )
 
 

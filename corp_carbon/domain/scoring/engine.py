@@ -16,7 +16,13 @@ from typing import Any
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.factors import FactorSet, UnknownFactorSet
 from corp_carbon.domain.methodology import BY_YEAR, Methodology
-from corp_carbon.domain.scoring.baselines import baseline_for, journey_shares, leg_baseline
+from corp_carbon.domain.scoring.baselines import (
+    airports_near,
+    baseline_for,
+    journey_shares,
+    leg_baseline,
+    settled_switch,
+)
 from corp_carbon.domain.scoring.lookup import FactorLookup, haul_of, scope
 from corp_carbon.domain.scoring.plans import (
     BASELINE_BUSINESS,
@@ -29,6 +35,7 @@ from corp_carbon.domain.scoring.plans import (
     grams_of,
 )
 from corp_carbon.domain.scoring.points import AVOIDED_GRAMS, Rate, RateCard, grams
+from corp_carbon.domain.scoring.policy import behaviour_of
 from corp_carbon.domain.scoring.values import (
     ZERO,
     ZERO_EMISSION_MODES,
@@ -55,9 +62,11 @@ class Scorer:
         if methodology.factor_set != BY_YEAR and methodology.factor_set not in factor_sets:
             accepted = ", ".join(sorted(factor_sets))
             raise UnknownFactorSet(f"factor set {methodology.factor_set!r}: accepted: {accepted}")
+        self.policy = methodology.points_policy
         if (
             methodology.points_rule != AVOIDED_GRAMS
             and methodology.points_rule not in self.rate_cards
+            and (self.policy is None or self.policy.id != methodology.points_rule)
         ):
             accepted = ", ".join([AVOIDED_GRAMS, *sorted(self.rate_cards)])
             raise DomainError(f"points rule {methodology.points_rule!r}: accepted: {accepted}")
@@ -100,7 +109,9 @@ class Scorer:
         avoided = ZERO
         if baseline is not None:
             avoided = max(ZERO, baseline.emission.kg_co2e - actual.kg_co2e)
-        points, rate = self._points(trip, avoided)
+        code = baseline.code if baseline is not None else None
+        behaviour = behaviour_of(trip.kind, trip.mode, trip.fuel, trip.occupants, code)
+        points, rate, cap, uncapped = self._points(trip, avoided, behaviour)
         return Assessment(
             trip=trip,
             factor_set=fs,
@@ -114,6 +125,9 @@ class Scorer:
             rate=rate,
             no_baseline_reason=str(why_none) if why_none else "",
             no_baseline_why=why_none,
+            behaviour=behaviour if points or uncapped else None,
+            trip_cap=cap,
+            uncapped_points=uncapped,
         )
 
     def assess_journey(
@@ -138,19 +152,38 @@ class Scorer:
             own = self.assess(leg, fs)
             baseline = leg_baseline(whole.baseline, share)
             avoided = max(ZERO, baseline.emission.kg_co2e - own.kg_co2e)
-            points, rate = self._points(leg, avoided)
+            behaviour = behaviour_of(leg.kind, leg.mode, leg.fuel, leg.occupants, baseline.code)
+            points, rate, cap, uncapped = self._points(leg, avoided, behaviour)
             results.append(
-                replace(own, baseline=baseline, avoided_kg_co2e=avoided, points=points, rate=rate)
+                replace(
+                    own,
+                    baseline=baseline,
+                    avoided_kg_co2e=avoided,
+                    points=points,
+                    rate=rate,
+                    behaviour=behaviour if points or uncapped else None,
+                    trip_cap=cap,
+                    uncapped_points=uncapped,
+                )
             )
         return results
 
-    def _points(self, trip: Trip, avoided: Decimal) -> tuple[int, Rate | None]:
+    def _points(
+        self, trip: Trip, avoided: Decimal, behaviour: str | None
+    ) -> tuple[int, Rate | None, str | None, int | None]:
+        """Points, the rate card's rate, and a per-trip cap that cut them (with the points
+        before it)."""
         rule = self.methodology.points_rule
+        if self.policy is not None and rule == self.policy.id:
+            raw = self.policy.points(behaviour, avoided, trip.distance_km)
+            capped, cap = self.policy.trip_cap(behaviour, raw)
+            return capped, None, cap.code if cap else None, raw if cap else None
         if rule == AVOIDED_GRAMS:
-            return grams(avoided), None
+            return grams(avoided), None, None, None
         if avoided <= 0 and self.methodology.additionality == "personal":
-            return 0, None
-        return self.rate_cards[rule].points(trip.mode, trip.distance_km)
+            return 0, None, None, None
+        points, rate = self.rate_cards[rule].points(trip.mode, trip.distance_km)
+        return points, rate, None, None
 
     # -- scoring from plans -----------------------------------------------------------------
 
@@ -173,6 +206,7 @@ class Scorer:
         metres = quantity * 1000
         whole = int(metres)
         b: int | None
+        override: str | None = None
         if plan.simple and whole == metres and (kind != BASELINE_SAME or plan.b_simple):
             # whole metres x integer factor: exact, and the cheapest path (most trips)
             g = (2 * whole * plan.value_i + HALF) // TWICE
@@ -181,7 +215,7 @@ class Scorer:
             elif kind == BASELINE_NONE:
                 b = None
             else:
-                b = self._baseline_g(plan, trip, quantity)
+                b, override = self._baseline_g(plan, trip, quantity)
         else:
             g = grams_of(quantity, plan.value, plan.wtt, plan.divisor)
             if kind == BASELINE_SAME:
@@ -189,31 +223,72 @@ class Scorer:
             elif kind == BASELINE_NONE:
                 b = None
             else:
-                b = self._baseline_g(plan, trip, quantity)
+                b, override = self._baseline_g(plan, trip, quantity)
+        if b is not None and kind == BASELINE_SAME and self._settled(plan, trip):
+            b = None  # a switch of usual commute past its window: the new mode is the baseline
         if b is None or b <= g:
             avoided = 0
-            code = plan.baseline_code if b is not None else None
+            code = (override or plan.baseline_code) if b is not None else None
         else:
             avoided = b - g
-            code = plan.baseline_code
-        points = avoided if self._grams else self._points(trip, Decimal(avoided).scaleb(-3))[0]
+            code = override or plan.baseline_code
+        behaviour = None
+        if self._grams:
+            points = avoided
+        else:
+            behaviour = behaviour_of(trip.kind, mode, trip.fuel, trip.occupants, code)
+            points = self._points(trip, Decimal(avoided).scaleb(-3), behaviour)[0]
         return Score(
-            trip, plan.factor_set.id, plan.factor_id, g, code, b, avoided, points, plan.haul
-        )
+            trip, plan.factor_set.id, plan.factor_id, g, code, b, avoided, points, plan.haul,
+            behaviour if points else None,
+        )  # fmt: skip
 
-    def _baseline_g(self, plan: Plan, trip: Trip, quantity: Decimal) -> int | None:
-        """Business class and flight baselines, whose existence depends on a distance."""
+    def _settled(self, plan: Plan, trip: Trip) -> bool:
+        return plan.baseline_code == "declared_mode" and settled_switch(self.methodology, trip)
+
+    def _baseline_g(
+        self, plan: Plan, trip: Trip, quantity: Decimal
+    ) -> tuple[int | None, str | None]:
+        """Class and flight baselines, whose existence depends on a distance (with the
+        baseline's code where it is not the plan's)."""
         if plan.baseline_kind == BASELINE_BUSINESS:
-            minimum = self.methodology.business_class_min_km
-            if plan.haul_allows_business or (minimum and quantity >= minimum):
-                return grams_of(quantity, plan.b_value, plan.b_wtt, 1)
-            return None
+            if self._entitled_here(plan, trip, quantity):
+                return grams_of(quantity, plan.b_value, plan.b_wtt, 1), None
+            return None, None
         route = trip.route_km
         m = self.methodology
         if route is not None and m.rail_vs_flight_min_km <= route <= m.rail_vs_flight_max_km:
+            if m.airport_max_km and not airports_near(m, trip):
+                return self._class_fallback(trip)
+
             value, wtt = self._route_flight(plan.factor_set, trip, route)
-            return grams_of(route, value, wtt, 1)
-        return None
+            return grams_of(route, value, wtt, 1), None
+        return self._class_fallback(trip)
+
+    def _entitled_here(self, plan: Plan, trip: Trip, quantity: Decimal) -> bool:
+        """The plan's class credit holds on this trip's length (the rule that entitled it)."""
+        if trip.mode is not Mode.AIR:
+            return True
+        rule = plan.entitlement
+        if rule is None:
+            return False
+        hauls, min_km = rule.hauls, rule.min_km
+        if hauls is None and min_km is None:
+            hauls = self.methodology.business_class_hauls
+            min_km = self.methodology.business_class_min_km or None
+        return (plan.haul in (hauls or ())) or bool(min_km and quantity >= min_km)
+
+    def _class_fallback(self, trip: Trip) -> tuple[int | None, str | None]:
+        """A train without a flight to compare with may still be below its entitled class:
+        the full rules decide (rare: no need for a fast path)."""
+        if trip.mode is not Mode.RAIL or not any(
+            rule.mode is Mode.RAIL for rule in self.methodology.travel_policy
+        ):
+            return None, None
+        found = self.assess(trip)
+        if found.baseline is None:
+            return None, None
+        return int(found.baseline.emission.kg_co2e.scaleb(3)), found.baseline.code
 
     def plan(self, trip: Trip) -> Plan:
         """The distance-independent part of scoring ``trip`` (cached), for bulk scorers."""
@@ -221,7 +296,7 @@ class Scorer:
         raw = (
             trip.year, mode, trip.kind, trip.cabin, trip.fuel, trip.vehicle_size, trip.occupants,
             trip.origin_country, trip.destination_country, trip.declared_mode,
-            trip.declared_fuel, trip.nights,
+            trip.declared_fuel, trip.nights, trip.grade,
         )  # fmt: skip
         plan = self._fast.get(raw)
         if plan is None:
@@ -259,13 +334,17 @@ class Scorer:
         )
         key = (
             fs.id, mode, trip.kind, trip.cabin, trip.fuel, trip.vehicle_size, trip.occupants,
-            places, declared, band, trip.nights,
+            places, declared, band, trip.nights, self._entitlement_key(trip),
         )  # fmt: skip
         plan = self._plans.get(key)
         if plan is None:
             plan = build_plan(self._lookup, fs, trip, banded=band is not None)
             self._plans[key] = plan
         return plan
+
+    def _entitlement_key(self, trip: Trip) -> str | None:
+        """Grades matter to a plan only for flights and trains (cabin and class credit)."""
+        return trip.grade.casefold() if trip.grade and trip.mode in (Mode.AIR, Mode.RAIL) else None
 
     def _route_flight(
         self, fs: FactorSet, trip: Trip, route: Decimal

@@ -7,6 +7,7 @@ so in the trail. Each distinct combination is resolved once per ``FactorLookup``
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
@@ -84,6 +85,8 @@ class FactorLookup:
             resolved = self._resolve(fs, query)
             self._resolved[fs.id, query] = resolved
         factor, lookup_notes, wtt = resolved
+        if mode is Mode.RAIL and factor is not None:
+            factor, lookup_notes, wtt = self._rail_class(factor, wtt, lookup_notes, cabin)
         divisor = occupants if factor is not None and factor.unit == "vehicle.km" else 1
         if factor is None:
             kg = ZERO
@@ -103,6 +106,24 @@ class FactorLookup:
             wtt_kg=wtt_kg,
             kg_co2e=kg + wtt_kg,
         )
+
+    def _rail_class(
+        self, factor: Factor, wtt: Factor | None, notes: tuple[str, ...], cabin: Cabin | None
+    ) -> Resolved:
+        """A train's factor for its class: the published average per passenger is taken as a
+        standard seat's; first class and sleeper berths take more of the train's floor, so
+        they carry more of its emissions (seat-space allocation, ``rail_class_space``)."""
+        space = self.methodology.rail_space(cabin)
+        if space == 1:
+            return factor, notes, wtt
+        assert cabin is not None
+        why = (
+            f"{label(cabin).lower()}: {space} x a standard seat's space (seat-space allocation "
+            "of the methodology)"
+        )
+        scaled = replace(factor, value=factor.value * space, derivation=_joined(factor, why))
+        scaled_wtt = None if wtt is None else replace(wtt, value=wtt.value * space)
+        return scaled, (*notes, why), scaled_wtt
 
     def _resolve(self, fs: FactorSet, query: FactorQuery) -> Resolved:
         if query.mode in ZERO_EMISSION_MODES:
@@ -127,6 +148,9 @@ class FactorLookup:
             suffix = "rf" if query.rf else "no_rf"
             if self.methodology.radiative_forcing and not fs.rf_available:
                 notes.append(f"{fs.id} publishes no radiative-forcing factors: shown without RF")
+            if cabin is not None and cabin not in CABIN_ORDER:
+                notes.append(f"{label(cabin)} is a train's class, not a cabin: ignored")
+                cabin = None
             if cabin is None:
                 notes.append("cabin unknown: the average-passenger factor applies")
                 return [f"air.{haul}.average.{suffix}"]
@@ -210,3 +234,7 @@ def _first(fs: FactorSet, keys: list[str], notes: list[str]) -> tuple[Factor, st
                 notes.append(f"{fs.id} has no {keys[0]}: {key} applies instead")
             return factor, key
     raise MissingFactor(f"factor set {fs.id} has no factor for {keys[0]} (tried {', '.join(keys)})")
+
+
+def _joined(factor: Factor, why: str) -> str:
+    return f"{factor.derivation}; {why}" if factor.derivation else why

@@ -12,10 +12,14 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from corp_carbon.domain.factors import FactorSet
-from corp_carbon.domain.scoring.baselines import baseline_for
+from corp_carbon.domain.scoring.baselines import baseline_for, entitlement
 from corp_carbon.domain.scoring.lookup import FactorLookup
 from corp_carbon.domain.scoring.values import KG, ZERO, Trip
+from corp_carbon.domain.travel_policy import Entitlement
 from corp_carbon.domain.vocabulary import ActivityKind, Mode
+
+#: baseline codes of a class credit (a cabin or rail class the traveller was entitled to).
+CLASS_CODES = frozenset({"business_class", "entitled_class"})
 
 #: baseline kinds of a plan: none, the same distance, business class (if policy allows on
 #: this flight), an economy flight over the journey's route (rail and coach).
@@ -48,6 +52,8 @@ class Plan:
     b_wtt: Decimal | None
     b_divisor: int
     haul_allows_business: bool
+    #: the travel-policy rule behind a class baseline (its own hauls or length may apply).
+    entitlement: Entitlement | None
     #: the flight's haul under the set's rule (None: not a flight), stored for reports.
     haul: str | None
     #: one factor, no well-to-tank, nobody to share with: a single multiplication.
@@ -69,6 +75,8 @@ def build_plan(lookup: FactorLookup, fs: FactorSet, trip: Trip, *, banded: bool)
     factor = actual.factor
     uplift = 1 + fs.uplift_pct / 100 if trip.mode is Mode.AIR and fs.uplift_pct else None
     kind, code, b_value, b_wtt, b_divisor, haul_ok = BASELINE_NONE, None, ZERO, None, 1, False
+    rule: Entitlement | None = None
+    own_rule = False
     business = trip.kind is ActivityKind.BUSINESS_TRAVEL
     if business and trip.mode in (Mode.RAIL, Mode.COACH):
         kind, code = BASELINE_ROUTE, "economy_flight"
@@ -76,7 +84,10 @@ def build_plan(lookup: FactorLookup, fs: FactorSet, trip: Trip, *, banded: bool)
         # the full rules on a probe that passes any distance test; the distance tests are
         # re-applied per trip by the scorer
         # (banded sets: no shorter than the trip itself, so the probe stays in its band)
-        far_km = Decimal(methodology.business_class_min_km or 0)
+        far_km = max(
+            [Decimal(methodology.business_class_min_km or 0)]
+            + [r.min_km for r in methodology.travel_policy if r.min_km is not None]
+        )
         if banded:
             far_km = max(far_km, probe.distance_km or ZERO)
         far = replace(probe, distance_km=far_km)
@@ -84,12 +95,19 @@ def build_plan(lookup: FactorLookup, fs: FactorSet, trip: Trip, *, banded: bool)
         baseline, _ = baseline_for(lookup, fs, far, far_actual, rf)
         if baseline is not None:
             e = baseline.emission
-            kind = BASELINE_BUSINESS if baseline.code == "business_class" else BASELINE_SAME
+            classed = trip.mode is Mode.AIR and baseline.code in CLASS_CODES
+            kind = BASELINE_BUSINESS if classed else BASELINE_SAME
             code = baseline.code
             b_value = e.factor.value if e.factor else ZERO
             b_wtt = e.wtt.value if e.wtt else None
             b_divisor = e.divisor
-            haul_ok = actual.haul in methodology.business_class_hauls
+            if classed:
+                rule = entitlement(methodology, far, far_actual)[1]
+                hauls = methodology.business_class_hauls
+                if rule is not None and (rule.hauls is not None or rule.min_km is not None):
+                    hauls = rule.hauls or ()
+                    own_rule = True
+                haul_ok = actual.haul in hauls
     value_i = _integer_value(factor.value if factor else ZERO)
     b_value_i = _integer_value(b_value)
     return Plan(
@@ -106,6 +124,7 @@ def build_plan(lookup: FactorLookup, fs: FactorSet, trip: Trip, *, banded: bool)
         b_wtt=b_wtt,
         b_divisor=b_divisor,
         haul_allows_business=haul_ok,
+        entitlement=rule,
         haul=actual.haul,
         simple=actual.divisor == 1 and actual.wtt is None,
         b_simple=b_divisor == 1 and b_wtt is None,
@@ -117,7 +136,7 @@ def build_plan(lookup: FactorLookup, fs: FactorSet, trip: Trip, *, banded: bool)
             and uplift is None
             and trip.mode is not Mode.HOTEL
             and (kind != BASELINE_SAME or (b_divisor == 1 and b_wtt is None))
-            and (kind != BASELINE_BUSINESS or b_wtt is None)
+            and (kind != BASELINE_BUSINESS or (b_wtt is None and not own_rule))
             and max(value_i, b_value_i) < 10 ** (VALUE_SCALE + 1)
         ),
     )

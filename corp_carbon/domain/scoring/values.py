@@ -7,6 +7,7 @@ the whole trail; ``Score`` is the same figures without the trail, as bulk scorin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -60,6 +61,17 @@ class Trip:
     #: how the places were read, where not literally: the airport used for a city, a
     #: station's city, a namesake to check ("please check ...").
     place_notes: tuple[str, ...] = ()
+    #: the traveller's travel-policy grade: which cabin or rail class they were entitled to.
+    grade: str | None = None
+    travel_date: date | None = None
+    #: the employee's usual commute and since when it is (personal additionality: a new
+    #: usual commute counts as a change for a while, then becomes the baseline).
+    usual_mode: Mode | None = None
+    usual_since: date | None = None
+    #: great-circle km from each end to its nearest airport (None: not known), for judging
+    #: whether a flight was a realistic alternative to a train or coach.
+    origin_airport_km: Decimal | None = None
+    destination_airport_km: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +117,11 @@ class Assessment:
     no_baseline_reason: str
     #: ``no_baseline_reason`` as a phrase, for pages in other languages.
     no_baseline_why: Phrase | None = None
+    #: what the points reward under a points policy ("commute_bike"), else None.
+    behaviour: str | None = None
+    #: a per-trip cap of the points policy that cut the points, and the points before it.
+    trip_cap: str | None = None
+    uncapped_points: int | None = None
 
     @property
     def kg_co2e(self) -> Decimal:
@@ -138,6 +155,7 @@ class Score(NamedTuple):
     points: int
     #: the flight's haul, as ``Assessment.actual.haul`` (None: not a flight).
     haul: str | None = None
+    behaviour: str | None = None
 
     @property
     def kg_co2e(self) -> Decimal:

@@ -55,6 +55,12 @@ def say(value: Any) -> str:
                 return str(value["num"])
         if "label" in value:
             return translated_label(value["label"]).lower()
+        if "date" in value:
+            try:
+                day = date.fromisoformat(str(value["date"]))
+            except ValueError:
+                return str(value["date"])
+            return local_date(day, "%-d %B %Y")
     return str(value)
 
 
