@@ -134,13 +134,31 @@ def db_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> s
     return make(template=pg_template_name)
 
 
-def make_settings(db_url: str, tmp_path: Path, **sections: dict[str, Any]) -> Settings:
+#: the scoring arithmetic most tests are written in: 1 point per gram avoided, business class
+#: allowed to everyone on long flights, no airport or class rules. Tests of the points policy,
+#: the travel policy and rail classes (tests/integration/test_points_policy.py) and everything
+#: built on the demo database use the shipped defaults (``shipped=True``).
+GRAMS_ARITHMETIC: dict[str, Any] = {
+    "points_rule": "avoided_grams",
+    "travel_policy": [{"grades": [], "mode": "air", "cabin": "business"}],
+    "airport_max_km": 0,
+    "new_commute_months": 0,
+    "rail_first_class_space": 1.0,
+    "rail_sleeper_space": 1.0,
+}
+
+
+def make_settings(
+    db_url: str, tmp_path: Path, *, shipped: bool = False, **sections: dict[str, Any]
+) -> Settings:
     data: dict[str, dict[str, Any]] = {
         "app": {"mode": "development", "secret_key": "test-secret", "instance_path": str(tmp_path)},
         "database": {"url": db_url},
         "session": {"cookie_secure": False},
         "logging": {"format": "text", "level": "WARNING"},
     }
+    if not shipped:
+        data["methodology"] = dict(GRAMS_ARITHMETIC)
     for section, values in sections.items():
         data.setdefault(section, {}).update(values)
     return load_settings(data, environ={})

@@ -28,8 +28,8 @@ from corp_carbon.domain.factors import FactorSet
 from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.scoring.points import RateCard
 from corp_carbon.domain.scoring.policy import PointsPolicy
-from corp_carbon.domain.travel_policy import parse_entitlements
 from corp_carbon.domain.spend import SpendFactorSet
+from corp_carbon.domain.travel_policy import parse_entitlements
 from corp_carbon.domain.vocabulary import Fuel
 
 FACTOR_SETS_DIR = Path(__file__).resolve().with_name("factor_sets")

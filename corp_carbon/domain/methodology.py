@@ -6,7 +6,7 @@ assessment records the version it used.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -114,8 +114,7 @@ class Methodology:
 
     def parameters(self) -> dict[str, Any]:
         """The policy as JSON-safe data, to store with the version (decimals as strings)."""
-        raw = asdict(self)
-        raw.pop("version")
+        raw = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "version"}
         raw["points_policy"] = self.points_policy.parameters() if self.points_policy else None
         raw["travel_policy"] = [rule.parameters() for rule in self.travel_policy]
         data: dict[str, Any] = _jsonable(raw)

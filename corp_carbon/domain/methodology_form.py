@@ -9,13 +9,14 @@ version saved on the page could also have been written in ``[methodology]``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.factors import HAUL_LABELS
 from corp_carbon.domain.methodology import BY_YEAR, Methodology
 from corp_carbon.domain.scoring.points import AVOIDED_GRAMS
+from corp_carbon.domain.scoring.policy import PointsPolicy
 from corp_carbon.domain.vocabulary import Fuel
 
 #: "by-year:<family>" in the factor-set field: each trip's year within that family.
@@ -58,6 +59,8 @@ class Offer:
     families: tuple[str, ...]
     rate_cards: tuple[str, ...]
     hauls: tuple[str, ...] = tuple(HAUL_LABELS)
+    #: points policies by id (a chosen one is stored whole in the new version).
+    policies: Mapping[str, PointsPolicy] = field(default_factory=dict)
 
 
 class InvalidProposal(DomainError):
@@ -124,10 +127,15 @@ def read_proposal(values: FormValues, base: Methodology, offer: Offer) -> Method
             f"Commute baseline: {additionality!r} is neither reference nor personal"
         )
     points_rule = _one(values, "points_rule")
-    if points_rule != AVOIDED_GRAMS and points_rule not in offer.rate_cards:
+    if (
+        points_rule != AVOIDED_GRAMS
+        and points_rule not in offer.rate_cards
+        and points_rule not in offer.policies
+    ):
+        known = ", ".join([*offer.policies, *offer.rate_cards])
         errors["points_rule"] = (
             f"Points rule: {points_rule!r} is neither points per gram avoided nor a known "
-            f"rate card ({', '.join(offer.rate_cards)})"
+            f"points policy or rate card ({known})"
         )
     per_day = _count(
         values, "commute_trips_per_day", "Commute trips per day", MAX_COMMUTE_TRIPS_PER_DAY, errors
@@ -162,6 +170,7 @@ def read_proposal(values: FormValues, base: Methodology, offer: Offer) -> Method
         reference_car_fuel=Fuel(fuel),
         additionality="personal" if additionality == "personal" else "reference",
         points_rule=points_rule,
+        points_policy=offer.policies.get(points_rule),
         commute_trips_per_day=per_day,
         self_reported_per_month=per_month,
     )

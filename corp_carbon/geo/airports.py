@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from importlib.resources import files
+from typing import Protocol
 
+from corp_carbon.domain.geo import haversine_km
 from corp_carbon.geo.names import key
 from corp_carbon.geo.places import Place, great_circle_km
 
@@ -97,3 +99,26 @@ def named(text: str) -> tuple[Place, ...]:
     if len(wanted) < 6:
         return ()
     return tuple(place for name, place in _names() if wanted in name)
+
+
+class Located(Protocol):
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+
+
+def nearest_km(place: Located) -> Decimal:
+    """Great-circle km from ``place`` to the nearest airport with scheduled service, for
+    judging whether a flight was a realistic alternative to a train."""
+    return _nearest_km(round(place.lat, 4), round(place.lon, 4))
+
+
+@lru_cache(maxsize=20_000)
+def _nearest_km(lat: float, lon: float) -> Decimal:
+    scale = math.cos(math.radians(lat))
+    found = min(
+        _airports(),
+        key=lambda a: math.hypot(a.place.lat - lat, (a.place.lon - lon) * scale),
+    ).place
+    return haversine_km(lat, lon, found.lat, found.lon).quantize(Decimal("0.1"))

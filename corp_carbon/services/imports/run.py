@@ -257,6 +257,7 @@ def _one_batch(
             scoring.scorer.methodology,
             scoring.methodology_version_id,
             scored.capped_path,
+            employee_ids=sorted(scored.capped_owners),
         )
         scored.points += capped_points
     found = problems + outcome.problems + scored.problems

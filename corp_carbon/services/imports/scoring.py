@@ -11,7 +11,7 @@ demand from the activity, the stored methodology version and the pinned factor s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,13 +27,16 @@ from corp_carbon.domain.currency import MissingRate, RateProvider
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.scoring.bulk import TripColumns, score_columns
 from corp_carbon.domain.scoring.engine import Scorer
+from corp_carbon.domain.scoring.policy import CapPeriod
 from corp_carbon.domain.scoring.values import ZERO_EMISSION_MODES, Trip
 from corp_carbon.domain.spend import SpendFactorSet, score_spend
 from corp_carbon.domain.vocabulary import ActivityKind, Fuel, Mode
+from corp_carbon.geo.airports import nearest_km as nearest_airport_km
 from corp_carbon.geo.segments import Located, route_km, spend_based
 from corp_carbon.services.imports.batch_plan import NewSegment
 from corp_carbon.services.ledger.earnings import Earning, earn_many
 from corp_carbon.services.scoring.assessments import pin_published_set, record_factor_set
+from corp_carbon.services.scoring.travellers import Traveller, Travellers
 
 ASSESSMENTS = table_of(AssessmentRow)
 GRAM = Decimal("0.001")
@@ -57,23 +60,38 @@ class ScoringOutcome:
     points: int = 0
     kg_co2e: Decimal = Decimal("0.000")
     problems: list[RowProblem] = field(default_factory=list)
-    #: commute activities: credited through the capped path by the caller
+    #: activities credited through the capped path by the caller, and their owners
     capped_path: list[int] = field(default_factory=list)
+    capped_owners: set[int] = field(default_factory=set)
 
 
-def trip_of(member: NewSegment, declared: Declared | None = None) -> Trip:
+def trip_of(
+    member: NewSegment,
+    declared: Declared | None = None,
+    traveller: Traveller | None = None,
+    journey: list[NewSegment] | None = None,
+) -> Trip:
     """The engine's view of a new activity, as ``assessments.trip_for`` builds it for a
-    stored one: rail and coach judged on their journey's route, others on their own."""
+    stored one: rail and coach judged on their journey's route (and the airports near its
+    ends), others on their own."""
     segment, located = member.segment, member.located
     route = member.route_km
+    airports: tuple[Decimal | None, Decimal | None] = (None, None)
     if segment.mode not in (Mode.RAIL, Mode.COACH):
         route = route_km(located.origin, located.destination)
+    else:
+        legs = journey or [member]
+        start, end = legs[0].located.origin, legs[-1].located.destination
+        if start is not None and end is not None:
+            airports = (nearest_airport_km(start), nearest_airport_km(end))
+    traveller = traveller or Traveller()
+    usual_since = traveller.usual_since.get(declared[2]) if declared and declared[2] else None
     return Trip(
         mode=segment.mode,
         kind=segment.kind,
         distance_km=located.distance_km,
         distance_source=located.distance_source,
-        cabin=segment.cabin if segment.mode is Mode.AIR else None,
+        cabin=segment.cabin if segment.mode in (Mode.AIR, Mode.RAIL) else None,
         fuel=segment.fuel,
         vehicle_size=segment.vehicle_size,
         occupants=segment.occupants,
@@ -84,6 +102,12 @@ def trip_of(member: NewSegment, declared: Declared | None = None) -> Trip:
         year=segment.travel_date.year,
         declared_mode=declared[0] if declared else None,
         declared_fuel=declared[1] if declared else None,
+        grade=traveller.grade,
+        travel_date=segment.travel_date,
+        usual_mode=declared[3] if declared else None,
+        usual_since=usual_since,
+        origin_airport_km=airports[0],
+        destination_airport_km=airports[1],
     )
 
 
@@ -95,8 +119,9 @@ def _where(located: Located, mode: Mode) -> str | None:
     return end.country if end else None
 
 
-#: an employee's declared usual commute (mode, car fuel), for the personal baseline
-Declared = tuple[Mode | None, Fuel | None]
+#: an employee's latest commute profile: the mode used before (the personal baseline), car
+#: fuel, the version's first day and its usual mode (for the switch window)
+Declared = tuple[Mode | None, Fuel | None, date | None, Mode | None]
 
 
 def _declared(session: Session, journeys: list[list[NewSegment]]) -> dict[int, Declared]:
@@ -107,12 +132,18 @@ def _declared(session: Session, journeys: list[list[NewSegment]]) -> dict[int, D
     if not people:
         return {}
     found: dict[int, Declared] = {}
-    for employee_id, mode, fuel in session.execute(
-        sa.select(CommuteProfile.employee_id, CommuteProfile.baseline_mode, CommuteProfile.car_fuel)
+    for employee_id, mode, fuel, valid_from, usual in session.execute(
+        sa.select(
+            CommuteProfile.employee_id,
+            CommuteProfile.baseline_mode,
+            CommuteProfile.car_fuel,
+            CommuteProfile.valid_from,
+            CommuteProfile.usual_mode,
+        )
         .where(CommuteProfile.employee_id.in_(sorted(people)))
         .order_by(CommuteProfile.valid_from)
     ):
-        found[employee_id] = (mode, fuel)
+        found[employee_id] = (mode, fuel, valid_from, usual)
     return found
 
 
@@ -153,10 +184,12 @@ def score_batch(
 ) -> ScoringOutcome:
     """Assesses the batch's new confirmed activities and credits their points."""
     out = ScoringOutcome()
-    simple: list[NewSegment] = []
+    simple: list[tuple[NewSegment, list[NewSegment]]] = []
     rows: list[dict[str, Any]] = []
     now = utcnow()
     declared = _declared(session, journeys)
+    travellers = Travellers(session)
+    travellers.load(m.employee_id for ms in journeys for m in ms)
     for members in journeys:
         rows.extend(_spend_rows(session, ctx, members, out, now))
         usable = [m for m in members if _scorable(m, out)]
@@ -165,7 +198,12 @@ def score_batch(
         if _ground_connection(usable):
             try:
                 results = ctx.scorer.assess_journey(
-                    [trip_of(m, declared.get(m.employee_id)) for m in usable]
+                    [
+                        trip_of(
+                            m, declared.get(m.employee_id), travellers.get(m.employee_id), usable
+                        )
+                        for m in usable
+                    ]  # fmt: skip
                 )
             except DomainError as exc:
                 out.problems.extend(
@@ -182,12 +220,15 @@ def score_batch(
                          result.avoided_kg_co2e, result.points, now, result.actual.haul)
                 )  # fmt: skip
         else:
-            simple.extend(usable)
+            simple.extend((m, usable) for m in usable)
     if simple:
-        trips = [trip_of(m, declared.get(m.employee_id)) for m in simple]
+        trips = [
+            trip_of(m, declared.get(m.employee_id), travellers.get(m.employee_id), journey)
+            for m, journey in simple
+        ]
         scored = score_columns(ctx.scorer, TripColumns.from_trips(trips))
         sets = ctx.scorer.factor_sets
-        for i, member in enumerate(simple):
+        for i, (member, _) in enumerate(simple):
             fs = sets[scored.factor_set[i]]
             if fs.id not in ctx.recorded:  # pinned once per run: skip the call per row
                 record_factor_set(session, fs, ctx.recorded)
@@ -201,6 +242,8 @@ def score_batch(
                      scored.haul[i])
             )  # fmt: skip
     ids = allocate_ids(session, ASSESSMENTS, len(rows))
+    policy = ctx.scorer.methodology.points_policy
+    period_caps = policy is not None and any(c.period is not CapPeriod.TRIP for c in policy.caps)
     earnings: list[Earning] = []
     for assessment_id, row in zip(ids, rows, strict=True):
         row["id"] = assessment_id
@@ -209,8 +252,9 @@ def score_batch(
         out.kg_co2e += row["kg_co2e"]
         if row["points"] <= 0:
             continue
-        if owner.segment.kind is ActivityKind.COMMUTE:
-            out.capped_path.append(owner.activity_id)  # caps per day apply to commutes
+        if owner.segment.kind is ActivityKind.COMMUTE or period_caps:
+            out.capped_path.append(owner.activity_id)  # the caps apply to these
+            out.capped_owners.add(owner.employee_id)
             continue
         out.points += row["points"]
         earnings.append(

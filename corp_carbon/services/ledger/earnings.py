@@ -34,7 +34,8 @@ from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.ledger import employee_code, request_hash
 from corp_carbon.domain.methodology import Methodology
-from corp_carbon.domain.scoring.caps import Caps
+from corp_carbon.domain.scoring.caps import Caps, PointCaps
+from corp_carbon.domain.scoring.policy import behaviour_of
 from corp_carbon.domain.vocabulary import (
     AccountKind,
     ActivityKind,
@@ -100,6 +101,7 @@ def credit_assessed(
         _already_earned_commutes(session, employee_ids),
         _already_earned_self_reported(session, employee_ids),
     )
+    point_caps = PointCaps(current.points_policy)
     query = (
         sa.select(Activity, Assessment)
         .join(Assessment, Assessment.activity_id == Activity.id)
@@ -117,8 +119,14 @@ def credit_assessed(
     )
     if activity_ids is not None:
         query = query.where(Activity.id.in_(list(activity_ids)))
+    rows = session.execute(query).all()
+    if point_caps and rows:
+        years = {activity.travel_date.year for activity, _ in rows}
+        people = employee_ids if employee_ids is not None else None
+        for employee_id, day, behaviour, amount in _earned_points(session, people, years):
+            point_caps.count(employee_id, day, behaviour, amount)
     batch: list[Earning] = []
-    for activity, assessment in session.execute(query).all():
+    for activity, assessment in rows:
         if not caps.admit(
             activity.employee_id,
             activity.travel_date,
@@ -127,16 +135,27 @@ def credit_assessed(
         ):
             capped += 1
             continue
+        behaviour = behaviour_of(
+            activity.kind, activity.mode, activity.fuel, activity.occupants, assessment.baseline
+        )
+        admitted = point_caps.admit(
+            activity.employee_id, activity.travel_date, behaviour, assessment.points
+        )
+        if admitted.points <= 0:
+            capped += 1
+            continue
         batch.append(
             Earning(
                 employee_id=activity.employee_id,
                 activity_id=activity.id,
-                points=assessment.points,
+                points=admitted.points,
                 methodology_version=current.version,
                 assessment_id=assessment.id,
+                cap=admitted.cap,
+                uncapped_points=assessment.points if admitted.cap else None,
             )
         )
-        points += assessment.points
+        points += admitted.points
     for start in range(0, len(batch), BATCH):
         earned += earn_many(session, batch[start : start + BATCH])
     return earned, points, capped
@@ -215,6 +234,44 @@ class Earning:
     points: int
     methodology_version: int
     assessment_id: int | None = None
+    #: a points cap that cut this earning, and the points the activity would have earned.
+    cap: str | None = None
+    uncapped_points: int | None = None
+
+
+def _earned_points(
+    session: Session, employee_ids: Sequence[int] | None, years: set[int]
+) -> list[tuple[int, date, str | None, int]]:
+    """Standing earnings of these years (employee, day, behaviour, points credited), which
+    fill the points policy's caps before new earnings are admitted."""
+    first, last = date(min(years), 1, 1), date(max(years), 12, 31)
+    query = (
+        sa.select(
+            Activity.employee_id,
+            Activity.travel_date,
+            Activity.kind,
+            Activity.mode,
+            Activity.fuel,
+            Activity.occupants,
+            Assessment.baseline,
+            LedgerEntry.amount,
+        )  # fmt: skip
+        .join(LedgerTransaction, LedgerTransaction.activity_id == Activity.id)
+        .join(Assessment, Assessment.id == LedgerTransaction.assessment_id)
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .where(
+            _standing_earning(),
+            LedgerEntry.amount > 0,
+            Activity.travel_date.between(first, last),
+            _among(employee_ids),
+        )
+    )
+    return [
+        (employee_id, day, behaviour_of(kind, mode, fuel, occupants, baseline), amount)
+        for employee_id, day, kind, mode, fuel, occupants, baseline, amount in session.execute(
+            query
+        )
+    ]
 
 
 def earn_many(session: Session, earnings: list[Earning]) -> int:
@@ -255,6 +312,8 @@ def earn_many(session: Session, earnings: list[Earning]) -> int:
             "memo": "",
             "activity_id": e.activity_id,
             "assessment_id": e.assessment_id,
+            "cap": e.cap,
+            "uncapped_points": e.uncapped_points,
             "created_at": now,
         }
         for tx_id, e in zip(ids, todo, strict=True)

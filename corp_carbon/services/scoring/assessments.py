@@ -40,7 +40,9 @@ from corp_carbon.domain.scoring.explain import explain
 from corp_carbon.domain.scoring.values import Assessment, Trip
 from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, DistanceSource, Mode
 from corp_carbon.geo import places, resolve
+from corp_carbon.geo.airports import nearest_km as nearest_airport_km
 from corp_carbon.services.scoring import methodology as methodology_service
+from corp_carbon.services.scoring.travellers import Traveller, Travellers
 
 log = logging.getLogger("corp_carbon.assessments")
 BATCH = 500
@@ -83,8 +85,10 @@ def trip_for(
     journey: Journey | None,
     profile: CommuteProfile | None,
     methodology: Methodology,
+    traveller: Traveller | None = None,
 ) -> Trip:
-    """The engine's view of a stored activity; fills in a missing distance from the places."""
+    """The engine's view of a stored activity; fills in a missing distance from the places.
+    ``traveller``: the employee's grade and commute switches (none: not known)."""
     air = activity.mode is Mode.AIR
     origin: places.Place | None
     destination: places.Place | None
@@ -109,12 +113,19 @@ def trip_for(
             source = DistanceSource.ESTIMATED
             note = f"estimated: great circle {great_circle} km x detour factor {detour}"
     route_km = None
+    ends = (origin, destination)
     if journey is not None and activity.mode in (Mode.RAIL, Mode.COACH):
-        ends = _pair(journey.origin, journey.destination, False)
-        if ends:
-            route_km = places.great_circle_km(*ends)
+        whole = _pair(journey.origin, journey.destination, False)
+        if whole:
+            route_km = places.great_circle_km(*whole)
+            ends = whole
     if route_km is None and origin and destination:
         route_km = places.great_circle_km(origin, destination)
+    airports: tuple[Decimal | None, Decimal | None] = (None, None)
+    if activity.mode in (Mode.RAIL, Mode.COACH) and ends[0] and ends[1]:
+        airports = (nearest_airport_km(ends[0]), nearest_airport_km(ends[1]))
+    traveller = traveller or Traveller()
+    usual_since = traveller.usual_since.get(profile.valid_from) if profile else None
     return Trip(
         mode=activity.mode,
         kind=activity.kind,
@@ -132,6 +143,12 @@ def trip_for(
         year=activity.travel_date.year,
         declared_mode=profile.baseline_mode if profile else None,
         declared_fuel=profile.car_fuel if profile else None,
+        grade=traveller.grade,
+        travel_date=activity.travel_date,
+        usual_mode=profile.usual_mode if profile else None,
+        usual_since=usual_since,
+        origin_airport_km=airports[0],
+        destination_airport_km=airports[1],
     )
 
 
@@ -197,10 +214,15 @@ def assess_within(
     kg = Decimal("0.000")
     problems: dict[int, str] = {}
     groups = journey_groups(session, activity_ids)
+    travellers = Travellers(session)
+    travellers.load(None if activity_ids is None else _owners(session, activity_ids))
     try:
         for group in groups:
             try:
-                trips = [trip_for(a, j, p, methodology) for a, j, p in group]
+                trips = [
+                    trip_for(a, j, p, methodology, travellers.get(a.employee_id))
+                    for a, j, p in group
+                ]
                 results = scorer.assess_journey(trips, chosen)
             except DomainError as exc:
                 for activity, _, _ in group:
@@ -222,6 +244,16 @@ def assess_within(
         groups.close()
     _write(session, pending, existing)
     return AssessRun(assessed, skipped, problems, kg, points)
+
+
+def _owners(session: Session, activity_ids: list[int]) -> set[int]:
+    owners: set[int] = set()
+    for start in range(0, len(activity_ids), BATCH):
+        chunk = activity_ids[start : start + BATCH]
+        owners.update(
+            session.scalars(sa.select(Activity.employee_id).where(Activity.id.in_(chunk)))
+        )
+    return owners
 
 
 def journey_groups(

@@ -44,8 +44,9 @@ def validate(settings: Settings) -> None:
             f"[methodology] family: no factor set of family {m.family!r} "
             f"(in {where('methodology', 'family')})"
         )
-    if m.points_rule != AVOIDED_GRAMS and m.points_rule not in catalogue.rate_cards:
-        accepted = ", ".join([AVOIDED_GRAMS, *sorted(catalogue.rate_cards)])
+    rules = {*catalogue.rate_cards, *catalogue.points_policies}
+    if m.points_rule != AVOIDED_GRAMS and m.points_rule not in rules:
+        accepted = ", ".join([AVOIDED_GRAMS, *sorted(rules)])
         raise ConfigError(
             f"[methodology] points_rule: {m.points_rule!r} is not known (accepted: {accepted}) "
             f"(in {where('methodology', 'points_rule')})"

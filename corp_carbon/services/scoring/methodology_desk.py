@@ -45,7 +45,12 @@ def offer_of(catalogue: Catalogue) -> Offer:
     """What the form may choose from: the published sets, their families, the rate cards."""
     sets = tuple(sorted(catalogue.factor_sets))
     families = tuple(sorted({s.split("-", 1)[0] for s in sets if "-" in s}))
-    return Offer(sets, families, tuple(sorted(catalogue.rate_cards)))
+    return Offer(
+        sets,
+        families,
+        tuple(sorted(catalogue.rate_cards)),
+        policies=dict(sorted(catalogue.points_policies.items())),
+    )
 
 
 def methodology_desk(uow: UnitOfWork, settings: Settings) -> MethodologyDesk:

@@ -23,6 +23,7 @@ from corp_carbon.domain.scoring.engine import Scorer
 from corp_carbon.domain.scoring.values import Assessment
 from corp_carbon.domain.vocabulary import ActivityKind, Mode
 from corp_carbon.services.scoring.assessments import journey_groups, trip_for
+from corp_carbon.services.scoring.travellers import Travellers
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +69,17 @@ def rescore_period(
             raise UnknownFactorSet(f"factor set {factor_set!r}: accepted: {accepted}")
     scorer = Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards)
     groups = journey_groups(session, period=(date_from, date_to), kinds=kinds)
+    travellers = Travellers(session)
     try:
         for group in groups:
             results: list[Assessment | None]
             problem = None
             try:
-                trips = [trip_for(a, j, p, methodology) for a, j, p in group]
+                travellers.load(a.employee_id for a, _, _ in group)
+                trips = [
+                    trip_for(a, j, p, methodology, travellers.get(a.employee_id))
+                    for a, j, p in group
+                ]
                 results = list(scorer.assess_journey(trips, chosen))
             except DomainError as exc:
                 results, problem = [None] * len(group), exc.message

@@ -33,6 +33,7 @@ from corp_carbon.domain.scoring.engine import Scorer
 from corp_carbon.domain.scoring.explain import explain
 from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Mode
 from corp_carbon.services.scoring.assessments import trip_for
+from corp_carbon.services.scoring.travellers import Travellers
 
 
 def complete(
@@ -134,6 +135,7 @@ def _assess(
     fs: Any,
 ) -> Any:
     """As the import scored it: a rail or coach journey with connections as a whole."""
+    traveller = Travellers(session).get(activity.employee_id)
     if journey is not None and activity.mode in (Mode.RAIL, Mode.COACH):
         legs = session.scalars(
             sa.select(Activity)
@@ -145,9 +147,9 @@ def _assess(
         ).all()
         if len(legs) > 1 and all(leg.mode in (Mode.RAIL, Mode.COACH) for leg in legs):
             results = scorer.assess_journey(
-                [trip_for(leg, journey, profile, methodology) for leg in legs], fs
+                [trip_for(leg, journey, profile, methodology, traveller) for leg in legs], fs
             )
             for leg, result in zip(legs, results, strict=True):
                 if leg.id == activity.id:
                     return result
-    return scorer.assess(trip_for(activity, journey, profile, methodology), fs)
+    return scorer.assess(trip_for(activity, journey, profile, methodology, traveller), fs)

@@ -166,6 +166,13 @@ def _route(origin: str, destination: str) -> Route:
             "Points: 1 point for each gram of CO2e an option avoids compared with the option in "
             "the last column; options with nothing lower-carbon to credit earn none."
         )
+    elif current.points_policy is not None and current.points_rule == current.points_policy.id:
+        meaning = gettext(
+            "Points follow the company's points policy (%(policy)s): a rate for each kind of "
+            "lower-carbon choice, within caps; the points shown are before any monthly or "
+            "yearly cap.",
+            policy=current.points_policy.title,
+        )
     else:
         card = catalogue.rate_cards[current.points_rule]
         meaning = gettext(
