@@ -203,7 +203,7 @@ def score_batch(
                             m, declared.get(m.employee_id), travellers.get(m.employee_id), usable
                         )
                         for m in usable
-                    ]  # fmt: skip
+                    ]
                 )
             except DomainError as exc:
                 out.problems.extend(

@@ -255,7 +255,7 @@ def _earned_points(
             Activity.occupants,
             Assessment.baseline,
             LedgerEntry.amount,
-        )  # fmt: skip
+        )
         .join(LedgerTransaction, LedgerTransaction.activity_id == Activity.id)
         .join(Assessment, Assessment.id == LedgerTransaction.assessment_id)
         .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
