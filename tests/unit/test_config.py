@@ -37,9 +37,7 @@ def test_example_file_documents_every_key_with_its_default() -> None:
             assert f"[{section}]" in text, f"[{section}] missing from config.example.toml"
             for key in type(model).model_fields:
                 documented = (f"\n{key} = ", f"\n# {key} = ", f"\n[[{section}.{key}]]")
-                assert any(form in text for form in documented), (
-                    f"{section}.{key} undocumented"
-                )
+                assert any(form in text for form in documented), f"{section}.{key} undocumented"
 
 
 def test_file_named_by_environment_variable(tmp_path: Path) -> None:

@@ -71,6 +71,8 @@ def build_plan(lookup: FactorLookup, fs: FactorSet, trip: Trip, *, banded: bool)
     methodology = lookup.methodology
     rf = methodology.radiative_forcing and fs.rf_available
     probe = trip if trip.distance_km is not None else replace(trip, distance_km=ZERO)
+    # the day decides whether a switch of usual commute is past its window: tested per trip
+    probe = replace(probe, travel_date=None)
     actual = lookup.emission(fs, probe, trip.mode, trip.cabin, trip.fuel, trip.occupants, rf)
     factor = actual.factor
     uplift = 1 + fs.uplift_pct / 100 if trip.mode is Mode.AIR and fs.uplift_pct else None

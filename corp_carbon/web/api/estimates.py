@@ -166,7 +166,11 @@ ESTIMATE = Operation(
             "Distance in km, when no places are given (or to override them).",
             {"type": "number", "minimum": 0, "maximum": 40000},
         ),
-        Parameter("cabin", "Flight cabin class.", enum_schema(Cabin)),
+        Parameter(
+            "cabin",
+            "A flight's cabin, or a train's class (standard, first, sleeper).",
+            enum_schema(Cabin),
+        ),
         Parameter("fuel", "Car or taxi fuel.", enum_schema(Fuel)),
         Parameter("size", "Vehicle size.", enum_schema(VehicleSize)),
         Parameter(
