@@ -139,7 +139,7 @@ class RewardsSection(Section):
     auto_approve_below_points: int = Field(default=0, ge=0)
     #: what one point is worth, for the outstanding balance as a liability in reports: the
     #: default 1 point per gram avoided makes a tonne avoided worth 1000 points = 1 EUR.
-    point_value: Decimal = Field(default=Decimal("0.001"), ge=0, strict=False)
+    point_value: Decimal = Field(default=Decimal("0.01"), ge=0, strict=False)
     #: ISO 4217 currency of point_value.
     point_currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     #: folder of the pictures HR uploads for rewards; relative to the instance folder;

@@ -149,14 +149,14 @@ def build_rewards(today: date) -> list[Reward]:
         reward(
             "Rail travel voucher (€30 / £25 / ¥200)",
             RewardKind.VOUCHER,
-            30_000,
+            3_000,
             "A voucher for any national rail operator, sent by email.",
             limit=4,
         ),
         reward(
             "Bike shop voucher (€50)",
             RewardKind.VOUCHER,
-            50_000,
+            5_000,
             "Spend it on lights, locks or a new saddle at a partner bike shop.",
             stock=40,
             limit=2,
@@ -164,7 +164,7 @@ def build_rewards(today: date) -> list[Reward]:
         reward(
             "Public transport pass, one month",
             RewardKind.VOUCHER,
-            120_000,
+            12_000,
             "One month of the local travelcard, Deutschlandticket or Shanghai transport card.",
             stock=20,
             limit=1,
@@ -173,7 +173,7 @@ def build_rewards(today: date) -> list[Reward]:
         reward(
             "Extra remote working day",
             RewardKind.PERK,
-            20_000,
+            2_000,
             "One additional day working from home; your manager confirms the date.",
             limit=1,
             period="month",
@@ -181,7 +181,7 @@ def build_rewards(today: date) -> list[Reward]:
         reward(
             "Bike service at the office",
             RewardKind.PERK,
-            8_000,
+            800,
             "A mechanic visits each office monthly; book a slot for a full service.",
             stock=60,
             limit=2,
@@ -190,7 +190,7 @@ def build_rewards(today: date) -> list[Reward]:
         reward(
             "E-bike leasing contribution",
             RewardKind.PERK,
-            200_000,
+            20_000,
             "The company pays three months of your e-bike lease.",
             stock=10,
             limit=1,
@@ -199,7 +199,7 @@ def build_rewards(today: date) -> list[Reward]:
         reward(
             "Winter cycling kit",
             RewardKind.VOUCHER,
-            25_000,
+            2_500,
             "Gloves, lights and a waterproof jacket for the dark months.",
             stock=30,
             limit=1,
@@ -208,7 +208,7 @@ def build_rewards(today: date) -> list[Reward]:
         reward(
             "Peatland restoration, Scotland",
             RewardKind.DONATION,
-            10_000,
+            1_000,
             "Rewetting drained peat bogs in the Flow Country.",
             project="Peatland restoration, Scotland",
             auto=True,
@@ -216,7 +216,7 @@ def build_rewards(today: date) -> list[Reward]:
         reward(
             "Mangrove restoration, Kenya",
             RewardKind.DONATION,
-            10_000,
+            1_000,
             "Community mangrove planting and protection in Gazi Bay (Mikoko Pamoja).",
             project="Mikoko Pamoja mangroves, Kenya",
             auto=True,
@@ -224,7 +224,7 @@ def build_rewards(today: date) -> list[Reward]:
         reward(
             "Peatland rewetting, Brandenburg",
             RewardKind.DONATION,
-            5_000,
+            500,
             "MoorFutures rewetting of former farmland north of Berlin.",
             project="MoorFutures, Brandenburg",
             auto=True,

@@ -80,7 +80,7 @@ def _redeem_some(factory: SessionFactory) -> None:
             .scalars()
             .all()
         )
-    cheap = [r for r in catalogue if r.cost_points <= 30_000]
+    cheap = [r for r in catalogue if r.cost_points <= 3_000]
     made = []
     for n, employee_id in enumerate(e for e in richest if e is not None):
         reward = cheap[n % len(cheap)]

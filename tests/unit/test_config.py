@@ -134,7 +134,7 @@ def test_production_requires_a_pseudonym_secret() -> None:
 
 
 def test_point_value_is_an_exact_decimal() -> None:
-    assert load_settings(environ={}).rewards.point_value == Decimal("0.001")
+    assert load_settings(environ={}).rewards.point_value == Decimal("0.01")
     settings = load_settings(environ={"CORP_CARBON_REWARDS_POINT_VALUE": "0.0025"})
     assert settings.rewards.point_value == Decimal("0.0025")
 

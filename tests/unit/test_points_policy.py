@@ -87,9 +87,9 @@ def test_economy_earns_cabin_credit_only_for_a_traveller_entitled_to_business() 
     unknown = scorer().assess(long_haul(Cabin.ECONOMY, None))
     assert director.baseline is not None and director.baseline.code == "business_class"
     assert "the travel policy allows business to grade director" in director.baseline.reason
-    assert director.points == 300  # 0.25 points per kg, cut by the per-trip cap
+    assert director.points == 300  # 0.5 points per kg, cut by the per-trip cap
     assert director.trip_cap == "per_trip:lower_class"
-    assert director.uncapped_points == round(director.avoided_kg_co2e / 4) > 300
+    assert director.uncapped_points == round(director.avoided_kg_co2e / 2) > 300
     assert staff.baseline is None and staff.points == 0
     assert "allows you economy on this trip: no class credit" in staff.no_baseline_reason
     assert unknown.points == 0

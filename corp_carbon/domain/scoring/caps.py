@@ -80,7 +80,7 @@ class PointCaps:
     def count(self, employee_id: int, day: date, behaviour: str | None, points: int) -> None:
         """An earning made before: it fills its periods."""
         for cap in self.caps:
-            if cap.behaviour in (None, behaviour):
+            if cap.covers(behaviour):
                 self.used[self._key(employee_id, day, cap)] += points
 
     def admit(self, employee_id: int, day: date, behaviour: str | None, points: int) -> Admitted:
@@ -89,7 +89,7 @@ class PointCaps:
             return Admitted(max(points, 0))
         allowed, applied = points, None
         for cap in self.caps:
-            if cap.behaviour not in (None, behaviour):
+            if not cap.covers(behaviour):
                 continue
             left = max(0, cap.points - self.used[self._key(employee_id, day, cap)])
             if left < allowed:

@@ -40,6 +40,8 @@ COMMUTE_BEHAVIOUR_MODES = (
     Mode.COACH, Mode.FERRY,
 )  # fmt: skip
 
+#: a cap may name this group: every commute by a low-carbon mode together.
+COMMUTE_GROUP = "commute"
 RAIL_OVER_FLIGHT = "rail_over_flight"
 LOWER_CLASS = "lower_class"
 ELECTRIC_CAR = "electric_car"
@@ -73,9 +75,16 @@ BEHAVIOURS: Mapping[str, str] = MappingProxyType(
 )
 
 
-def behaviour_words(behaviour: str) -> str:
-    """The English words of a behaviour (a msgid: pages translate it)."""
-    return BEHAVIOURS.get(behaviour, behaviour)
+#: how a cap's group reads: every low-carbon commute together, or everything.
+GROUP_WORDS: Mapping[str, str] = MappingProxyType(
+    {"commute": N_("commuting by any low-carbon mode"), "all": N_("all behaviours together")}
+)
+
+
+def behaviour_words(behaviour: str | None) -> str:
+    """The English words of a behaviour or a cap's group (a msgid: pages translate it)."""
+    key = behaviour or "all"
+    return BEHAVIOURS.get(key) or GROUP_WORDS.get(key, key)
 
 
 def behaviour_of(
@@ -121,6 +130,16 @@ class PolicyCap:
         """Stored on a capped earning: "per_month:commute_bike", "per_year:all"."""
         return f"per_{self.period.value}:{self.behaviour or 'all'}"
 
+    def covers(self, behaviour: str | None) -> bool:
+        """All behaviours, one, or a group ("commute": every commute by a low-carbon mode)."""
+        if self.behaviour is None:
+            return True
+        if behaviour is None:
+            return False
+        if self.behaviour == COMMUTE_GROUP:
+            return behaviour.startswith("commute_")
+        return self.behaviour == behaviour
+
 
 @dataclass(frozen=True)
 class PointsPolicy:
@@ -147,7 +166,7 @@ class PointsPolicy:
         """Points after the per-trip caps, and the cap that cut them (if any)."""
         applied = None
         for cap in self.caps_for(CapPeriod.TRIP):
-            if cap.behaviour in (None, behaviour) and points > cap.points:
+            if cap.covers(behaviour) and points > cap.points:
                 points, applied = cap.points, cap
         return points, applied
 
@@ -196,7 +215,12 @@ def parse_policy(data: Mapping[str, Any], where: str = "points policy") -> Point
                 f"{where}: cap {n}: period {raw_period!r}: accepted: {accepted}"
             ) from None
         raw = entry.get("behaviour", "all")
-        named = None if raw == "all" else _behaviour(raw, f"{where}: cap {n}")
+        if raw == "all":
+            named = None
+        elif raw == COMMUTE_GROUP:
+            named = COMMUTE_GROUP
+        else:
+            named = _behaviour(raw, f"{where}: cap {n}")
         limit = _decimal(entry.get("points"), f"{where}: cap {n}: points")
         if limit != limit.to_integral_value():
             raise PolicyError(f"{where}: cap {n}: points {limit}: a whole number")
