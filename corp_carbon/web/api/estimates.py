@@ -166,7 +166,12 @@ ESTIMATE = Operation(
             "Distance in km, when no places are given (or to override them).",
             {"type": "number", "minimum": 0, "maximum": 40000},
         ),
-        Parameter("cabin", "Flight cabin class.", enum_schema(Cabin)),
+        Parameter(
+            "cabin",
+            "Flight cabin (economy, premium_economy, business, first) or train class "
+            "(standard, first, sleeper).",
+            enum_schema(Cabin),
+        ),
         Parameter("fuel", "Car or taxi fuel.", enum_schema(Fuel)),
         Parameter("size", "Vehicle size.", enum_schema(VehicleSize)),
         Parameter(
