@@ -131,6 +131,19 @@ def flight_cabin(found: Findings, name: str, raw: str | None, default: Cabin) ->
     return value
 
 
+def train_class(found: Findings, *candidates: tuple[str, str | None]) -> Cabin | None:
+    """A train's class from the first of ``candidates`` (field, raw value) that states one.
+    A lone letter is a fare-bucket code (Eurostar's "B"), not a class: it is passed over, as a
+    flight's booking class is. An unknown word rejects the booking naming its field; no class
+    at all stays None (the engine says standard was assumed): first class is never guessed."""
+    for name, raw in candidates:
+        value = fields.text(raw)
+        if value is None or (len(value) == 1 and value.isalpha()):
+            continue
+        return found.check(name, raw, fields.rail_class)
+    return None
+
+
 def cabin_note(default: Cabin) -> str:
     return f"cabin class missing: {default.value.replace('_', ' ')} assumed"
 

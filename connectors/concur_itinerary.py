@@ -4,6 +4,9 @@ A trip (``TripId``) is one booking. Its rows are consecutive in the export, so t
 streamed and only the current trip's rows are held. Field meanings follow Concur Itinerary v4:
 ``LegId`` stays the same across a connection, ``TotalFare`` belongs to the ticket and repeats
 on each of its segments, ``CouponStatus`` EXCH marks a coupon given up in an exchange.
+A train's class is its ``ClassOfService`` ("2", "1st", "First"), else its ``Cabin``
+("Standard Premier"); a lone letter there is a fare code, not a class (see
+``fields.rail_class``).
 """
 
 from __future__ import annotations
@@ -184,6 +187,10 @@ def _segment(found: _segments.Findings, row: Row, trip: _Trip) -> Segment | None
         cabin = _segments.flight_cabin(found, "Cabin", row.get("Cabin"), trip.default_cabin)
         if cabin is trip.default_cabin and fields.text(row.get("Cabin")) is None:
             notes.append(_segments.cabin_note(trip.default_cabin))
+    elif mode is Mode.RAIL:
+        cabin = _segments.train_class(
+            found, ("ClassOfService", row.get("ClassOfService")), ("Cabin", row.get("Cabin"))
+        )
     if trip.note:
         notes.append(trip.note)
     carrier, number = _service(row, mode)

@@ -131,6 +131,56 @@ def cabin(value: str | None) -> Cabin | None:
     raise FieldError(f"unknown cabin class: {found!r} (economy, premium economy, business, first)")
 
 
+#: a train's class as exports write it (Eurostar's "Standard Premier" and "Business Premier"
+#: seat passengers 2+1, like first class elsewhere).
+_RAIL_CLASSES = {
+    "standard": Cabin.STANDARD,
+    "standard class": Cabin.STANDARD,
+    "second": Cabin.STANDARD,
+    "second class": Cabin.STANDARD,
+    "2nd": Cabin.STANDARD,
+    "2nd class": Cabin.STANDARD,
+    "2": Cabin.STANDARD,
+    "coach": Cabin.STANDARD,
+    "economy": Cabin.STANDARD,
+    "二等座": Cabin.STANDARD,
+    "二等": Cabin.STANDARD,
+    "first": Cabin.FIRST,
+    "first class": Cabin.FIRST,
+    "1st": Cabin.FIRST,
+    "1st class": Cabin.FIRST,
+    "1": Cabin.FIRST,
+    "business": Cabin.FIRST,
+    "premium": Cabin.FIRST,
+    "standard premier": Cabin.FIRST,
+    "business premier": Cabin.FIRST,
+    "一等座": Cabin.FIRST,
+    "一等": Cabin.FIRST,
+    "商务座": Cabin.FIRST,
+    "特等座": Cabin.FIRST,
+    "sleeper": Cabin.SLEEPER,
+    "couchette": Cabin.SLEEPER,
+    "berth": Cabin.SLEEPER,
+    "sleeping car": Cabin.SLEEPER,
+    "卧铺": Cabin.SLEEPER,
+    "软卧": Cabin.SLEEPER,
+    "硬卧": Cabin.SLEEPER,
+}
+RAIL_CLASS_WORDS = "standard (second), first, sleeper (couchette, berth)"
+
+
+def rail_class(value: str | None) -> Cabin | None:
+    """A train's class from the words and codes exports use (None when empty): standard,
+    first or a sleeper berth. Never a flight's cabin: "economy" on a train is standard."""
+    found = text(value)
+    if found is None:
+        return None
+    key = " ".join(found.lower().replace("-", " ").replace("_", " ").split())
+    if key in _RAIL_CLASSES:
+        return _RAIL_CLASSES[key]
+    raise FieldError(f"unknown class of travel on a train: {found!r} ({RAIL_CLASS_WORDS})")
+
+
 def iata(value: str | None) -> str | None:
     """An upper-case three-letter code, or None; anything else is refused."""
     found = text(value)

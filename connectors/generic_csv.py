@@ -19,6 +19,11 @@ Mapping keys (``[sources.mapping]`` in the configuration):
   ``"cancelled"`` or ``"exchanged"``). Without an entry, our own words are accepted as they are
   (cabins also in the usual letters and words, see ``connectors.fields.cabin``).
 
+A train's class is its ``cabin`` column too, through the same ``[values.cabin]`` table:
+``standard``, ``first`` or ``sleeper`` (and the words of ``connectors.fields.rail_class``:
+"2nd", "一等座", "couchette"...; a train's "economy" is standard class, its "business" first).
+A train without a class stays without one (scored as standard); first class is never guessed.
+
 A segment with origin and destination (or a distance, or hotel nights) is distance-based; one
 with none of these but an amount and currency is spend-based, with a note saying so.
 The mapping is checked before the first row: an unknown field, a missing required column or a
@@ -246,7 +251,9 @@ class _RowReader:
         before = len(problems)
         travel_date = self._checked(number, row, "date", self.date, problems)
         mode = self._checked(number, row, "mode", self.mode, problems)
-        cabin = self._checked(number, row, "cabin", self.cabin, problems)
+        cabin = None
+        if mode is not None:
+            cabin = self._checked(number, row, "cabin", lambda v: self.cabin(v, mode), problems)
         status = self._checked(number, row, "status", self.status, problems)
         unit = self.mapping.distance_unit
         distance = self._checked(
@@ -320,9 +327,11 @@ class _RowReader:
     def mode(self, value: str) -> Mode | None:
         return _lookup(value, self.mapping.values.get("mode", {}), Mode, "mode")
 
-    def cabin(self, value: str) -> Cabin | None:
+    def cabin(self, value: str, mode: Mode) -> Cabin | None:
+        """A flight's cabin, or a train's class (the same column and mapping table)."""
         mapped = self.mapping.values.get("cabin", {}).get(value.lower())
-        return fields.cabin(mapped if mapped is not None else value)
+        ours = mapped if mapped is not None else value
+        return fields.rail_class(ours) if mode is Mode.RAIL else fields.cabin(ours)
 
     def status(self, value: str) -> RecordStatus | None:
         return _lookup(value, self.mapping.values.get("status", {}), RecordStatus, "status")

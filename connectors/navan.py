@@ -4,6 +4,8 @@ Nested objects are dotted columns and ``segments`` lists ``FROM>TO NUMBER LOCALD
 items joined by ";". A booking is re-sent under the same ``uuid`` when it changes (an
 exchange changes the flight in place), so segment keys are positional and each copy is
 yielded with its ``lastModified``: the pipeline keeps the latest.
+A train's class is the booking's ``fareClass`` ("STANDARD", "FIRST"), else its ``cabin``;
+a lone letter (a flight's fare bucket) is not a class (see ``fields.rail_class``).
 """
 
 from __future__ import annotations
@@ -185,6 +187,10 @@ def _transport(
         cabin = _segments.flight_cabin(found, "cabin", row.get("cabin"), default_cabin)
         if fields.text(row.get("cabin")) is None:
             notes.append(_segments.cabin_note(default_cabin))
+    else:
+        cabin = _segments.train_class(
+            found, ("fareClass", row.get("fareClass")), ("cabin", row.get("cabin"))
+        )
     distance, distance_note = _distance(found, row, mode, len(parsed))
     if distance_note:
         notes.append(distance_note)

@@ -6,6 +6,9 @@ is streamed trip by trip with ``ijson``, so its size does not matter. Values dri
 ``travelperk_values.json_text``.
 A record's ``row`` is the booking's 1-based ordinal in the file and each problem names the
 value by its JSON path, such as ``trips[2].bookings[0].start``.
+A train's class is not in the format: a booking has no cabin or fare class, and GreenPerk's
+train query takes no class (unlike its flight query's ``cabin_class``). Trains therefore come
+without a class (None), which the engine scores as standard and says so; never first.
 """
 
 from __future__ import annotations

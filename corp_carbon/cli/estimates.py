@@ -22,7 +22,11 @@ def _estimate_context() -> tuple[Methodology, Catalogue]:
 @click.option("--from", "origin", default=None, help="IATA/ICAO code or place name.")
 @click.option("--to", "destination", default=None, help="IATA/ICAO code or place name.")
 @click.option("--distance-km", default=None, help="Distance, when no places are given.")
-@click.option("--cabin", default=None, help="economy, premium_economy, business, first.")
+@click.option(
+    "--cabin",
+    default=None,
+    help="Flights: economy, premium_economy, business, first. Trains: standard, first, sleeper.",
+)
 @click.option("--fuel", default=None, help="petrol, diesel, hybrid, phev, bev, unknown.")
 @click.option("--size", default=None, help="small, medium, large, average.")
 @click.option(

@@ -279,6 +279,14 @@ CABIN_PRICE = {
     Cabin.BUSINESS: 3.6,
     Cabin.FIRST: 6.5,
 }
+#: rail: about one trip in eight is first class, the rest standard; of journeys with a leg
+#: longer than SLEEPER_KM, one in three is made overnight in a sleeper berth.
+RAIL_FIRST_ONE_IN = 8
+NIGHT_TRAIN_ONE_IN = 3
+SLEEPER_KM = 900
+RAIL_CLASS_PRICE = {Cabin.STANDARD: 1.0, Cabin.FIRST: 1.7, Cabin.SLEEPER: 1.4}
+#: the night trains on a carrier's long routes: China Railway's sleeper EMUs (动卧) are D-trains.
+NIGHT_SERVICE = {"China Railway": ("D", 701, 712)}
 PER_GBP = {"GBP": Decimal("1"), "EUR": Decimal("1.17"), "CNY": Decimal("9.2")}
 TAXIS = {
     "GB": ("Addison Lee", "Uber"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import uuid
+import zlib
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import pairwise
@@ -26,7 +27,12 @@ from corp_carbon.demo.places import (
     HOTELS,
     LONG_HAUL_KM,
     NIGHT_GBP,
+    NIGHT_SERVICE,
+    NIGHT_TRAIN_ONE_IN,
     PER_GBP,
+    RAIL_CLASS_PRICE,
+    RAIL_FIRST_ONE_IN,
+    SLEEPER_KM,
     STATIONS,
     TAXIS,
     Destination,
@@ -257,16 +263,23 @@ class TripBuilder:
         for index, leg in enumerate(legs):
             (olat, olon), (dlat, dlon) = STATIONS[leg.origin], STATIONS[leg.destination]
             service = None
+            cabin = rail_class(trip.booking, leg) if leg.mode is Mode.RAIL else None
             if leg.service:
                 prefix, low, high = leg.service
-                service = f"{prefix}{self.rng.randint(low, high)}"
+                drawn = self.rng.randint(low, high)
+                if cabin is Cabin.SLEEPER and leg.carrier in NIGHT_SERVICE:
+                    prefix, first, last = NIGHT_SERVICE[leg.carrier]
+                    drawn = first + (drawn - low) % (last - first + 1)
+                service = f"{prefix}{drawn}"
             per_km = {Mode.RAIL: 0.16, Mode.COACH: 0.06, Mode.FERRY: 0.3}[leg.mode]
+            per_km *= RAIL_CLASS_PRICE[cabin] if cabin else 1.0
             made.append(
                 self._activity(
                     trip,
                     journey=journey,
                     leg_index=index,
                     mode=leg.mode,
+                    cabin=cabin,
                     origin=leg.origin,
                     destination=leg.destination,
                     origin_lat=dec6(olat),
@@ -352,3 +365,16 @@ class TripBuilder:
                     spend_amount=self.money(55 * nights + 0.12 * km, office.currency),
                 )
             )
+
+
+def rail_class(booking: str, leg: SurfaceLeg) -> Cabin:
+    """A train's class, drawn from the booking's id (not the shared generator, so the rest of
+    the demo stays as it was): a sleeper berth on a night train over ``SLEEPER_KM``, first
+    class on about one booking in eight, else standard."""
+    if Decimal(leg.km) > SLEEPER_KM and _draw(booking, "night") % NIGHT_TRAIN_ONE_IN == 0:
+        return Cabin.SLEEPER
+    return Cabin.FIRST if _draw(booking, "class") % RAIL_FIRST_ONE_IN == 0 else Cabin.STANDARD
+
+
+def _draw(booking: str, what: str) -> int:
+    return zlib.crc32(f"{booking}:{what}".encode())

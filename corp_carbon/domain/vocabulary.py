@@ -146,6 +146,16 @@ class ReportStatus(StrEnum):
 
 
 AIR_MODES = frozenset({Mode.AIR})
+#: the classes of travel each mode has: a flight's cabins and a train's classes.
+FLIGHT_CABINS = (Cabin.ECONOMY, Cabin.PREMIUM_ECONOMY, Cabin.BUSINESS, Cabin.FIRST)
+RAIL_CLASSES = (Cabin.STANDARD, Cabin.FIRST, Cabin.SLEEPER)
+CLASSES_BY_MODE: dict[Mode, tuple[Cabin, ...]] = {Mode.AIR: FLIGHT_CABINS, Mode.RAIL: RAIL_CLASSES}
+#: a train's class in words: "First" alone is a flight's cabin, a train has "First class".
+RAIL_CLASS_LABELS: dict[Cabin, str] = {
+    Cabin.STANDARD: "Standard class",
+    Cabin.FIRST: "First class",
+    Cabin.SLEEPER: "Sleeper berth",
+}
 ACTIVE_MODES = frozenset({Mode.BIKE, Mode.EBIKE, Mode.WALK})
 
 #: How values read on pages and in reports, where the stored identifier is not plain English.
@@ -172,3 +182,14 @@ def label(value: object) -> str:
     """A human label for an enum member or identifier: LABELS, else the value capitalised."""
     raw = str(getattr(value, "value", value))
     return LABELS.get(raw, raw.replace("_", " ").capitalize())
+
+
+def class_label(mode: Mode | str | None, cabin: Cabin | str | None) -> str | None:
+    """The class of travel in words for its mode ("First" on a flight, "First class" on a
+    train), or None when there is none."""
+    if cabin is None or cabin == "":
+        return None
+    found = Cabin(str(getattr(cabin, "value", cabin)))
+    if str(getattr(mode, "value", mode)) == Mode.RAIL.value and found in RAIL_CLASS_LABELS:
+        return RAIL_CLASS_LABELS[found]
+    return label(found)

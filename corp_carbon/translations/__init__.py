@@ -29,7 +29,7 @@ def vocabulary_labels(
         NOT_A_FLIGHT,
     )
 
-    words: set[str] = set(vocabulary.LABELS.values())
+    words: set[str] = set(vocabulary.LABELS.values()) | set(vocabulary.RAIL_CLASS_LABELS.values())
     for item in vars(vocabulary).values():
         if isinstance(item, type) and issubclass(item, StrEnum) and item is not StrEnum:
             words.update(vocabulary.label(member) for member in item)

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from corp_carbon.domain.vocabulary import Role, label
+from corp_carbon.domain.vocabulary import Role, class_label, label
 from corp_carbon.resources import static_dir, templates_dir
 from corp_carbon.web import (
     admin,
@@ -38,6 +38,7 @@ def build_blueprint() -> Blueprint:
     params.register(bp)  # first: the routes below use its `id` converter
     bp.app_context_processor(_page_context)
     bp.add_app_template_filter(_label, "label")
+    bp.add_app_template_filter(_travel_class, "travel_class")
     i18n.register(bp)
     navigation.register(bp)
     request_log.register(bp)
@@ -52,6 +53,12 @@ def build_blueprint() -> Blueprint:
 def _label(value: object) -> str:
     """A vocabulary value in words, in the page's language."""
     return i18n.gettext(label(value))
+
+
+def _travel_class(trip: Any) -> str:
+    """A trip's class of travel in words for its mode ("First" flight, "First class" train)."""
+    words = class_label(trip.mode, trip.cabin)
+    return i18n.gettext(words) if words else ""
 
 
 def _page_context() -> dict[str, Any]:

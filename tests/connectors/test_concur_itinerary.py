@@ -101,7 +101,8 @@ def test_rail_uses_station_names_not_iata_like_codes() -> None:
     assert eurostar.origin == "London St Pancras International"
     assert eurostar.destination == "Paris Gare du Nord"
     assert (eurostar.carrier, eurostar.service_number) == ("9F", "9014")
-    assert eurostar.cabin is None  # "Standard Premier" is not a flight cabin
+    # ClassOfService "B" is a fare letter; Cabin "Standard Premier" seats 2+1, as first class
+    assert eurostar.cabin is Cabin.FIRST
     assert eurostar.distance_km is None
 
 

@@ -32,6 +32,7 @@ from corp_carbon.db.session import make_engine, make_session_factory
 from corp_carbon.demo.generate import DemoSummary, seed_demo
 from corp_carbon.domain.geo import haversine_km
 from corp_carbon.domain.vocabulary import (
+    FLIGHT_CABINS,
     ActivityKind,
     ActivityStatus,
     Cabin,
@@ -264,7 +265,7 @@ def test_a_year_of_business_travel_in_every_mode(session: Session) -> None:
 
 def test_flights_fly_in_every_cabin_over_great_circle_distances(session: Session) -> None:
     flights = _activities(session, Activity.mode == Mode.AIR)
-    assert {a.cabin for a in flights} == set(Cabin)
+    assert {a.cabin for a in flights} == set(FLIGHT_CABINS)
     assert Counter(a.cabin for a in flights).most_common(1)[0][0] is Cabin.ECONOMY
     airports = airportsdata.load("IATA")
     for a in flights:
@@ -280,6 +281,27 @@ def test_flights_fly_in_every_cabin_over_great_circle_distances(session: Session
         assert a.carrier and a.service_number and a.record_locator
     assert any(a.distance_km and a.distance_km > 8_000 for a in flights)  # long haul
     assert any(a.distance_km and a.distance_km < 700 for a in flights)  # domestic hops
+
+
+def test_trains_run_in_standard_and_first_class_and_night_trains_in_berths(
+    session: Session,
+) -> None:
+    rail = _activities(
+        session, Activity.mode == Mode.RAIL, Activity.kind == ActivityKind.BUSINESS_TRAVEL
+    )
+    classes = Counter(a.cabin for a in rail)
+    assert set(classes) == {Cabin.STANDARD, Cabin.FIRST, Cabin.SLEEPER}
+    day_trains = classes[Cabin.STANDARD] + classes[Cabin.FIRST]
+    assert 0.08 <= classes[Cabin.FIRST] / day_trains <= 0.18  # about one in eight
+    sleepers = [a for a in rail if a.cabin is Cabin.SLEEPER]
+    assert all(a.distance_km is not None and a.distance_km > 900 for a in sleepers)
+    assert all(a.service_number and a.service_number.startswith("D") for a in sleepers)
+    # a booking's trains share its class, there and back
+    by_booking: dict[tuple[object, str], set[Cabin | None]] = {}
+    for a in rail:
+        booking = (a.source_id, (a.source_record_key or "").rpartition(":")[0])
+        by_booking.setdefault(booking, set()).add(a.cabin)
+    assert all(len(found) == 1 for found in by_booking.values())
 
 
 def test_connections_are_journeys_of_consecutive_legs(session: Session) -> None:

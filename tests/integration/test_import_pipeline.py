@@ -31,6 +31,7 @@ from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import (
     ActivityKind,
     ActivityStatus,
+    Cabin,
     ImportRunStatus,
     ImportTrigger,
     Mode,
@@ -149,6 +150,16 @@ def test_connection_is_one_journey_and_round_trip_two(uow: UnitOfWork, settings:
     assert ber.journey_id != back.journey_id
     # the round-trip fare is counted once per ticket, on the first segment
     assert (ber.spend_amount, back.spend_amount) == (286.40, None) or back.spend_amount is None
+
+
+def test_a_trains_class_is_stored_as_the_export_gives_it(
+    uow: UnitOfWork, settings: Settings
+) -> None:
+    _people(uow)
+    _run(uow, settings, "concur-itinerary", CONCUR)
+    trains = {a.destination: a.cabin for a in _activities(uow, mode=Mode.RAIL)}
+    # Eurostar's "Standard Premier" is first class; Deutsche Bahn's "2" standard class
+    assert trains == {"Paris Gare du Nord": Cabin.FIRST, "München Hbf": Cabin.STANDARD}
 
 
 def test_ticket_exchange_counts_only_the_new_ticket(uow: UnitOfWork, settings: Settings) -> None:

@@ -114,6 +114,18 @@ def test_estimate_without_places_and_without_rf() -> None:
             ["--mode", "air", "--distance-km", "5", "--cabin", "coach"],
             "cabin 'coach': accepted: economy, premium_economy",
         ),
+        (  # a train has classes, not a flight's cabins
+            ["--mode", "rail", "--distance-km", "300", "--cabin", "business"],
+            "cabin 'business': accepted: standard, first, sleeper (a train's classes)",
+        ),
+        (
+            ["--mode", "air", "--distance-km", "900", "--cabin", "sleeper"],
+            "cabin 'sleeper': accepted: economy, premium_economy, business, first",
+        ),
+        (
+            ["--mode", "car", "--distance-km", "20", "--cabin", "first"],
+            "cabin 'first': a car trip has no class of travel",
+        ),
         (
             ["--mode", "air", "--distance-km", "5", "--factor-set", "ipcc"],
             "factor set 'ipcc': accepted: desnz-2024",
@@ -168,3 +180,13 @@ def test_compare_says_where_station_names_were_placed() -> None:
     assert result.returncode == 0, result.stderr
     assert "note: 'St Pancras' placed at London (GB)" in result.stdout
     assert "note: 'Gare du Nord' placed at Paris (FR)" in result.stdout
+
+
+@pytest.mark.parametrize("travel_class", ["standard", "first", "sleeper"])
+def test_estimate_takes_a_trains_class(travel_class: str) -> None:
+    args = ("--mode", "rail", "--from", "London", "--to", "Paris", "--json")
+    result = run("estimate", *args, "--cabin", travel_class)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["mode"], data["cabin"]) == ("rail", travel_class)
+    assert data["kg_co2e"] > 0 and data["baseline"] == "economy_flight"

@@ -163,6 +163,7 @@ def test_openapi_document_is_valid_and_describes_the_endpoints(client: FlaskClie
     assert params["cabin"]["schema"]["enum"] == [
         "economy", "premium_economy", "business", "first", "standard", "sleeper"
     ]  # fmt: skip
+    assert "sleeper" in params["cabin"]["description"]
     assert "bev" in params["fuel"]["schema"]["enum"]
     assert "large" in params["size"]["schema"]["enum"]
     assert params["kind"]["schema"]["enum"] == ["business_travel", "commute"]

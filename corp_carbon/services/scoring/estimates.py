@@ -19,12 +19,14 @@ from corp_carbon.domain.scoring.engine import Scorer
 from corp_carbon.domain.scoring.explain import explain
 from corp_carbon.domain.scoring.values import Assessment, Trip
 from corp_carbon.domain.vocabulary import (
+    CLASSES_BY_MODE,
     ActivityKind,
     Cabin,
     DistanceSource,
     Fuel,
     Mode,
     VehicleSize,
+    class_label,
     label,
 )
 from corp_carbon.geo import places, resolve
@@ -65,6 +67,25 @@ def choice(enum: type[E], field: str, value: str | None) -> E | None:
         raise DomainError(f"{field} {value!r}: accepted: {accepted}") from None
 
 
+#: what the classes of each mode are called, in the error naming them.
+CLASS_NAMES = {Mode.AIR: "a flight's cabins", Mode.RAIL: "a train's classes"}
+
+
+def travel_class(mode: Mode, value: str | None) -> Cabin | None:
+    """A flight's cabin or a train's class, checked against the mode: ``--mode rail --cabin
+    business`` fails naming the classes a train has; other modes have no class at all."""
+    if value is None or value.strip() == "":
+        return None
+    accepted = CLASSES_BY_MODE.get(mode, ())
+    if not accepted:
+        raise DomainError(f"cabin {value!r}: a {label(mode).lower()} trip has no class of travel")
+    found = next((c for c in accepted if c.value == value.strip().lower()), None)
+    if found is None:
+        words = ", ".join(c.value for c in accepted)
+        raise DomainError(f"cabin {value!r}: accepted: {words} ({CLASS_NAMES[mode]})")
+    return found
+
+
 def build_trip(query: TripQuery, methodology: Methodology) -> Trip:
     mode = choice(Mode, "mode", query.mode)
     if mode is None:
@@ -101,7 +122,7 @@ def build_trip(query: TripQuery, methodology: Methodology) -> Trip:
         distance_km=distance,
         distance_source=source,
         distance_note=note,
-        cabin=choice(Cabin, "cabin", query.cabin),
+        cabin=travel_class(mode, query.cabin),
         fuel=choice(Fuel, "fuel", query.fuel),
         vehicle_size=choice(VehicleSize, "size", query.size),
         occupants=max(1, query.occupants),
@@ -188,13 +209,15 @@ def estimate(
         raise resolve.with_suggestions(exc) from None
 
 
-#: the options of "compare before you book": each flight cabin, rail, coach, car by fuel.
+#: the options of "compare before you book": each flight cabin, rail (standard, and first
+#: class where the methodology gives it a figure of its own), coach, car by fuel.
 COMPARE_OPTIONS: tuple[tuple[Mode, str | None, str | None], ...] = (
     (Mode.AIR, "economy", None),
     (Mode.AIR, "premium_economy", None),
     (Mode.AIR, "business", None),
     (Mode.AIR, "first", None),
     (Mode.RAIL, None, None),
+    (Mode.RAIL, "first", None),
     (Mode.COACH, None, None),
     (Mode.CAR, None, "petrol"),
     (Mode.CAR, None, "diesel"),
@@ -222,6 +245,7 @@ def compare(
     flying = _flight_offered(origin, destination)
     results = []
     seen_air_factors: set[str] = set()
+    standard_rail: Decimal | None = None
     for mode, cabin, fuel in COMPARE_OPTIONS:
         if (mode is Mode.AIR and not flying) or (mode is not Mode.AIR and not surface):
             continue
@@ -237,6 +261,10 @@ def compare(
             if factor.key in seen_air_factors:
                 continue  # the set has no factor of its own for this cabin on this route
             seen_air_factors.add(factor.key)
+        if mode is Mode.RAIL and cabin is None:
+            standard_rail = result.kg_co2e
+        elif mode is Mode.RAIL and result.kg_co2e == standard_rail:
+            continue  # first class weighs as much as standard here: nothing to choose
         results.append(result)
     return sorted(results, key=lambda a: (a.kg_co2e, _option_label(a)))
 
@@ -261,6 +289,8 @@ def _option_label(a: Assessment) -> str:
         if factor is not None and f".{trip.cabin.value}." not in factor.key:
             return "Flight, average passenger"
         return f"Flight, {label(trip.cabin).lower()}"
+    if trip.mode is Mode.RAIL and trip.cabin:
+        return f"{label(trip.mode)}, {(class_label(trip.mode, trip.cabin) or '').lower()}"
     if trip.mode is Mode.CAR and trip.fuel:
         return f"Car, {label(trip.fuel).lower()}"
     return label(trip.mode)

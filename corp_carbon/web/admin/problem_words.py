@@ -49,6 +49,10 @@ _FAMILIES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = 
         lambda m: gettext("Unknown cabin class (economy, premium economy, business or first)"),
     ),
     (
+        re.compile(r"^unknown class of travel on a train"),
+        lambda m: gettext("Unknown class of travel on a train (standard, first or sleeper)"),
+    ),
+    (
         re.compile(r"^(?:(?P<what>[a-z_ ]+) missing|missing (?P<what2>[a-z_ ]+))$"),
         lambda m: gettext("Missing: %(what)s", what=(m["what"] or m["what2"]).strip()),
     ),

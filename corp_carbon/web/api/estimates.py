@@ -168,7 +168,8 @@ ESTIMATE = Operation(
         ),
         Parameter(
             "cabin",
-            "A flight's cabin, or a train's class (standard, first, sleeper).",
+            "Flight cabin (economy, premium_economy, business, first) or train class "
+            "(standard, first, sleeper).",
             enum_schema(Cabin),
         ),
         Parameter("fuel", "Car or taxi fuel.", enum_schema(Fuel)),
