@@ -271,8 +271,10 @@ def test_wuhan_rate_card_points_are_incentives_not_emissions() -> None:
     bike = wuhan.assess(Trip(mode=Mode.BIKE, kind=ActivityKind.COMMUTE, distance_km=Decimal(5)))
     assert bike.points == 467  # 93.3 x 5 = 466.5, half up
     bus = wuhan.assess(Trip(mode=Mode.BUS, kind=ActivityKind.COMMUTE, distance_km=Decimal(5)))
-    assert bus.points == 0
-    assert "not on the wuhan-2024 rate card" in explain(bus)[-1]["text"]
+    assert bus.points == 213  # 212.5 g per trip, as reported
+    tram = wuhan.assess(Trip(mode=Mode.TRAM, kind=ActivityKind.COMMUTE, distance_km=Decimal(5)))
+    assert tram.points == 0
+    assert "not on the wuhan-2024 rate card" in explain(tram)[-1]["text"]
     shenzhen = scorer(replace(DESNZ_2024, points_rule="shenzhen-2022"))
     assert shenzhen.assess(replace(metro.trip)).points == 467  # 46.7 g/pkm
 
