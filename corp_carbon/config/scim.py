@@ -30,7 +30,7 @@ def canonical_grade_attribute(value: str) -> str:
             return name
     raise ValueError(
         f"{value!r}: the grade can be read from {', '.join(map(repr, GRADE_ATTRIBUTES))}, "
-        "or not at all (\"\")"
+        'or not at all ("")'
     )
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
+from corp_carbon.config.scim import ScimSection
 from corp_carbon.config.sections import (
     AppSection,
     CommuteSection,
@@ -22,7 +23,6 @@ from corp_carbon.config.sections import (
     SessionSection,
     WebSection,
 )
-from corp_carbon.config.scim import ScimSection
 from corp_carbon.config.sources import SourceConfig
 from corp_carbon.config.sso import SsoSection
 
