@@ -4,9 +4,9 @@ Matching an identity to an employee, in order: the stored SSO subject, then the 
 number, then the email (only when the provider does not say the email is unverified). A record
 HR or SCIM created before the first sign-in is linked (its sso_subject set), never duplicated.
 Later sign-ins copy changed attributes from the provider (the travel-policy grade only when
-``[sso.claims] grade`` names a claim: absent keeps it, empty clears it). With ``[sso] roles_from_groups``
-the provider's groups grant and revoke hr/sustainability/admin in ``employee_roles`` at every
-sign-in. Everything is audit-logged in the sign-in's own transaction.
+``[sso.claims] grade`` names a claim: absent keeps it, empty clears it). With
+``[sso] roles_from_groups`` the provider's groups grant and revoke hr/sustainability/admin in
+``employee_roles`` at every sign-in. Everything is audit-logged in the sign-in's own transaction.
 """
 
 from __future__ import annotations
