@@ -1,6 +1,10 @@
-"""``corp-carbon employees``: add the first administrator before SSO, list who is there."""
+"""``corp-carbon employees``: add the first administrator before SSO, list who is there, set
+travel-policy grades from the HR system's file."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
@@ -21,6 +25,7 @@ def employees() -> None:
 @click.option("--employee-number", default=None)
 @click.option("--department", default=None)
 @click.option("--office", default=None)
+@click.option("--grade", default=None, help="Travel-policy grade or band, e.g. 'director'.")
 @click.option(
     "--role",
     "roles",
@@ -35,6 +40,7 @@ def employees_add(
     employee_number: str | None,
     department: str | None,
     office: str | None,
+    grade: str | None,
     roles: tuple[str, ...],
 ) -> None:
     """Create an employee, e.g. the first administrator before SSO is configured."""
@@ -51,6 +57,7 @@ def employees_add(
             department=department,
             office=office,
             roles=roles,
+            grade=grade,
         )
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
@@ -78,3 +85,31 @@ def employees_list(search: str, limit: int) -> None:
         click.echo(f"{p.id:>6}  {p.email:<40} {p.name:<30} {p.department or '-':<16} {roles}")
     if not people:
         click.echo("no employees found")
+
+
+@employees.command("grades")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and count; store nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@with_appcontext
+def employees_grades(path: Path, dry_run: bool, as_json: bool) -> None:
+    """Set travel-policy grades from a CSV file (UTF-8) with the columns employee_number or
+    email, and grade (empty clears it). All or nothing: a wrong row stores nothing and is
+    named with its row and field; exit status 1 then."""
+    from corp_carbon.services.people.grades import import_grades
+
+    try:
+        result = import_grades(app_state().uow(), cli_actor(), path, dry_run=dry_run)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+    elif result.problems:
+        click.echo(result.describe_problems(), err=True)
+    else:
+        verb = "would change" if dry_run else "changed"
+        click.echo(
+            f"{path.name}: {verb} {result.changed} grade(s); {result.unchanged} row(s) unchanged"
+        )
+    if result.problems:
+        raise SystemExit(1)

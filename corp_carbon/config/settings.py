@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
+from corp_carbon.config.scim import ScimSection
 from corp_carbon.config.sections import (
     AppSection,
     CommuteSection,
@@ -47,6 +48,7 @@ class Settings(Section):
     scheduler: SchedulerSection = SchedulerSection()
     web: WebSection = WebSection()
     sso: SsoSection = SsoSection()  # company SSO
+    scim: ScimSection = ScimSection()  # SCIM provisioning
     sources: list[SourceConfig] = Field(default_factory=list)  # [[sources]]
     #: where the settings came from, for messages; not a config key.
     source: str = Field(default=DEFAULT_SOURCE, exclude=True)

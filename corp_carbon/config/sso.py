@@ -28,6 +28,9 @@ class SsoClaimsSection(Section):
     cost_centre: str = "cost_centre"
     office: str = "office"
     groups: str = "groups"
+    #: the travel-policy grade or band; "" = not read. Absent at a sign-in: kept as it is;
+    #: an empty value: cleared.
+    grade: str = ""
 
 
 class SsoRolesSection(Section):

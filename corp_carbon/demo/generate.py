@@ -17,6 +17,7 @@ from corp_carbon.demo.people import (
     LOCALES,
     LOGIN_ORDER,
     Person,
+    assign_grades,
     assign_managers,
     build_people,
 )
@@ -61,6 +62,7 @@ def seed_demo(
     session.add_all(p.employee for p in people)
     session.flush()
     assign_managers(rng, people)
+    assign_grades(people)
     feeds = create_feeds(session, today=today, seed=seed)
 
     plans = build_profiles(rng, people, today, feeds.survey)

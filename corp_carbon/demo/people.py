@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import unicodedata
@@ -286,3 +287,34 @@ def assign_managers(rng: random.Random, people: list[Person]) -> None:
         for person in people:
             if person.department is dept and person.leaves is not None:
                 person.employee.manager_id = head.employee.id
+
+
+#: travel-policy grades, senior first, and the share of staff holding each; everyone else
+#: is "staff". Lower-case ids as an HR system exports them, shown as they are.
+GRADE_SHARES: tuple[tuple[str, float], ...] = (
+    ("executive", 0.04),
+    ("director", 0.10),
+    ("manager", 0.30),
+)
+STAFF_GRADE = "staff"
+
+
+def assign_grades(people: list[Person]) -> None:
+    """Department heads first, then team leads, then everyone else in an order fixed by their
+    employee number fill the grades from the top: heads are executives, leads directors or
+    managers. Needs ``assign_managers`` first; draws nothing from the demo's random stream,
+    so the trips and commutes it generates stay as they were."""
+    managing = {p.employee.manager_id for p in people} - {None}
+    heads = [p for p in people if p.employee.id in managing and p.employee.manager_id is None]
+    leads = [p for p in people if p.employee.id in managing and p.employee.manager_id is not None]
+    others = sorted(
+        (p for p in people if p.employee.id not in managing),
+        key=lambda p: hashlib.sha256(f"grade:{p.employee.employee_number}".encode()).digest(),
+    )
+    quotas: list[tuple[str, int]] = []
+    total = 0.0
+    for grade, share in GRADE_SHARES:
+        total += share
+        quotas.append((grade, round(total * len(people))))
+    for rank, person in enumerate([*heads, *leads, *others]):
+        person.employee.grade = next((g for g, upto in quotas if rank < upto), STAFF_GRADE)

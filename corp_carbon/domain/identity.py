@@ -23,6 +23,7 @@ _LIMITS = {
     "department": 120,
     "cost_centre": 64,
     "office": 120,
+    "grade": 64,
 }
 
 
@@ -45,6 +46,8 @@ class ClaimNames(Protocol):
     def office(self) -> str: ...
     @property
     def groups(self) -> str: ...
+    @property
+    def grade(self) -> str: ...
 
 
 class RoleGroups(Protocol):
@@ -83,6 +86,8 @@ class Identity:
     groups: tuple[str, ...]
     #: the provider sent a groups claim at all (absent ≠ empty for some providers).
     groups_sent: bool
+    #: the travel-policy grade; None: not sent (kept as it is), "": sent empty (cleared).
+    grade: str | None = None
 
 
 def claim(claims: Mapping[str, Any], name: str) -> Any:
@@ -126,6 +131,7 @@ def identity_from_claims(claims: Mapping[str, Any], names: ClaimNames) -> Identi
         office=_text(claims, names.office, "office"),
         groups=groups,
         groups_sent=groups_sent,
+        grade=_grade(claims, names.grade),
     )
 
 
@@ -197,6 +203,14 @@ def _text(
     if limit is not None and len(text) > limit:
         raise IdentityError(f"claim {name!r} ({attribute}) is longer than {limit} characters")
     return text
+
+
+def _grade(claims: Mapping[str, Any], name: str) -> str | None:
+    """The grade claim: None when not mapped or not sent, "" when sent empty (to clear it)."""
+    value = claim(claims, name)
+    if isinstance(value, str) and not value.strip():
+        return ""
+    return _text(claims, name, "grade")
 
 
 def _composed_name(claims: Mapping[str, Any]) -> str | None:

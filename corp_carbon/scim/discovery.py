@@ -27,6 +27,7 @@ from scim2_models import (
     User,
 )
 
+from corp_carbon.scim.grade import GradeAttribute
 from corp_carbon.scim.model import (
     MAX_RESULTS,
     UserModel,
@@ -49,10 +50,14 @@ _ENTERPRISE_ATTRIBUTES: Final = {
 }
 
 
-def _trimmed(schema: Schema, keep: Mapping[str, tuple[str, ...] | None]) -> Schema:
+#: key of ``keep`` naming the attribute that holds the grade (not an attribute name itself).
+_GRADE: Final = "$grade"
+
+
+def _trimmed(schema: Schema, keep: Mapping[str, Any]) -> Schema:
     kept: list[Attribute] = []
     for attribute in schema.attributes or []:
-        if attribute.name is None or attribute.name not in keep:
+        if attribute.name is None or attribute.name not in keep or attribute.name == _GRADE:
             continue
         subs = keep[attribute.name]
         update: dict[str, Any] = {}
@@ -61,6 +66,8 @@ def _trimmed(schema: Schema, keep: Mapping[str, tuple[str, ...] | None]) -> Sche
         if attribute.name == "active":
             update["required"] = Required.true
             update["description"] = "Whether the employee is active; cannot be removed."
+        if attribute.name == keep.get(_GRADE):
+            update["description"] = "The employee's travel-policy grade or band."
         if attribute.name == "emails":
             # one work email, the userName: read-only here (change userName instead)
             update["mutability"] = Mutability.read_only
@@ -84,12 +91,17 @@ def _with_meta(schema: Schema, base_url: str) -> Schema:
     )
 
 
-def schemas(base_url: str) -> list[Schema]:
-    """What /Schemas publishes: the kept User and Enterprise User attributes, and the
-    schemas of the discovery resources themselves."""
+def schemas(base_url: str, grade: GradeAttribute | None = None) -> list[Schema]:
+    """What /Schemas publishes: the kept User and Enterprise User attributes (with the one
+    holding the travel-policy grade), and the schemas of the discovery resources themselves."""
+    user: dict[str, Any] = dict(_USER_ATTRIBUTES)
+    enterprise: dict[str, Any] = dict(_ENTERPRISE_ATTRIBUTES)
+    if grade is not None:
+        kept = enterprise if grade.in_enterprise_extension else user
+        kept.update({grade.name: None, _GRADE: grade.name})
     found = [
-        _trimmed(User.to_schema(), _USER_ATTRIBUTES),
-        _trimmed(EnterpriseUser.to_schema(), _ENTERPRISE_ATTRIBUTES),
+        _trimmed(User.to_schema(), user),
+        _trimmed(EnterpriseUser.to_schema(), enterprise),
         ServiceProviderConfig.to_schema(),
         ResourceType.to_schema(),
         Schema.to_schema(),

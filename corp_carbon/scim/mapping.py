@@ -25,6 +25,8 @@ enterprise ``organization``                  ``organization`` (the legal entity,
                                              ``office``: office is where someone works,
                                              used for commuting and office reports)
 enterprise ``manager.value``                 ``manager_id``, by the manager's ``public_id``
+``[scim] grade_attribute`` (``userType``)    ``grade``, the travel-policy grade (see
+                                             :mod:`corp_carbon.scim.grade`)
 ===========================================  ==============================================
 
 Attributes we do not keep (phoneNumbers, addresses, title, division, ...) are accepted and
@@ -56,6 +58,7 @@ from scim2_models import (
 from scim2_models import Email as ScimEmail
 
 from corp_carbon.domain.email_address import InvalidEmail, canonical_email, quoted
+from corp_carbon.scim.grade import GradeAttribute
 from corp_carbon.scim.model import (
     ENTERPRISE_SCHEMA,
     MAX_LENGTH,
@@ -82,6 +85,8 @@ class EmployeeFields:
     organization: str | None
     manager_public_id: str | None
     active: bool
+    #: the travel-policy grade; kept as it is when no grade attribute is configured.
+    grade: str | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,21 +113,29 @@ def _validated(model: Any, payload: Any, ctx: Context) -> Any:
         raise SCIMException.from_error(Error.from_validation_errors(exc)[0]) from None
 
 
-def parse_create(payload: Any, users_url: str) -> EmployeeFields:
-    """The employee a POST /Users body describes (400 ``invalidValue``/``invalidSyntax``)."""
+def parse_create(
+    payload: Any, users_url: str, grade: GradeAttribute | None = None
+) -> EmployeeFields:
+    """The employee a POST /Users body describes (400 ``invalidValue``/``invalidSyntax``);
+    ``grade``: where the travel-policy grade is read from (None: not read)."""
     payload = _with_whole_manager(payload, users_url)
     user: Any = _validated(UserModel, payload, Context.RESOURCE_CREATION_REQUEST)
-    return fields_from_resource(user, active_default=True)
+    return fields_from_resource(user, active_default=True, grade=grade)
 
 
-def parse_replace(payload: Any, current: EmployeeRecord, users_url: str) -> EmployeeFields:
+def parse_replace(
+    payload: Any, current: EmployeeRecord, users_url: str, grade: GradeAttribute | None = None
+) -> EmployeeFields:
     """The employee after a PUT: attributes the body names replace ours (null clears one);
     attributes it leaves out are kept ("not asserted", which RFC 7644 §3.5.1 allows), so an
     IdP that does not map, say, employeeNumber never wipes what HR set."""
     payload = _with_whole_manager(payload, users_url)
     given: Any = _validated(UserModel, payload, Context.RESOURCE_REPLACEMENT_REQUEST)
-    merged: Any = to_resource(current, users_url)
-    for field in ("user_name", "name", "display_name", "active", "external_id"):
+    merged: Any = to_resource(current, users_url, grade)
+    core = ["user_name", "name", "display_name", "active", "external_id"]
+    if grade is not None and not grade.in_enterprise_extension:
+        core.append(grade.field)
+    for field in core:
         if field in given.model_fields_set:
             setattr(merged, field, getattr(given, field))
     extension = given[EnterpriseUser]
@@ -132,12 +145,13 @@ def parse_replace(payload: Any, current: EmployeeRecord, users_url: str) -> Empl
             merged[EnterpriseUser] = target = EnterpriseUser()
         for field in extension.model_fields_set:
             setattr(target, field, getattr(extension, field))
-    return _keeping_name(
-        fields_from_resource(merged, active_default=current.active), merged, current
-    )
+    fields = fields_from_resource(merged, active_default=current.active, grade=grade)
+    return _keeping_name(_keeping_grade(fields, grade, current), merged, current)
 
 
-def apply_patch(payload: Any, current: EmployeeRecord, users_url: str) -> EmployeeFields:
+def apply_patch(
+    payload: Any, current: EmployeeRecord, users_url: str, grade: GradeAttribute | None = None
+) -> EmployeeFields:
     """The employee after a PATCH (RFC 7644 §3.5.2), applied by scim2-models to our current
     representation: add/replace/remove, with or without a path, Entra's capitalised ops and
     string booleans, Okta's path-less ``{"op": "replace", "value": {"active": false}}``."""
@@ -149,13 +163,21 @@ def apply_patch(payload: Any, current: EmployeeRecord, users_url: str) -> Employ
             ],
         }
     patch: Any = _validated(PatchOp[UserModel], payload, Context.RESOURCE_PATCH_REQUEST)
-    resource: Any = to_resource(current, users_url)
+    resource: Any = to_resource(current, users_url, grade)
     try:
         with POLICY:
             patch.patch(resource)
     except ValidationError as exc:
         raise SCIMException.from_error(Error.from_validation_errors(exc)[0]) from None
-    return _keeping_name(fields_from_resource(resource, active_default=None), resource, current)
+    fields = fields_from_resource(resource, active_default=None, grade=grade)
+    return _keeping_name(_keeping_grade(fields, grade, current), resource, current)
+
+
+def _keeping_grade(
+    fields: EmployeeFields, grade: GradeAttribute | None, current: EmployeeRecord
+) -> EmployeeFields:
+    """Without a grade attribute SCIM neither reads nor clears the grade (HR or SSO set it)."""
+    return fields if grade is not None else replace(fields, grade=current.grade)
 
 
 def _keeping_name(fields: EmployeeFields, user: Any, current: EmployeeRecord) -> EmployeeFields:
@@ -215,7 +237,9 @@ def _operation_with_whole_manager(operation: Any, users_url: str) -> Any:
     return {**operation, "value": value}
 
 
-def fields_from_resource(user: Any, *, active_default: bool | None) -> EmployeeFields:
+def fields_from_resource(
+    user: Any, *, active_default: bool | None, grade: GradeAttribute | None = None
+) -> EmployeeFields:
     """The employee fields of a validated User resource."""
     user_name = _text(user.user_name, "userName")
     if user_name is None:
@@ -247,6 +271,7 @@ def fields_from_resource(user: Any, *, active_default: bool | None) -> EmployeeF
         organization=_text(extension.organization if extension else None, "organization"),
         manager_public_id=_manager_id(manager),
         active=_active(user, active_default),
+        grade=grade.read(user) if grade is not None else None,
     )
 
 
@@ -301,9 +326,10 @@ def etag(record: EmployeeRecord) -> str:
     return f'W/"{digest.hexdigest()[:20]}"'
 
 
-def to_resource(record: EmployeeRecord, users_url: str) -> Any:
+def to_resource(record: EmployeeRecord, users_url: str, grade: GradeAttribute | None = None) -> Any:
     """The employee as a User resource (the GET representation). ``users_url``: the absolute
-    URL of /Users, for ``meta.location`` and ``manager.$ref``."""
+    URL of /Users, for ``meta.location`` and ``manager.$ref``; ``grade``: where the grade is
+    shown (None: not shown)."""
     parts = {"given_name": record.given_name, "family_name": record.family_name}
     extension = EnterpriseUser(
         employee_number=record.employee_number,
@@ -336,6 +362,8 @@ def to_resource(record: EmployeeRecord, users_url: str) -> Any:
         ),
     )
     user[EnterpriseUser] = extension
+    if grade is not None:
+        grade.write(user, record.grade)
     return user
 
 

@@ -39,6 +39,7 @@ from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.scim import discovery, filters, mapping, model
+from corp_carbon.scim.grade import GradeAttribute, grade_attribute
 from corp_carbon.services.people import scim_provisioning as provisioning
 from corp_carbon.web import scim_openapi
 from corp_carbon.web.access import bearer_token, current_employee, current_token
@@ -157,12 +158,17 @@ def _resource_answer(
     status: int = 200,
     params: Any = None,
 ) -> Response:
-    resource = mapping.to_resource(record, _users_url())
+    resource = mapping.to_resource(record, _users_url(), _grade())
     response = _answer(mapping.dump_resource(resource, ctx, params), status)
     response.headers["ETag"] = mapping.etag(record)
     if status == 201:
         response.headers["Location"] = f"{_users_url()}/{record.public_id}"
     return response
+
+
+def _grade() -> GradeAttribute | None:
+    """Where the travel-policy grade is in a User (``[scim] grade_attribute``)."""
+    return grade_attribute(carbon().settings.scim.grade_attribute)
 
 
 def _users_url() -> str:
@@ -226,7 +232,7 @@ def users() -> Response:
         )
     if request.method == "POST":
         state = carbon()
-        fields = mapping.parse_create(_body(), _users_url())
+        fields = mapping.parse_create(_body(), _users_url(), _grade())
         record = provisioning.create_user(state.uow(), state.settings, _actor(), fields)
         return _resource_answer(record, Context.RESOURCE_CREATION_RESPONSE, status=201)
     return _method_not_allowed("GET", "POST")
@@ -260,12 +266,12 @@ def _list(
     params = mapping.response_parameters(attributes, excluded)
     count = min(max(count, 0), model.MAX_RESULTS)
     page = provisioning.list_users(carbon().uow(), term, start_index, count)
-    users_url = _users_url()
+    users_url, grade = _users_url(), _grade()
     listed = ListResponse[model.UserModel](
         total_results=page.total,
         start_index=page.start_index,
         items_per_page=len(page.records),
-        resources=[mapping.to_resource(record, users_url) for record in page.records],
+        resources=[mapping.to_resource(record, users_url, grade) for record in page.records],
     )
     return _answer(
         listed.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=params)
@@ -274,7 +280,11 @@ def _list(
 
 #: how PUT (a whole new User) and PATCH (operations on it) are read, and answered.
 _CHANGES: dict[
-    str, tuple[Callable[[Any, mapping.EmployeeRecord, str], mapping.EmployeeFields], Context]
+    str,
+    tuple[
+        Callable[[Any, mapping.EmployeeRecord, str, GradeAttribute | None], mapping.EmployeeFields],
+        Context,
+    ],
 ] = {
     "PUT": (mapping.parse_replace, Context.RESOURCE_REPLACEMENT_RESPONSE),
     "PATCH": (mapping.apply_patch, Context.RESOURCE_PATCH_RESPONSE),
@@ -303,7 +313,7 @@ def user(public_id: str) -> Response:
             state.settings,
             _actor(),
             public_id,
-            lambda current: read(payload, current, users_url),
+            lambda current: read(payload, current, users_url, _grade()),
             if_match=if_match,
         )
         return _resource_answer(record, answer_context)
@@ -335,7 +345,7 @@ def resource_types(type_id: str | None = None) -> Response:
 def schemas(schema_id: str | None = None) -> Response:
     if request.method != "GET":
         return _method_not_allowed("GET")
-    found = discovery.schemas(_base_url())
+    found = discovery.schemas(_base_url(), _grade())
     return _discovery(found, schema_id, "Schema", lambda item: str(item.id))
 
 

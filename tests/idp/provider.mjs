@@ -41,7 +41,7 @@ const provider = new Provider(issuer, {
     openid: ['sub'],
     email: ['email', 'email_verified'],
     profile: ['name', 'given_name', 'family_name', 'employee_number', 'department',
-      'cost_centre', 'office', 'groups'],
+      'cost_centre', 'office', 'groups', 'travel_grade'],
   },
   // default (true): the ID token of the code flow holds only sub & co; the other claims come
   // from the userinfo endpoint, as with Okta's org server or Entra without optional claims

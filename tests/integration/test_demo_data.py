@@ -149,6 +149,22 @@ def test_roles_and_the_logins_to_try(session: Session, summary: DemoSummary) -> 
         assert employee.role_names[-1] == role
 
 
+def test_travel_policy_grades_follow_the_organisation(session: Session) -> None:
+    grades = Counter(session.scalars(sa.select(Employee.grade)))
+    total = sum(grades.values())
+    assert set(grades) == {"executive", "director", "manager", "staff"}  # nobody without one
+    assert abs(grades["executive"] / total - 0.04) < 0.01
+    assert abs(grades["director"] / total - 0.10) < 0.01
+    assert abs(grades["manager"] / total - 0.30) < 0.01
+    heads = session.scalars(
+        sa.select(Employee.grade).where(
+            Employee.manager_id.is_(None),
+            Employee.id.in_(sa.select(Employee.manager_id)),
+        )
+    )
+    assert set(heads) == {"executive"}  # every department head
+
+
 def test_leavers_are_inactive_and_travel_no_more(session: Session) -> None:
     leavers = list(session.scalars(sa.select(Employee).where(Employee.active.is_(False))))
     assert len(leavers) == 3
@@ -414,13 +430,19 @@ def test_rewards_catalogue(session: Session) -> None:
     assert any(r.per_person_limit for r in rewards)
 
 
-def _fingerprint(session: Session) -> tuple[list[tuple[str, str]], Counter[tuple[str, str]]]:
-    people = list(session.execute(sa.select(Employee.email, Employee.name).order_by(Employee.id)))
+def _fingerprint(
+    session: Session,
+) -> tuple[list[tuple[str, str, str | None]], Counter[tuple[str, str]]]:
+    people = list(
+        session.execute(
+            sa.select(Employee.email, Employee.name, Employee.grade).order_by(Employee.id)
+        )
+    )
     activities = Counter(
         (str(kind), str(status))
         for kind, status in session.execute(sa.select(Activity.kind, Activity.status))
     )
-    return [(email, name) for email, name in people], activities
+    return [(email, name, grade) for email, name, grade in people], activities
 
 
 def test_the_same_seed_gives_the_same_company(

@@ -525,3 +525,38 @@ def test_without_sso_production_login_explains_it_is_not_configured(
         assert app.test_client().get("/auth/callback").status_code == 404
     finally:
         app.extensions[EXTENSION_KEY].engine.dispose()
+
+
+def test_the_travel_policy_grade_follows_the_configured_claim(
+    idp: Idp, db_url: str, tmp_path: Path
+) -> None:
+    def grade_after_login(**extra: Any) -> str | None:
+        idp.set_account("lin", claims(email="lin@example.test", employee_number="E-7", **extra))
+        assert log_in(Browser(), site, "lin").status_code == 302
+        with site.uow() as uow:
+            return uow.session.scalars(sa.select(Employee.grade)).one()
+
+    with serve(idp, db_url, tmp_path, sso={"claims": {"grade": "travel_grade"}}) as site:
+        assert grade_after_login(travel_grade="director") == "director"  # provisioned with it
+        assert grade_after_login() == "director"  # a sign-in without the claim keeps it
+        assert grade_after_login(travel_grade="executive") == "executive"
+        assert grade_after_login(travel_grade="") is None  # sent empty: cleared
+        with site.uow() as uow:
+            updates = list(
+                uow.session.scalars(
+                    sa.select(AuditEvent.detail)
+                    .where(AuditEvent.action == "employee.sso_update")
+                    .order_by(AuditEvent.id)
+                )
+            )
+        assert updates == [
+            {"changed": ["grade"], "grade": {"old": "director", "new": "executive"}},
+            {"changed": ["grade"], "grade": {"old": "executive", "new": None}},
+        ]
+
+
+def test_the_grade_claim_is_ignored_unless_configured(idp: Idp, site: Site) -> None:
+    idp.set_account("noor", claims(email="noor@example.test", travel_grade="director"))
+    assert log_in(Browser(), site, "noor").status_code == 302
+    with site.uow() as uow:
+        assert uow.session.scalars(sa.select(Employee.grade)).one() is None

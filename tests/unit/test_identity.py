@@ -206,6 +206,29 @@ def test_unusable_claims_name_the_claim(claims: dict[str, Any], message: str) ->
         identity_from_claims(claims, DEFAULT)
 
 
+@pytest.mark.parametrize(
+    ("claims", "grade"),
+    [
+        ({"travel": {"grade": " Director "}}, "Director"),  # nested, trimmed
+        ({}, None),  # not sent: the stored grade is kept
+        ({"travel": {"grade": None}}, None),
+        ({"travel": {"grade": "  "}}, ""),  # sent empty: cleared
+        ({"travel": {"grade": ["band-4"]}}, "band-4"),
+    ],
+)
+def test_the_grade_claim_when_mapped(claims: dict[str, Any], grade: str | None) -> None:
+    names = SsoClaimsSection(grade="travel.grade")
+    identity = identity_from_claims({"sub": "s", "email": "a@b.co", **claims}, names)
+    assert identity.grade == grade
+
+
+def test_the_grade_claim_is_read_only_when_mapped_and_not_too_long() -> None:
+    claims = {"sub": "s", "email": "a@b.co", "grade": "director"}
+    assert identity_from_claims(claims, DEFAULT).grade is None  # default: not mapped
+    with pytest.raises(IdentityError, match=r"claim 'grade' \(grade\) is longer than 64"):
+        identity_from_claims({**claims, "grade": "x" * 65}, SsoClaimsSection(grade="grade"))
+
+
 def test_group_values_in_other_shapes() -> None:
     single = identity_from_claims({"sub": "s", "email": "a@b.co", "groups": "carbon-hr"}, DEFAULT)
     assert single.groups == ("carbon-hr",)

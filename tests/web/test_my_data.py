@@ -19,10 +19,11 @@ from corp_carbon.db.models import AuditEvent, Employee, ErasureRequest
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.commute_log import CommuteRequest
 from corp_carbon.domain.erasure import ErasureChannel
-from corp_carbon.domain.people import EmployeeProfile
+from corp_carbon.domain.people import Actor, EmployeeProfile
 from corp_carbon.domain.vocabulary import Mode, Role
 from corp_carbon.services.commutes import entries
 from corp_carbon.services.my_data.export import SECTIONS
+from corp_carbon.services.people import grades
 from corp_carbon.services.people.tokens import create_token
 from corp_carbon.web.state import CarbonState
 from tests.my_data_fixture import add_trip
@@ -59,6 +60,7 @@ def test_json_export_holds_every_section_and_only_my_data(
     log_in_as: Callable[..., None],
 ) -> None:
     ana, bo = _people(create_employee)
+    grades.set_grade(uow, Actor(label="hr"), ana.id, "manager")
     mine = add_trip(
         uow, ana.id, day=date(2026, 3, 2), kg="0", avoided="2.5", points=2500, earn=True
     )
@@ -73,6 +75,7 @@ def test_json_export_holds_every_section_and_only_my_data(
     assert list(body["sections"]) == [s.name for s in SECTIONS]
     [profile] = body["sections"]["profile"]
     assert profile["email"] == "ana@example.com" and profile["leaderboard_opt_in"] is False
+    assert profile["grade"] == "manager"
     [trip] = body["sections"]["trips"]
     assert trip["id"] == mine and trip["points"] == 2500 and trip["avoided_kg_co2e"] == "2.500"
     assert trip["factor_set"] == "mydata-fixture" and trip["baseline"] == "solo_petrol_car"
@@ -156,6 +159,7 @@ def test_the_page_offers_both_downloads_and_the_settings(
     log_in_as(client, ana.id)
     page = client.get("/my-data").get_data(as_text=True)
     assert "/api/v1/me/export?format=csv" in page and "/api/v1/me/export?format=json" in page
+    assert "office, travel-policy grade and roles" in page
     assert 'id="leaderboard-opt-in"' in page and "checked" not in page  # off by default
     assert "/my-data/erasure" in page
 

@@ -856,6 +856,7 @@ def test_discovery_endpoints(scim: Scim) -> None:
         "userName",
         "name",
         "displayName",
+        "userType",  # the travel-policy grade ([scim] grade_attribute)
         "active",
         "emails",
     ]

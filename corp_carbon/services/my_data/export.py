@@ -79,6 +79,7 @@ def _profile(session: Session, employee_id: int) -> list[Row]:
             "office": e.office,
             "country": e.country,
             "organization": e.organization,
+            "grade": e.grade,
             "roles": " ".join(e.role_names),
             "active": e.active,
             "leaderboard_opt_in": e.leaderboard_opt_in,

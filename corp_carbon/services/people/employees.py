@@ -13,6 +13,7 @@ from corp_carbon.domain.errors import Conflict, DomainError
 from corp_carbon.domain.people import Actor, EmployeeProfile, parse_roles
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services.audit import entries as audit
+from corp_carbon.services.people import grades
 
 
 def add_employee(
@@ -25,13 +26,16 @@ def add_employee(
     department: str | None = None,
     office: str | None = None,
     roles: tuple[str, ...] = (),
+    grade: str | None = None,
 ) -> EmployeeProfile:
-    """Creates an employee (how an operator makes the first administrator before SSO)."""
+    """Creates an employee (how an operator makes the first administrator before SSO);
+    ``grade``: the travel-policy grade (at most 64 characters)."""
     clean_email = canonical_email(email)
     clean_name = name.strip()
     if not clean_name:
         raise DomainError("name: must not be empty")
     number = (employee_number or "").strip() or None
+    clean_grade = grades.clean_grade(grade)
     role_set = parse_roles(list(roles))
     with uow:
         session = uow.session
@@ -52,6 +56,7 @@ def add_employee(
             employee_number=number,
             department=(department or "").strip() or None,
             office=(office or "").strip() or None,
+            grade=clean_grade,
         )
         employee.roles = [EmployeeRole(role=r) for r in role_set if r is not Role.EMPLOYEE]
         session.add(employee)

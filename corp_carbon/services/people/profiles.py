@@ -54,6 +54,8 @@ class EmployeeFile:
     deactivated_at: datetime | None
     #: set when the identity provider deleted the person (SCIM): erasure is due then.
     scim_erasure_due_at: datetime | None
+    #: the travel-policy grade (SSO, SCIM, the HR file or this page); None: not set.
+    grade: str | None
     erasure: ErasureView | None
     balance: int
     redemptions: list[RedemptionView]
@@ -81,6 +83,7 @@ def look_at_employee(
             created_at=employee.created_at,
             deactivated_at=employee.deactivated_at,
             scim_erasure_due_at=employee.erasure_due_at,
+            grade=employee.grade,
             erasure=open_request(session, employee.id),
             balance=postings.balance(session, employee.id),
             redemptions=redemptions_for(session, employee.id),

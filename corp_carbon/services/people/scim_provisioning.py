@@ -60,6 +60,7 @@ _AUDITED = (
     "organization",
     "manager_public_id",
     "active",
+    "grade",
 )
 
 
@@ -95,6 +96,7 @@ def _record(session: Session, employee: Employee) -> EmployeeRecord:
         organization=employee.organization,
         manager_public_id=manager_public_id,
         active=employee.active,
+        grade=employee.grade,
         created_at=employee.created_at,
         updated_at=employee.updated_at,
     )
@@ -215,13 +217,20 @@ def update_user(
             return before
         _apply(session, employee, fields)
         _flush(session)
+        detail: dict[str, object] = {
+            "scim_id": public_id,
+            "changed": changed,
+            "active": employee.active,
+        }
+        if "grade" in changed:
+            detail["grade"] = {"old": before.grade, "new": fields.grade}
         audit.record(
             session,
             actor,
             "employee.scim_update",
             target_type="employee",
             target_id=employee.id,
-            detail={"scim_id": public_id, "changed": changed, "active": employee.active},
+            detail=detail,
         )
         record = _record(session, employee)
         uow.commit()
@@ -325,6 +334,7 @@ def _apply(session: Session, employee: Employee, fields: EmployeeFields) -> None
     employee.cost_centre = fields.cost_centre
     employee.organization = fields.organization
     employee.manager_id = manager_id
+    employee.grade = fields.grade
     apply_active(employee, fields.active, utcnow())
 
 

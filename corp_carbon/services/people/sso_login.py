@@ -3,9 +3,10 @@
 Matching an identity to an employee, in order: the stored SSO subject, then the employee
 number, then the email (only when the provider does not say the email is unverified). A record
 HR or SCIM created before the first sign-in is linked (its sso_subject set), never duplicated.
-Later sign-ins copy changed attributes from the provider. With ``[sso] roles_from_groups``
-the provider's groups grant and revoke hr/sustainability/admin in ``employee_roles`` at every
-sign-in. Everything is audit-logged in the sign-in's own transaction.
+Later sign-ins copy changed attributes from the provider (the travel-policy grade only when
+``[sso.claims] grade`` names a claim: absent keeps it, empty clears it). With
+``[sso] roles_from_groups`` the provider's groups grant and revoke hr/sustainability/admin in
+``employee_roles`` at every sign-in. Everything is audit-logged in the sign-in's own transaction.
 """
 
 from __future__ import annotations
@@ -103,7 +104,9 @@ def _sign_in_once(
         if employee is None:
             employee = _provision(session, identity)
             changed: tuple[str, ...] = ()
+            old_grade = None
         else:
+            old_grade = employee.grade
             changed = _update(session, employee, identity, linked_by)
         actor = Actor(label=identity.email, employee_id=employee.id, ip=ip)
         granted, revoked = _sync_roles(settings, employee, identity)
@@ -127,13 +130,16 @@ def _sign_in_once(
                 detail={"matched_by": linked_by},
             )
         if changed:
+            detail: dict[str, object] = {"changed": list(changed)}
+            if "grade" in changed:
+                detail["grade"] = {"old": old_grade, "new": employee.grade}
             audit.record(
                 session,
                 actor,
                 "employee.sso_update",
                 target_type="employee",
                 target_id=employee.id,
-                detail={"changed": list(changed)},
+                detail=detail,
             )
         if granted or revoked:
             audit.record(
@@ -210,6 +216,7 @@ def _provision(session: Session, identity: Identity) -> Employee:
         department=identity.department,
         cost_centre=identity.cost_centre,
         office=identity.office,
+        grade=identity.grade or None,
     )
     session.add(employee)
     session.flush()  # an IntegrityError here: a concurrent sign-in or a clash (see sign_in)
@@ -244,6 +251,10 @@ def _update(
                 continue
         setattr(employee, field, value)
         changed.append(field)
+    grade = identity.grade or None  # "" (sent empty) clears it
+    if identity.grade is not None and employee.grade != grade:
+        employee.grade = grade
+        changed.append("grade")
     return tuple(changed)
 
 

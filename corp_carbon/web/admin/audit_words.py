@@ -21,6 +21,7 @@ ACTIONS: dict[str, Callable[[], str]] = {
     "employee.create": lambda: gettext("Added an employee"),
     "employee.deactivate": lambda: gettext("Deactivated an employee"),
     "employee.erasure_request": lambda: gettext("Asked to erase an employee's data"),
+    "employee.grade": lambda: gettext("Changed an employee's travel-policy grade"),
     "employee.provision": lambda: gettext("Employee created at first sign-in"),
     "employee.reactivate": lambda: gettext("Reactivated an employee"),
     "employee.roles": lambda: gettext("Changed an employee's roles"),

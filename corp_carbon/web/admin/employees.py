@@ -1,4 +1,5 @@
-"""HR's employee directory: search, a person's profile, deactivating and reactivating.
+"""HR's employee directory: search, a person's profile, deactivating and reactivating,
+setting the travel-policy grade.
 
 The directory (name, email, number, department, office, whether the account is on) is no
 look at anyone's records; a profile is, and every opening of it, or of a confirmation page
@@ -20,7 +21,7 @@ from corp_carbon.domain.directory import (
 )
 from corp_carbon.domain.errors import DomainError, NotFound
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services.people import accounts, directory, profiles
+from corp_carbon.services.people import accounts, directory, grades, profiles
 from corp_carbon.web import params
 from corp_carbon.web.access import current_actor, roles_required
 from corp_carbon.web.i18n import gettext, local_date
@@ -36,6 +37,12 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/admin/employees", view_func=directory_page, endpoint="admin_employees")
     bp.add_url_rule(
         "/admin/employees/<id:employee_id>", view_func=profile_page, endpoint="admin_employee"
+    )
+    bp.add_url_rule(
+        "/admin/employees/<id:employee_id>/grade",
+        view_func=grade_change,
+        endpoint="admin_employee_grade",
+        methods=["POST"],
     )
     # one rule for the page and its button: with two rules on one path, an out-of-range id
     # answered 405 instead of 404 (the router sees the other method's rule first)
@@ -85,14 +92,46 @@ def directory_page() -> tuple[str, int, dict[str, str]]:
 @roles_required(*HR_ROLES)
 def profile_page(employee_id: int) -> tuple[str, int, dict[str, str]]:
     """200: the employee's profile (audit-logged); 404: no such employee."""
+    return _profile(employee_id)
+
+
+def _profile(
+    employee_id: int, *, grade_error: str | None = None, grade_value: str | None = None
+) -> tuple[str, int, dict[str, str]]:
     actor = current_actor()
     found = profiles.look_at_employee(carbon().uow(), actor, employee_id)
     html = render_template(
         "carbon/admin/employee.html",
         file=found,
         refusal=_refusal(found, deactivate=found.profile.active),
+        grade_error=grade_error,
+        grade_value=found.grade if grade_value is None else grade_value,
+        max_grade=grades.MAX_GRADE_LENGTH,
     )
-    return html, 200, NO_STORE
+    return html, 400 if grade_error else 200, NO_STORE
+
+
+@roles_required(*HR_ROLES)
+def grade_change(employee_id: int) -> Response | tuple[str, int, dict[str, str]]:
+    """302 to the profile with the grade set (audit-logged) or cleared when blank; 400: the
+    profile again, saying what is wrong with the grade; 404: no such employee."""
+    raw = request.form.get("grade", "")
+    try:
+        done = grades.set_grade(carbon().uow(), current_actor(), employee_id, raw)
+    except grades.GradeTooLong:
+        error = gettext(
+            "Travel-policy grade: at most %(max)s characters; this one has %(n)s.",
+            max=grades.MAX_GRADE_LENGTH,
+            n=len(raw.strip()),
+        )
+        return _profile(employee_id, grade_error=error, grade_value=raw)
+    if not done.changed:
+        flash(gettext("Nothing changed: the travel-policy grade was already the same."))
+    elif done.new is None:
+        flash(gettext("Travel-policy grade cleared."))
+    else:
+        flash(gettext("Travel-policy grade set to %(grade)s.", grade=done.new))
+    return redirect(url_for("carbon.admin_employee", employee_id=employee_id))
 
 
 @roles_required(*HR_ROLES)
