@@ -55,7 +55,7 @@ def load_catalogue(extra_dir: str = "") -> Catalogue:
     sets: dict[str, FactorSet] = {}
     for folder in folders:
         for path in sorted(folder.glob("*.toml")):
-            if path.name.startswith("rate-card-"):
+            if path.name.startswith(("rate-card-", "points-policy-")):
                 continue
             loaded = load_factor_set(path)
             if loaded.id != path.stem:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -9,13 +10,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from corp_carbon.db.models import Activity, Employee, EmployeeRole
+from corp_carbon.db.models import (
+    Activity,
+    Employee,
+    EmployeeRole,
+    LedgerEntry,
+    LedgerTransaction,
+    MethodologyVersion,
+)
 from corp_carbon.db.models import Assessment as AssessmentRow
 from corp_carbon.domain.activities import ActivityView, DepartmentTotal, ModeTotal
 from corp_carbon.domain.email_address import lookup_key
 from corp_carbon.domain.errors import DomainError, NotFound
 from corp_carbon.domain.people import EmployeeProfile
-from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Mode, Role
+from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Mode, Role, TransactionKind
 
 COUNTABLE = (ActivityStatus.CONFIRMED,)
 
@@ -297,3 +305,43 @@ def department_totals(session: Session, *, min_group_size: int) -> list[Departme
             )
         )
     return totals
+
+
+@dataclass(frozen=True)
+class Credited:
+    """What the ledger credited for one activity (caps and reversals applied)."""
+
+    points: int
+    #: the points cap that cut it ("per_month:all"), and the points before it.
+    cap: str | None
+    uncapped_points: int | None
+    methodology_version: int | None
+    reversed: bool
+
+
+def credited_for(session: Session, activity_id: int) -> Credited | None:
+    """The activity's earning in the ledger, None when it earned nothing (yet)."""
+    reversal = aliased(LedgerTransaction)
+    row = session.execute(
+        sa.select(
+            LedgerEntry.amount,
+            LedgerTransaction.cap,
+            LedgerTransaction.uncapped_points,
+            MethodologyVersion.version,
+            sa.exists().where(reversal.reverses_id == LedgerTransaction.id),
+        )
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .outerjoin(AssessmentRow, AssessmentRow.id == LedgerTransaction.assessment_id)
+        .outerjoin(
+            MethodologyVersion, MethodologyVersion.id == AssessmentRow.methodology_version_id
+        )
+        .where(
+            LedgerTransaction.activity_id == activity_id,
+            LedgerTransaction.kind == TransactionKind.EARN,
+            LedgerEntry.amount > 0,
+        )
+    ).first()
+    if row is None:
+        return None
+    points, cap, uncapped, version, undone = row
+    return Credited(int(points), cap, uncapped, version, bool(undone))

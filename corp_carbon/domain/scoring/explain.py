@@ -12,6 +12,7 @@ from typing import Any
 from corp_carbon.domain.factors import haul_label
 from corp_carbon.domain.phrases import N_, Num, Phrase, Word, say
 from corp_carbon.domain.scoring.points import AVOIDED_GRAMS
+from corp_carbon.domain.scoring.policy import PointsPolicy, behaviour_of, behaviour_words
 from corp_carbon.domain.scoring.values import Assessment, Emission
 from corp_carbon.domain.vocabulary import DistanceSource, Mode
 
@@ -199,7 +200,7 @@ def _emission_steps(
 def _plain(a: Assessment) -> Phrase:
     """The trail in one sentence, for a trip list."""
     kg = Num(a.kg_co2e, 1)
-    if a.points_rule != AVOIDED_GRAMS:
+    if a.points_rule != AVOIDED_GRAMS and a.methodology.points_policy is None:
         return say(
             N_("%(kg)s kg CO2e; %(points)s points on the %(rule)s rate card."),
             kg=kg,
@@ -221,8 +222,56 @@ def _plain(a: Assessment) -> Phrase:
     )
 
 
+def _policy_points(a: Assessment, policy: PointsPolicy) -> Phrase:
+    """Points under the points policy: the behaviour, its rate, and a per-trip cap."""
+    code = a.baseline.code if a.baseline else None
+    trip = a.trip
+    behaviour = behaviour_of(trip.kind, trip.mode, trip.fuel, trip.occupants, code)
+    if behaviour is None or a.avoided_kg_co2e <= 0:
+        return say(
+            N_("0 points: nothing avoided against a credible baseline, so nothing to reward")
+        )
+    rate = policy.rates.get(behaviour)
+    if rate is None:
+        return say(
+            N_("0 points: the points policy has no rate for %(behaviour)s"),
+            behaviour=say(behaviour_words(behaviour)),
+        )
+    unit = {
+        "kg": N_("%(rate)s points per kg CO2e avoided"),
+        "km": N_("%(rate)s points per km"),
+        "trip": N_("%(rate)s points a trip"),
+    }[rate.per]
+    digits = 0 if rate.points == rate.points.to_integral_value() else 2
+    text = say(
+        N_("%(points)s points: %(rate)s for %(behaviour)s (points policy %(policy)s)"),
+        points=Num(a.uncapped_points if a.uncapped_points is not None else a.points),
+        rate=say(unit, rate=Num(rate.points, digits)),
+        behaviour=say(behaviour_words(behaviour)),
+        policy=policy.title,
+    )
+    if a.trip_cap is None:
+        return text
+    cap = next((c for c in policy.caps if c.code == a.trip_cap), None)
+    limit = Num(cap.points if cap else a.points)
+    group = say(behaviour_words(cap.behaviour if cap else None))
+    return say(
+        N_("%(text)s; capped at %(limit)s points a trip for %(group)s: %(points)s points"),
+        text=text,
+        limit=limit,
+        group=group,
+        points=Num(a.points),
+    )
+
+
 def _points_step(a: Assessment) -> dict[str, Any]:
     points = Num(a.points)
+    policy = a.methodology.points_policy
+    if policy is not None and a.points_rule == policy.id:
+        return _step(
+            "points", _policy_points(a, policy), points=a.points, rule=a.points_rule,
+            cap=a.trip_cap,
+        )  # fmt: skip
     if a.points_rule == AVOIDED_GRAMS:
         text = say(N_("%(points)s points: 1 point per gram of CO2e avoided"), points=points)
     elif a.rate is None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 
-from corp_carbon.db.queries import activities_for, count_activities
+from corp_carbon.db.queries import activities_for, count_activities, credited_for
 from corp_carbon.domain.activities import ActivityView
 from corp_carbon.domain.vocabulary import ActivityKind, Mode
 from corp_carbon.services.scoring import trails
@@ -14,6 +14,7 @@ from corp_carbon.web import params
 from corp_carbon.web.access import current_employee, login_required
 from corp_carbon.web.i18n import gettext
 from corp_carbon.web.pages import trip_words
+from corp_carbon.web.pages.credit_words import credit_words
 from corp_carbon.web.pages.trip_filters import PERIODS, read_filters
 from corp_carbon.web.state import carbon
 
@@ -82,12 +83,15 @@ def trip_detail(activity_id: int) -> str:
     with carbon().uow() as uow:
         found = activities_for(uow.session, employee.id, limit=1, activity_id=activity_id)
         found = trails.complete(uow.session, carbon().settings, found)
+        credited = credited_for(uow.session, activity_id) if found else None
     if not found:
         abort(404)
     trip = found[0]
+    rewards = carbon().settings.rewards
     return render_template(
         "carbon/pages/trip_detail.html",
         trip=trip,
         row=_row(trip),
         trail=trip_words.trail(trip),
+        credit=credit_words(trip, credited, rewards.point_value, rewards.point_currency),
     )
