@@ -43,7 +43,7 @@ def simulation_text(results: Sequence[Simulation]) -> str:
         (f"Money per employee per year ({currency})", lambda r: _money(r.money_per_employee_year)),
         ("Median points per employee", lambda r: f"{r.median_points:,}"),
         ("Most points of one employee", lambda r: f"{r.max_points:,}"),
-        (f"Share held by the top tenth ({top:,} people)", lambda r: f"{r.top_tenth_share} %"),
+        (f"Share held by the top tenth ({_people(top)})", lambda r: f"{r.top_tenth_share} %"),
         ("Avoided by trips that earned (t CO2e)", lambda r: _tonnes(r.avoided_kg)),
         (f"Cost per tonne avoided ({currency}/t)", lambda r: _per_tonne(r.cost_per_tonne)),
         ("Points removed by caps", lambda r: f"{r.capped_points:,}"),
@@ -62,7 +62,7 @@ def simulation_text(results: Sequence[Simulation]) -> str:
         results,
         lambda r: {
             (f"Other (fewer than {r.min_group_size})" if d.other else d.department)
-            + f", {d.employees} people": f"{d.points:,} ({d.share} %)"
+            + f", {_people(d.employees)}": f"{d.points:,} ({d.share} %)"
             for d in r.by_department
         },
     )
@@ -126,6 +126,10 @@ def _wrap(text: str, width: int) -> list[str]:
         else:
             lines.append(word)
     return lines or [""]
+
+
+def _people(n: int) -> str:
+    return "1 person" if n == 1 else f"{n:,} people"
 
 
 def _trips(n: int) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from corp_carbon.catalogue import catalogue_for, methodology_from_settings
-from corp_carbon.catalogue.files import load_points_policy
+from corp_carbon.catalogue.files import FactorSetFileError, load_points_policy
 from corp_carbon.config import Settings
 from corp_carbon.db.models import Activity
 from corp_carbon.db.session import UnitOfWork
@@ -53,8 +53,13 @@ def of_policy(policy: PointsPolicy) -> PolicyChoice:
 
 
 def policy_from_file(path: Path) -> PolicyChoice:
-    """A policy file; a bad one is a ``DomainError`` naming the file and the entry."""
-    return of_policy(load_points_policy(path))
+    """A policy file; a bad one is a ``PolicyError`` naming the file and the entry."""
+    try:
+        return of_policy(load_points_policy(path))
+    except FactorSetFileError as exc:
+        raise PolicyError(str(exc)) from None
+    except OSError as exc:
+        raise PolicyError(f"{path}: {exc.strerror or exc}") from None
 
 
 def policy_from_upload(name: str, content: bytes) -> PolicyChoice:
@@ -83,11 +88,14 @@ def named_policy(settings: Settings, name: str) -> PolicyChoice:
     raise PolicyError(f"points policy {name!r}: not a file, nor a known rule ({accepted})")
 
 
-def current_policy(methodology: Methodology) -> PolicyChoice:
-    """The policy the methodology uses now."""
+def current_policy(settings: Settings, methodology: Methodology) -> PolicyChoice:
+    """The policy the methodology uses now (its stored snapshot, or the rule it names)."""
     if methodology.points_policy is not None:
         return of_policy(methodology.points_policy)
-    return PolicyChoice(methodology.points_rule, methodology.points_rule)
+    try:
+        return named_policy(settings, methodology.points_rule)
+    except PolicyError:  # a rate card no longer published: its id says what it was
+        return PolicyChoice(methodology.points_rule, methodology.points_rule)
 
 
 def current_methodology(session: Session, settings: Settings) -> Methodology:
@@ -113,7 +121,7 @@ def simulate_policies(
     with uow:
         session = uow.session
         current = current_methodology(session, settings)
-        chosen = [choice or current_policy(current) for choice in choices]
+        chosen = [choice or current_policy(settings, current) for choice in choices]
         methodologies = [choice.applied_to(current) for choice in chosen]
         catalogue = catalogue_for(settings)
         scorers = [Scorer(m, catalogue.factor_sets, catalogue.rate_cards) for m in methodologies]
