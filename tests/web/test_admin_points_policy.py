@@ -156,3 +156,17 @@ def test_wrong_fields_are_named_and_nothing_is_simulated(
     assert "To: the last day must not be before the first day." in _text(
         backwards.get_data(as_text=True)
     )
+
+
+def test_the_section_and_its_simulation_read_in_chinese(
+    client: FlaskClient, people: dict[str, int], log_in_as: Callable[..., None], commutes: None
+) -> None:
+    log_in_as(client, people["officer"], "sustainability")
+    client.get(f"{PAGE}?lang=zh-CN")  # the choice is kept in a cookie
+    text = _text(_post(client, fx.POLICY_TOML.encode()).get_data(as_text=True))
+    assert "碳积分政策" in text
+    assert "碳积分遵循规则“每减排 1 克 CO₂e 得 1 碳积分”" in text
+    assert "模拟：" in text
+    assert "发放的碳积分 8,572 570" in text
+    assert "前十分之一员工（1 人）所占份额 39.0 % 52.6 %" in text
+    assert "每天最多 150 碳积分：" in text
