@@ -28,10 +28,9 @@ def simulation_text(results: Sequence[Simulation]) -> str:
         f"Employees counted: every employee with a confirmed trip in the period "
         f"({first.employees:,}), whether they earned or not.",
         f"One point is worth {currency} {first.point_value} ([rewards] point_value).",
+        *(f"Policy {r.policy}: {r.title}" for r in results),
         "",
         _row("Policy", [r.policy for r in results]),
-        *_titles(results),
-        "",
     ]
     top = first.top_tenth_employees
     figures: list[tuple[str, Callable[[Simulation], str]]] = [
@@ -89,15 +88,6 @@ def cap_words(line: CapLine) -> str:
     return f"at most {line.limit:,} points per {line.period} ({who})"
 
 
-def _titles(results: Sequence[Simulation]) -> list[str]:
-    """The policies' titles, wrapped to the column width."""
-    wrapped = [_wrap(r.title, COLUMN_WIDTH - 2) for r in results]
-    height = max(len(w) for w in wrapped)
-    return [
-        _row("", [w[i] if i < len(w) else "" for w in wrapped], align="<") for i in range(height)
-    ]
-
-
 def _section(
     title: str, results: Sequence[Simulation], rows: Callable[[Simulation], dict[str, str]]
 ) -> list[str]:
@@ -116,16 +106,6 @@ def _row(label: str, cells: Sequence[str], align: str = ">") -> str:
         label = label[: LABEL_WIDTH - 1] + "…"
     text = f"{label:<{LABEL_WIDTH}}" + "".join(f"{c:{align}{COLUMN_WIDTH}}" for c in cells)
     return text.rstrip()
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines or [""]
 
 
 def _people(n: int) -> str:
