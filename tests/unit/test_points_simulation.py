@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.points_simulation import SimulatedTrip, Terms, simulate
-from corp_carbon.domain.scoring.caps import PointCaps
 from corp_carbon.domain.scoring.policy import CapPeriod, parse_policy
 from tests import simulation_fixture as fx
 
@@ -108,6 +107,24 @@ def test_an_odd_count_of_employees_has_the_middle_one_as_median_an_even_the_mean
 # --- properties ---------------------------------------------------------------------------------
 
 BEHAVIOURS = ["commute_bike", "commute_bus", "electric_car", "rail_over_flight", None]
+#: the fixture's caps (per day for all, per month for cycling) and a year cap for all and a
+#: day cap for one behaviour.
+PROPERTY_POLICY = parse_policy(
+    tomllib.loads(
+        fx.POLICY_TOML
+        + '[[caps]]\nperiod = "year"\nbehaviour = "all"\npoints = 3000\n'
+        + '[[caps]]\nperiod = "day"\nbehaviour = "commute_bus"\npoints = 60\n'
+    ),
+    "property policy",
+)
+PROPERTY_METHODOLOGY = Methodology(points_rule=PROPERTY_POLICY.id, points_policy=PROPERTY_POLICY)
+
+
+def _period(day: date, period: CapPeriod) -> tuple[int, ...]:
+    if period is CapPeriod.DAY:
+        return (day.year, day.month, day.day)
+    return (day.year, day.month) if period is CapPeriod.MONTH else (day.year,)
+
 
 trips_strategy = st.lists(
     st.builds(
@@ -128,33 +145,31 @@ trips_strategy = st.lists(
 @settings(max_examples=150, deadline=None)
 @given(trips=trips_strategy)
 def test_points_are_never_negative_and_no_cap_is_exceeded(trips: list[SimulatedTrip]) -> None:
-    result = simulate(trips, METHODOLOGY, TERMS)
+    result = simulate(trips, PROPERTY_METHODOLOGY, TERMS)
     assert result.points >= 0 and result.money >= 0
     assert all(b.points > 0 for b in result.by_behaviour)
     # replay what was credited and check every cap, per employee and period
     credited = _credited(trips)
-    for cap in POLICY.caps:
+    for cap in PROPERTY_POLICY.caps:
         if cap.period is CapPeriod.TRIP:
             continue
         used: Counter[tuple[int, tuple[int, ...]]] = Counter()
         for trip, points in credited:
             if cap.behaviour in (None, trip.behaviour):
-                used[(trip.employee, PointCaps._key(trip.employee, trip.day, cap)[2])] += points
+                used[(trip.employee, _period(trip.day, cap.period))] += points
         assert all(total <= cap.points for total in used.values()), cap
     per_day: Counter[tuple[int, date]] = Counter(
         (t.employee, t.day) for t, _ in credited if t.commute
     )
-    assert all(n <= METHODOLOGY.commute_trips_per_day for n in per_day.values())
+    assert all(n <= PROPERTY_METHODOLOGY.commute_trips_per_day for n in per_day.values())
     assert sum(points for _, points in credited) == result.points
-
-
 
 
 def _credited(trips: list[SimulatedTrip]) -> list[tuple[SimulatedTrip, int]]:
     """Each trip with what it earned: the simulation of the trips up to it, differenced."""
     earned, before = [], 0
     for n in range(len(trips)):
-        now = simulate(trips[: n + 1], METHODOLOGY, TERMS).points
+        now = simulate(trips[: n + 1], PROPERTY_METHODOLOGY, TERMS).points
         earned.append((trips[n], now - before))
         before = now
     return [(t, p) for t, p in earned if p > 0]
