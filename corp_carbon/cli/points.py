@@ -1,15 +1,22 @@
-"""``corp-carbon points``: credit assessed trips, correct a balance by hand, expire old points."""
+"""``corp-carbon points``: credit assessed trips, correct a balance by hand, expire old points,
+simulate a points policy on a past period."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
 
 from corp_carbon.cli.context import app_state, cli_actor
 from corp_carbon.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from corp_carbon.config import Settings
+    from corp_carbon.services.scoring.simulation import PolicyChoice
 
 
 @click.group(cls=click.Group)
@@ -80,3 +87,86 @@ def points_expire(as_of: str | None) -> None:
     day = date.fromisoformat(as_of) if as_of else date.today()
     run = expiry.expire_points(state.uow(), as_of=day, months=months)
     click.echo(f"expired {run.points:,} points on {run.accounts} accounts")
+
+
+@points.command("simulate")
+@click.option(
+    "--policy",
+    "policy",
+    default=None,
+    metavar="FILE|ID",
+    help="A points-policy file (TOML, as catalogue/points_policies/balanced-2026.toml) or a "
+    "points rule by id (a catalogue policy, avoided_grams, a rate card). Default: the "
+    "current methodology's policy.",
+)
+@click.option(
+    "--compare",
+    "compare",
+    default=None,
+    metavar="FILE|ID",
+    help="A second policy (file or id) shown side by side with the first.",
+)
+@click.option("--from", "date_from", required=True, metavar="YYYY-MM-DD", help="First day.")
+@click.option("--to", "date_to", required=True, metavar="YYYY-MM-DD", help="Last day.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of a table.")
+@with_appcontext
+def points_simulate(
+    policy: str | None, compare: str | None, date_from: str, date_to: str, as_json: bool
+) -> None:
+    """What a points policy would have issued over a past period, and to whom.
+
+    The period's confirmed trips are scored again in memory under the current methodology
+    with the policy: nothing is written and no points are issued. Shows the points and
+    their money value, by behaviour and department, the share of the top tenth of earners,
+    the median and maximum per employee, the cost per tonne avoided, and what the caps cut.
+
+    \b
+    Example:
+      corp-carbon points simulate --from 2026-01-01 --to 2026-12-31 --compare avoided_grams
+    """
+    import json
+
+    from corp_carbon.cli.simulation_text import simulation_text
+    from corp_carbon.domain.dates import parse_day
+    from corp_carbon.services.scoring import simulation
+
+    state = app_state()
+    try:
+        first = parse_day("--from", date_from)
+        last = parse_day("--to", date_to)
+        if first is None or last is None:
+            raise DomainError("--from and --to: give both days as YYYY-MM-DD")
+        choices = [
+            _policy_choice(state.settings, text, option)
+            for text, option in ((policy, "--policy"), (compare, "--compare"))
+            if text is not None or option == "--policy"
+        ]
+        results = simulation.simulate_policies(state.uow(), state.settings, first, last, choices)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    if as_json:
+        data = (
+            {"policies": [r.to_json() for r in results]}
+            if len(results) > 1
+            else results[0].to_json()
+        )
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        click.echo(simulation_text(results))
+
+
+def _policy_choice(settings: Settings, text: str | None, option: str) -> PolicyChoice | None:
+    """A policy file, or a rule by id; None: the current policy."""
+    from corp_carbon.services.scoring import simulation
+
+    if text is None:
+        return None
+    path = Path(text)
+    try:
+        if path.is_file():
+            return simulation.policy_from_file(path)
+        if path.suffix.lower() == ".toml" or "/" in text:
+            raise DomainError(f"{text}: no such file")
+        return simulation.named_policy(settings, text)
+    except DomainError as exc:
+        raise DomainError(f"{option}: {exc.message}") from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, date, datetime
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -27,6 +28,7 @@ from corp_carbon.domain.methodology_form import (
     read_reason,
 )
 from corp_carbon.domain.methodology_preview import Preview, last_twelve_months
+from corp_carbon.domain.scoring.policy import behaviour_words
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services.scoring.methodology_desk import (
     MethodologyDesk,
@@ -129,8 +131,11 @@ def _render(
     proposed: Methodology | None = None,
     fingerprint: str = "",
     notices: list[str] | None = None,
+    **extra: Any,
 ) -> str:
+    """The page; ``extra``: what another section shows (the points-policy simulation)."""
     current = desk.current.methodology
+    settings = carbon().settings
     date_from, date_to = last_twelve_months(_today())
     return render_template(
         PAGE,
@@ -154,6 +159,10 @@ def _render(
             for family in desk.offer.families
         },
         rate_cards=desk.catalogue.rate_cards,
+        behaviour_words=behaviour_words,
+        point_value=settings.rewards.point_value,
+        point_currency=settings.rewards.point_currency,
+        **{"simulation": None, "simulation_values": {}, "simulation_errors": {}, **extra},
     )
 
 
