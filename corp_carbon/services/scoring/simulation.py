@@ -32,6 +32,7 @@ from corp_carbon.domain.scoring.values import Assessment
 from corp_carbon.domain.vocabulary import ActivityKind, Verification
 from corp_carbon.services.scoring import methodology as methodology_service
 from corp_carbon.services.scoring.assessments import journey_groups, trip_for
+from corp_carbon.services.scoring.travellers import Travellers
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,10 +158,15 @@ def _score(
     baseline); an activity that cannot be scored counts with nothing, as in crediting."""
     scored: list[list[tuple[int, SimulatedTrip]]] = [[] for _ in scorers]
     groups = journey_groups(session, period=(date_from, date_to))
+    travellers = Travellers(session)
+    travellers.load()
     try:
         for group in groups:
             try:
-                trips = [trip_for(a, j, p, current) for a, j, p in group]
+                trips = [
+                    trip_for(a, j, p, current, travellers.get(a.employee_id))
+                    for a, j, p in group
+                ]
             except DomainError:
                 trips = None
             for side, scorer in zip(scored, scorers, strict=True):
