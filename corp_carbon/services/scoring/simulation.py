@@ -164,8 +164,7 @@ def _score(
         for group in groups:
             try:
                 trips = [
-                    trip_for(a, j, p, current, travellers.get(a.employee_id))
-                    for a, j, p in group
+                    trip_for(a, j, p, current, travellers.get(a.employee_id)) for a, j, p in group
                 ]
             except DomainError:
                 trips = None
