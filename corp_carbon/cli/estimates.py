@@ -35,6 +35,11 @@ def _estimate_context() -> tuple[Methodology, Catalogue]:
 @click.option("--occupants", default=1, show_default=True, type=int, help="People sharing a car.")
 @click.option("--nights", default=None, type=int, help="Room-nights, for --mode hotel.")
 @click.option("--year", default=None, type=int, help="Year of travel (chooses the factor set).")
+@click.option(
+    "--grade",
+    default=None,
+    help="The traveller's travel-policy grade (e.g. director): decides cabin and class credit.",
+)
 @click.option("--factor-set", default=None, help="e.g. desnz-2024, desnz-2025, epa-2025.")
 @click.option(
     "--rf/--no-rf", "radiative_forcing", default=None, help="Radiative forcing for flights."
@@ -52,6 +57,7 @@ def estimate_command(
     occupants: int,
     nights: int | None,
     year: int | None,
+    grade: str | None,
     factor_set: str | None,
     radiative_forcing: bool | None,
     as_json: bool,
@@ -73,6 +79,7 @@ def estimate_command(
         occupants=occupants,
         nights=nights,
         year=year,
+        grade=grade,
     )
     try:
         result = estimate(

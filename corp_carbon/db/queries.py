@@ -345,3 +345,8 @@ def credited_for(session: Session, activity_id: int) -> Credited | None:
         return None
     points, cap, uncapped, version, undone = row
     return Credited(int(points), cap, uncapped, version, bool(undone))
+
+
+def grade_of(session: Session, employee_id: int) -> str | None:
+    """The employee's travel-policy grade (None: not recorded)."""
+    return session.scalar(sa.select(Employee.grade).where(Employee.id == employee_id))

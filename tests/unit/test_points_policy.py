@@ -114,7 +114,7 @@ def test_a_first_class_seat_carries_one_and_a_half_standard_seats() -> None:
     assert first.kg_co2e == (standard.kg_co2e * Decimal("1.5")).quantize(Decimal("0.001"))
     assert abs(sleeper.kg_co2e - standard.kg_co2e * 2) <= Decimal("0.001")
     assert first.actual.factor is not None
-    assert "1.5 x a standard seat's space" in first.actual.factor.derivation
+    assert "a first-class seat: 1.5 x a standard seat's space" in first.actual.factor.derivation
 
 
 def test_standard_class_is_credited_against_first_only_for_an_entitled_traveller() -> None:

@@ -117,9 +117,11 @@ class FactorLookup:
         if space == 1:
             return factor, notes, wtt
         assert cabin is not None
+        seat = {Cabin.FIRST: "a first-class seat", Cabin.SLEEPER: "a sleeper berth"}.get(
+            cabin, label(cabin).lower()
+        )
         why = (
-            f"{label(cabin).lower()}: {space} x a standard seat's space (seat-space allocation "
-            "of the methodology)"
+            f"{seat}: {space} x a standard seat's space (seat-space allocation of the methodology)"
         )
         scaled = replace(factor, value=factor.value * space, derivation=_joined(factor, why))
         scaled_wtt = None if wtt is None else replace(wtt, value=wtt.value * space)

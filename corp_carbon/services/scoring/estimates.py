@@ -30,6 +30,7 @@ from corp_carbon.domain.vocabulary import (
     label,
 )
 from corp_carbon.geo import places, resolve
+from corp_carbon.geo.airports import nearest_km as nearest_airport_km
 from corp_carbon.geo.places import UnknownPlace
 from corp_carbon.geo.resolve import Resolution
 
@@ -51,6 +52,8 @@ class TripQuery:
     occupants: int = 1
     nights: int | None = None
     year: int | None = None
+    #: the traveller's travel-policy grade (which cabin or rail class they are entitled to).
+    grade: str | None = None
 
 
 E = TypeVar("E", Mode, Cabin, Fuel, VehicleSize, ActivityKind)
@@ -132,7 +135,16 @@ def build_trip(query: TripQuery, methodology: Methodology) -> Trip:
         route_km=route_km,
         year=query.year or date.today().year,
         place_notes=read,
+        grade=(query.grade or "").strip() or None,
+        origin_airport_km=nearest_airport_km(origin) if origin and mode in GROUND else None,
+        destination_airport_km=(
+            nearest_airport_km(destination) if destination and mode in GROUND else None
+        ),
     )
+
+
+#: trips compared with a flight: whether an airport is near their ends matters.
+GROUND = frozenset({Mode.RAIL, Mode.COACH})
 
 
 def ends(
@@ -233,7 +245,11 @@ SURFACE_MAX_KM = Decimal(3000)
 
 
 def compare(
-    origin: str, destination: str, methodology: Methodology, catalogue: Catalogue
+    origin: str,
+    destination: str,
+    methodology: Methodology,
+    catalogue: Catalogue,
+    grade: str | None = None,
 ) -> list[Assessment]:
     """Every sensible way to make the trip, lowest emissions first."""
     scorer = Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards)
@@ -250,8 +266,9 @@ def compare(
         if (mode is Mode.AIR and not flying) or (mode is not Mode.AIR and not surface):
             continue
         query = TripQuery(
-            mode=mode.value, origin=origin, destination=destination, cabin=cabin, fuel=fuel
-        )
+            mode=mode.value, origin=origin, destination=destination, cabin=cabin, fuel=fuel,
+            grade=grade,
+        )  # fmt: skip
         try:
             result = scorer.assess(build_trip(query, methodology))
         except MissingFactor:

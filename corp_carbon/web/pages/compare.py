@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 
 from corp_carbon.catalogue import catalogue_for
+from corp_carbon.db.queries import grade_of
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.scoring.points import AVOIDED_GRAMS
@@ -23,7 +24,7 @@ from corp_carbon.geo import places, resolve
 from corp_carbon.geo.places import UnknownPlace
 from corp_carbon.services.scoring import methodology
 from corp_carbon.services.scoring.estimates import FLIGHT_MIN_KM, compare, to_json
-from corp_carbon.web.access import login_required
+from corp_carbon.web.access import current_employee, login_required
 from corp_carbon.web.i18n import gettext, number, pgettext
 from corp_carbon.web.state import carbon
 
@@ -151,7 +152,12 @@ def _route(origin: str, destination: str) -> Route:
     settings = carbon().settings
     catalogue = catalogue_for(settings)
     current = methodology.ensure_current(carbon().uow(), settings)
-    options = compare(origin, destination, current, catalogue)
+    employee = current_employee()
+    grade = None
+    if employee is not None:
+        with carbon().uow() as uow:
+            grade = grade_of(uow.session, employee.id)
+    options = compare(origin, destination, current, catalogue, grade)
     largest = max((option.kg_co2e for option in options), default=0)
     rows = []
     for option in options:
