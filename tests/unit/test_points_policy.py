@@ -86,7 +86,7 @@ def test_economy_earns_cabin_credit_only_for_a_traveller_entitled_to_business() 
     staff = scorer().assess(long_haul(Cabin.ECONOMY, "staff"))
     unknown = scorer().assess(long_haul(Cabin.ECONOMY, None))
     assert director.baseline is not None and director.baseline.code == "business_class"
-    assert "the travel policy allows business to grade director" in director.baseline.reason
+    assert "the travel policy allows business class to grade director" in director.baseline.reason
     assert director.points == 300  # 0.5 points per kg, cut by the per-trip cap
     assert director.trip_cap == "per_trip:lower_class"
     assert director.uncapped_points == round(director.avoided_kg_co2e / 2) > 300

@@ -135,10 +135,10 @@ def _class_baseline(
     assert rule is not None
     other = lookup.emission(fs, trip, mode, entitled, None, 1, rf)
     code = "business_class" if entitled is Cabin.BUSINESS else "entitled_class"
-    said = say(N_("%(cabin)s, as the travel policy allowed"), cabin=Word(entitled))
+    said = say(N_("%(cabin)s, as the travel policy allowed"), cabin=class_words(entitled, mode))
     why = say(
         N_("the travel policy allows %(cabin)s to %(who)s on %(where)s"),
-        cabin=Word(entitled),
+        cabin=class_words(entitled, mode),
         who=_who(rule),
         where=_where_allowed(lookup.methodology, rule),
     )
@@ -171,10 +171,29 @@ def _rule_applies(m: Methodology, rule: Entitlement, trip: Trip, actual: Emissio
     return rule.min_km is None or km >= rule.min_km
 
 
+#: a cabin or rail class mid-sentence ("allows business class to ...").
+CLASS_WORDS = {
+    Cabin.ECONOMY: N_("economy"),
+    Cabin.PREMIUM_ECONOMY: N_("premium economy"),
+    Cabin.BUSINESS: N_("business class"),
+    Cabin.FIRST: N_("first class"),
+    Cabin.STANDARD: N_("standard class"),
+    Cabin.SLEEPER: N_("a sleeper berth"),
+}
+
+
+def class_words(cabin: Cabin, mode: Mode = Mode.RAIL) -> Phrase:
+    if mode is Mode.AIR and cabin is Cabin.FIRST:
+        return say(N_("first class on the plane"))
+    return say(CLASS_WORDS[cabin])
+
+
 def _who(rule: Entitlement) -> Phrase:
     if not rule.grades:
         return say(N_("every traveller"))
-    return say(N_("grade %(grades)s"), grades=", ".join(rule.grades))
+    if len(rule.grades) == 1:
+        return say(N_("grade %(grades)s"), grades=rule.grades[0])
+    return say(N_("grades %(grades)s"), grades=", ".join(rule.grades))
 
 
 def _where_allowed(m: Methodology, rule: Entitlement) -> Phrase:
@@ -196,11 +215,11 @@ def _no_entitlement(m: Methodology, trip: Trip) -> Phrase:
                 "no travel-policy grade is recorded for you, so the policy allows %(cabin)s on "
                 "this trip: no class credit (ask HR if your grade is missing)"
             ),
-            cabin=Word(LOWEST[trip.mode]),
+            cabin=class_words(LOWEST[trip.mode], trip.mode),
         )
     return say(
         N_("the travel policy allows you %(cabin)s on this trip: no class credit"),
-        cabin=Word(LOWEST[trip.mode]),
+        cabin=class_words(LOWEST[trip.mode], trip.mode),
     )
 
 

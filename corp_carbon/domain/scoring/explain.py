@@ -14,7 +14,7 @@ from corp_carbon.domain.phrases import N_, Num, Phrase, Word, say
 from corp_carbon.domain.scoring.points import AVOIDED_GRAMS
 from corp_carbon.domain.scoring.policy import PointsPolicy, behaviour_of, behaviour_words
 from corp_carbon.domain.scoring.values import Assessment, Emission
-from corp_carbon.domain.vocabulary import DistanceSource, Mode
+from corp_carbon.domain.vocabulary import Cabin, DistanceSource, Mode
 
 _HOW = {
     DistanceSource.GIVEN: N_("as stated by the booking source"),
@@ -103,6 +103,10 @@ def explain(a: Assessment) -> list[dict[str, Any]]:
     return steps
 
 
+#: a train's class as its seat, mid-sentence.
+SEAT_WORDS = {Cabin.FIRST: N_("a first-class seat"), Cabin.SLEEPER: N_("a sleeper berth")}
+
+
 def _emission_steps(
     e: Emission, uplift_included: bool, uplift_note: str, role: str
 ) -> list[dict[str, Any]]:
@@ -130,16 +134,32 @@ def _emission_steps(
         return steps
     f = e.factor
     unit = _unit(f.unit)
+    text = say(
+        N_("Factor “%(name)s”: %(value)s kg CO2e per %(unit)s (ID %(id)s)"),
+        name=f.label,
+        value=_num(f.value),
+        unit=unit,
+        id=f.publisher_id,
+    )
+    if e.seat_space is not None and e.cabin is not None:
+        text = say(
+            N_(
+                "Factor “%(name)s”: %(published)s kg CO2e per %(unit)s (ID %(id)s), for a "
+                "standard seat; %(seat)s takes %(space)s times its floor space (seat-space "
+                "allocation): %(published)s x %(space)s = %(value)s"
+            ),
+            name=f.label,
+            published=_num(f.value / e.seat_space),
+            unit=unit,
+            id=f.publisher_id,
+            seat=say(SEAT_WORDS.get(e.cabin, N_("this class"))),
+            space=_num(e.seat_space),
+            value=_num(f.value),
+        )
     steps.append(
         _step(
             "factor",
-            say(
-                N_("Factor “%(name)s”: %(value)s kg CO2e per %(unit)s (ID %(id)s)"),
-                name=f.label,
-                value=_num(f.value),
-                unit=unit,
-                id=f.publisher_id,
-            ),
+            text,
             role=role,
             factor_id=f.publisher_id,
             factor_key=f.key,
@@ -242,13 +262,14 @@ def _policy_points(a: Assessment, policy: PointsPolicy) -> Phrase:
         "km": N_("%(rate)s points per km"),
         "trip": N_("%(rate)s points a trip"),
     }[rate.per]
-    digits = 0 if rate.points == rate.points.to_integral_value() else 2
+    exponent = int(rate.points.normalize().as_tuple().exponent)
+    digits = max(0, -exponent)
     text = say(
-        N_("%(points)s points: %(rate)s for %(behaviour)s (points policy %(policy)s)"),
+        N_("%(points)s points: %(rate)s for %(behaviour)s (points policy “%(policy)s”)"),
         points=Num(a.uncapped_points if a.uncapped_points is not None else a.points),
         rate=say(unit, rate=Num(rate.points, digits)),
         behaviour=say(behaviour_words(behaviour)),
-        policy=policy.title,
+        policy=policy.name,
     )
     if a.trip_cap is None:
         return text

@@ -95,7 +95,10 @@ class FactorLookup:
         wtt_kg = ZERO
         if wtt is not None:
             wtt_kg = (quantity * wtt.value / divisor).quantize(KG, rounding=ROUND_HALF_UP)
+        space = self.methodology.rail_space(cabin) if mode is Mode.RAIL else Decimal(1)
         return Emission(
+            seat_space=space if space != 1 and factor is not None else None,
+            cabin=cabin,
             mode=mode,
             factor=factor,
             quantity=quantity,
@@ -125,7 +128,7 @@ class FactorLookup:
         )
         scaled = replace(factor, value=factor.value * space, derivation=_joined(factor, why))
         scaled_wtt = None if wtt is None else replace(wtt, value=wtt.value * space)
-        return scaled, (*notes, why), scaled_wtt
+        return scaled, notes, scaled_wtt
 
     def _resolve(self, fs: FactorSet, query: FactorQuery) -> Resolved:
         if query.mode in ZERO_EMISSION_MODES:

@@ -148,6 +148,12 @@ class PointsPolicy:
     source: str
     rates: Mapping[str, PolicyRate]
     caps: tuple[PolicyCap, ...] = ()
+    #: a short name for sentences ("Balanced 2026"); the title when the file gives none.
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.title)
 
     def points(self, behaviour: str | None, avoided_kg: Decimal, km: Decimal | None) -> int:
         """Points before caps: never negative, nothing without a reduction or a rate."""
@@ -174,6 +180,7 @@ class PointsPolicy:
         """JSON-safe, stored inside the methodology version."""
         return {
             "id": self.id,
+            "name": self.name,
             "title": self.title,
             "source": self.source,
             "rates": [
@@ -230,6 +237,7 @@ def parse_policy(data: Mapping[str, Any], where: str = "points policy") -> Point
     return PointsPolicy(
         id=str(data["id"]),
         title=str(data.get("title", data["id"])),
+        name=str(data.get("name", "")),
         source=str(data.get("source", "")),
         rates=MappingProxyType(rates),
         caps=tuple(caps),

@@ -89,6 +89,10 @@ class Emission:
     kg_co2e: Decimal  # including well-to-tank when the methodology adds it
     #: this leg's part of a journey-wide figure (rail/coach journeys), else None.
     share: Decimal | None = None
+    #: a train's class: its seat's floor space in standard seats, by which the published
+    #: factor was multiplied (seat-space allocation); None when it was not.
+    seat_space: Decimal | None = None
+    cabin: Cabin | None = None
 
 
 @dataclass(frozen=True, slots=True)
