@@ -152,7 +152,7 @@ def test_the_current_version_reads_in_words(officer: FlaskClient) -> None:
     assert "Each trip is scored with the UK Department for Energy Security" in text
     assert "Radiative forcing (flights) On. Flights count their non-CO₂ effects" in text
     assert "between places 150 to 1,500 km apart (great circle)" in text
-    assert "business class on long-haul flights and flights of 3,700 km or more" in text
+    assert "every traveller: business class, on long-haul flights and flights of 3,700 km" in text
     assert "driving an average car of unknown fuel" in text
     assert "Reference. A low-carbon commute" in text
     assert "1 point per gram of CO₂e avoided against the baseline" in text

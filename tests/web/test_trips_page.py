@@ -272,7 +272,7 @@ def test_a_trail_stored_before_phrases_is_rebuilt_and_translated(
     log_in_as(client, trips["me"])
     page = _text(client.get(f"/trips/{trips['flight']}?lang=zh-CN").get_data(as_text=True))
     assert "OLD ENGLISH SUMMARY" not in page
-    assert "与公务舱相比" in page
+    assert "与差旅政策允许的公务舱相比" in page
 
 
 def test_what_the_product_guessed_is_said_once_with_how_to_fix_it(
