@@ -18,11 +18,23 @@ from corp_carbon.domain.scoring.engine import Scorer
 from corp_carbon.domain.scoring.explain import explain
 from corp_carbon.domain.scoring.points import grams
 from corp_carbon.domain.scoring.values import MissingDistance, Trip
+from corp_carbon.domain.travel_policy import Entitlement
 from corp_carbon.domain.vocabulary import ActivityKind, Cabin, DistanceSource, Fuel, Mode
 from corp_carbon.geo import places, resolve
 
 CATALOGUE = load_catalogue()
 DESNZ_2024 = Methodology(factor_set="desnz-2024")
+#: the shipped points policy, with directors entitled to business class and first class.
+POLICY_2024 = replace(
+    DESNZ_2024,
+    points_rule="balanced-2026",
+    points_policy=CATALOGUE.points_policies["balanced-2026"],
+    travel_policy=(
+        Entitlement(Mode.AIR, Cabin.BUSINESS, grades=("director",)),
+        Entitlement(Mode.RAIL, Cabin.FIRST, grades=("director",)),
+    ),
+    rail_class_space={"standard": Decimal(1), "first": Decimal("1.5"), "sleeper": Decimal(2)},
+)
 #: reference coordinates of emission_factors.md section 6.1 (OurAirports, 4 decimals).
 LHR, JFK, CDG = (51.4707, -0.4599), (40.6394, -73.7793), (49.009, 2.5541)
 
@@ -422,8 +434,9 @@ def test_banded_flight_baseline_uses_the_trips_own_band(km: str) -> None:
     ),
     declared=st.sampled_from([None, Mode.CAR, Mode.BIKE, Mode.BUS]),
     variant=st.sampled_from(
-        ["desnz-2024", "desnz-2025", "epa-2025", "personal", "wuhan-2024", "wtt"]
+        ["desnz-2024", "desnz-2025", "epa-2025", "personal", "wuhan-2024", "wtt", "policy"]
     ),
+    grade=st.sampled_from([None, "director", "staff"]),
 )
 def test_bulk_scoring_gives_exactly_the_figures_of_a_full_assessment(
     km: Decimal,
@@ -436,11 +449,13 @@ def test_bulk_scoring_gives_exactly_the_figures_of_a_full_assessment(
     countries: tuple[str | None, str | None],
     declared: Mode | None,
     variant: str,
+    grade: str | None,
 ) -> None:
     methodology = {
         "personal": replace(DESNZ_2024, additionality="personal"),
         "wuhan-2024": replace(DESNZ_2024, points_rule="wuhan-2024"),
         "wtt": replace(DESNZ_2024, include_well_to_tank=True),
+        "policy": POLICY_2024,
     }.get(variant, Methodology(factor_set=variant))
     engine = scorer(methodology)
     trip = Trip(
@@ -455,6 +470,7 @@ def test_bulk_scoring_gives_exactly_the_figures_of_a_full_assessment(
         destination_country=countries[1],
         declared_mode=declared,
         year=2024,
+        grade=grade,
     )
     try:
         full = engine.assess(trip)
@@ -490,15 +506,17 @@ def test_bulk_scoring_gives_exactly_the_figures_of_a_full_assessment(
             origin_country=st.sampled_from(["GB", "FR", "US", None]),
             destination_country=st.sampled_from(["GB", "CN", None]),
             year=st.sampled_from([2024, 2025]),
+            grade=st.sampled_from([None, "Director", "staff"]),
         ),
         max_size=40,
     ),
-    variant=st.sampled_from(["by-year", "epa-2025", "wtt", "wuhan-2024"]),
+    variant=st.sampled_from(["by-year", "epa-2025", "wtt", "wuhan-2024", "policy"]),
 )
 def test_bulk_columns_equal_one_by_one_scores(trips: list[Trip], variant: str) -> None:
     methodology = {
         "wtt": replace(DESNZ_2024, include_well_to_tank=True),
         "wuhan-2024": replace(DESNZ_2024, points_rule="wuhan-2024"),
+        "policy": POLICY_2024,
     }.get(variant, Methodology(factor_set=variant))
     engine = scorer(methodology)
     scorable, expected = [], []
@@ -530,6 +548,7 @@ def test_bulk_columns_equal_one_by_one_scores(trips: list[Trip], variant: str) -
         destination_country=[t.destination_country for t, _ in whole],
         distance_m=[int(t.distance_km * 1000) for t, _ in whole if t.distance_km is not None],
         route_m=[None if t.route_km is None else int(t.route_km * 1000) for t, _ in whole],
+        grade=[t.grade for t, _ in whole],
     )
     by_columns = score_columns(engine, table)
     got = [by_columns[i][1:] for i in range(len(by_columns))]

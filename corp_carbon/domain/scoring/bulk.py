@@ -28,6 +28,7 @@ from corp_carbon.domain.scoring.plans import (
     Plan,
 )
 from corp_carbon.domain.scoring.points import AVOIDED_GRAMS
+from corp_carbon.domain.scoring.policy import PointsPolicy, behaviour_of
 from corp_carbon.domain.scoring.values import Score, Trip
 from corp_carbon.domain.vocabulary import ActivityKind, Cabin, Fuel, Mode
 
@@ -103,6 +104,8 @@ class TripColumns:
     route_m: Sequence[int | None]
     #: the trips these columns came from, when there are any (their exact values win).
     source: Sequence[Trip] | None = None
+    #: the traveller's grade where it can matter (flights and trains), else None.
+    grade: Sequence[str | None] | None = None
     #: rows with fields the columns do not carry (nights, declared mode, vehicle size).
     extra: Sequence[bool] | None = None
 
@@ -129,8 +132,11 @@ class TripColumns:
                 t.nights is not None
                 or t.declared_mode is not None
                 or t.vehicle_size is not None
-                or t.grade is not None
                 or t.usual_since is not None
+                for t in trips
+            ],
+            grade=[
+                t.grade.casefold() if t.grade and t.mode in (Mode.AIR, Mode.RAIL) else None
                 for t in trips
             ],
         )
@@ -153,6 +159,7 @@ class TripColumns:
             destination_country=self.destination_country[i],
             route_km=None if route is None else Decimal(route).scaleb(-3),
             year=self.year[i],
+            grade=self.grade[i] if self.grade is not None else None,
         )
 
 
@@ -163,6 +170,7 @@ def score_columns(scorer: Scorer, columns: TripColumns) -> ScoredColumns:
     n = len(columns)
     m = scorer.methodology
     grams_rule = m.points_rule == AVOIDED_GRAMS
+    policy = m.points_policy is not None and m.points_rule == m.points_policy.id
     low_m, high_m = int(m.rail_vs_flight_min_km * 1000), int(m.rail_vs_flight_max_km * 1000)
     airports = bool(m.airport_max_km)
     rail_classes = any(rule.mode is Mode.RAIL for rule in m.travel_policy)
@@ -177,13 +185,15 @@ def score_columns(scorer: Scorer, columns: TripColumns) -> ScoredColumns:
     route_values: list[int] = []
     slow: dict[int, Score] = {}
     extra = columns.extra
+    grades = columns.grade if columns.grade is not None else [None] * n
     rows = zip(
         columns.year, columns.mode, columns.kind, columns.cabin, columns.fuel,
         columns.occupants, columns.origin_country, columns.destination_country,
-        columns.distance_m, columns.route_m, strict=True,
+        columns.distance_m, columns.route_m, grades, strict=True,
     )  # fmt: skip
-    for i, (year, mode, kind, cabin, fuel, occupants, o, d, distance, route) in enumerate(rows):
-        key = (year, mode, kind, cabin, fuel, occupants, o, d)
+    for i, row in enumerate(rows):
+        year, mode, kind, cabin, fuel, occupants, o, d, distance, route, grade = row
+        key = (year, mode, kind, cabin, fuel, occupants, o, d, grade)
         entry = plans.get(key)
         if entry is None:
             plan = scorer.plan(columns.trip(i))
@@ -193,7 +203,7 @@ def score_columns(scorer: Scorer, columns: TripColumns) -> ScoredColumns:
                 plans[key] = entry
         plan, pid = entry
         special = extra is not None and extra[i]
-        if special or not (grams_rule and plan.bulk and 0 <= distance <= _MAX_METRES):
+        if special or not ((grams_rule or policy) and plan.bulk and 0 <= distance <= _MAX_METRES):
             slow[i] = scorer.score(columns.trip(i))
             continue
         if route == -1:  # a route finer than a metre
@@ -290,10 +300,19 @@ def _assemble(
     kg = kg_all.tolist()
     avoided = saved_all.tolist()
     points = list(avoided)
+    behaviour: list[str | None] = [None] * n
+    policy = scorer.methodology.points_policy
+    if policy is not None and scorer.methodology.points_rule == policy.id and len(pid):
+        earned, said = _policy_points(policy, plan_list, pid, has, saved, m)
+        points_all = np.zeros(n, dtype=np.int64)
+        points_all[at] = earned
+        points = points_all.tolist()
+        said_all = np.full(n, None, dtype=object)
+        said_all[at] = np.where(earned > 0, said, np.full(len(said), None, dtype=object))
+        behaviour = said_all.tolist()
     set_list, factor_list, code_list, base_list, haul_list = (
         sets.tolist(), factors.tolist(), codes.tolist(), base.tolist(), hauls.tolist()
     )  # fmt: skip
-    behaviour: list[str | None] = [None] * n
     for i, score in slow.items():
         behaviour[i] = score.behaviour
         set_list[i], factor_list[i], code_list[i], haul_list[i] = (
@@ -317,6 +336,45 @@ def _assemble(
         haul_list,
         behaviour,
     )
+
+
+#: rates and trip caps as integers of 10**-RATE_SCALE points (exact for 6 decimals).
+RATE_SCALE = 6
+
+
+def _policy_points(
+    policy: PointsPolicy,
+    plans: list[Plan],
+    pid: Any,
+    has: Any,
+    saved: Any,
+    metres: Any,
+) -> tuple[Any, Any]:
+    """The points policy on the fast path: per plan its behaviour, rate and per-trip cap;
+    per trip round_half_up(rate x quantity), as ``PointsPolicy.points`` in Decimal."""
+    unit = 10**RATE_SCALE
+    rate_i = np.zeros(len(plans), dtype=np.int64)
+    per = np.zeros(len(plans), dtype=np.int8)  # 0 none, 1 kg, 2 km, 3 trip
+    cap = np.full(len(plans), np.iinfo(np.int64).max, dtype=np.int64)
+    said = np.full(len(plans), None, dtype=object)
+    for k, plan in enumerate(plans):
+        behaviour = behaviour_of(
+            plan.kind, plan.mode, plan.fuel, plan.occupants, plan.baseline_code
+        )
+        rate = policy.rates.get(behaviour) if behaviour else None
+        if rate is None:
+            continue
+        said[k] = behaviour
+        rate_i[k] = int(rate.points.scaleb(RATE_SCALE))
+        per[k] = {"kg": 1, "km": 2, "trip": 3}[rate.per]
+        limit, _ = policy.trip_cap(behaviour, 2**62)
+        cap[k] = limit
+    r, kinds = rate_i[pid], per[pid]
+    # kg: rate x grams / 1000; km: rate x metres / 1000; trip: rate (each rounded half up)
+    quantity = np.where(kinds == 1, saved, np.where(kinds == 2, metres, 1000))
+    raw = (2 * r * quantity + unit * 1000) // (2 * unit * 1000)
+    earned = np.where((kinds > 0) & has & (saved > 0), np.minimum(raw, cap[pid]), 0)
+    return earned, said[pid]
 
 
 class _LazyTrips(Sequence[Trip]):

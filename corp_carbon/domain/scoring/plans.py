@@ -16,7 +16,7 @@ from corp_carbon.domain.scoring.baselines import baseline_for, entitlement
 from corp_carbon.domain.scoring.lookup import FactorLookup
 from corp_carbon.domain.scoring.values import KG, ZERO, Trip
 from corp_carbon.domain.travel_policy import Entitlement
-from corp_carbon.domain.vocabulary import ActivityKind, Mode
+from corp_carbon.domain.vocabulary import ActivityKind, Fuel, Mode
 
 #: baseline codes of a class credit (a cabin or rail class the traveller was entitled to).
 CLASS_CODES = frozenset({"business_class", "entitled_class"})
@@ -65,6 +65,11 @@ class Plan:
     #: integer arithmetic gives this plan's figures exactly (one factor, no well-to-tank, no
     #: sharing, no uplift, not a hotel): bulk scorers may take their fast path.
     bulk: bool
+    #: what the plan's trips are, for the behaviour a points policy rewards.
+    kind: ActivityKind = ActivityKind.BUSINESS_TRAVEL
+    mode: Mode = Mode.AIR
+    fuel: Fuel | None = None
+    occupants: int = 1
 
 
 def build_plan(lookup: FactorLookup, fs: FactorSet, trip: Trip, *, banded: bool) -> Plan:
@@ -127,6 +132,10 @@ def build_plan(lookup: FactorLookup, fs: FactorSet, trip: Trip, *, banded: bool)
         b_divisor=b_divisor,
         haul_allows_business=haul_ok,
         entitlement=rule,
+        kind=trip.kind,
+        mode=trip.mode,
+        fuel=trip.fuel,
+        occupants=trip.occupants,
         haul=actual.haul,
         simple=actual.divisor == 1 and actual.wtt is None,
         b_simple=b_divisor == 1 and b_wtt is None,

@@ -208,6 +208,8 @@ def parse_policy(data: Mapping[str, Any], where: str = "points policy") -> Point
         if per not in PERS:
             raise PolicyError(f"{where}: rate {n}: per {per!r}: accepted: {', '.join(PERS)}")
         points = _decimal(entry.get("points"), f"{where}: rate {n}: points")
+        if points != points.quantize(Decimal("0.000001")):
+            raise PolicyError(f"{where}: rate {n}: points {points}: at most 6 decimals")
         if behaviour in rates:
             raise PolicyError(f"{where}: rate {n}: {behaviour!r} has a rate already")
         rates[behaviour] = PolicyRate(behaviour, points, per)
