@@ -182,9 +182,15 @@ def main() -> None:
         default=100_000,
         help="trips for the with-explanation figure (rendering is the slow part)",
     )
+    parser.add_argument(
+        "--points-rule",
+        default="avoided_grams",
+        help="avoided_grams (1 point per gram), or a points policy such as balanced-2026",
+    )
     args = parser.parse_args()
-    methodology = Methodology()
     catalogue = load_catalogue()
+    policy = catalogue.points_policies.get(args.points_rule)
+    methodology = Methodology(points_rule=args.points_rule, points_policy=policy)
     t0 = time.perf_counter()
     trips = make_trips(args.n)
     table = floor_table(trips, Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards))

@@ -134,7 +134,8 @@ def db_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> s
     return make(template=pg_template_name)
 
 
-#: the scoring arithmetic most tests are written in: 1 point per gram avoided, business class
+#: the scoring arithmetic most tests are written in: 1 point per gram avoided (a point worth
+#: EUR 0.001), business class
 #: allowed to everyone on long flights, no airport or class rules. Tests of the points policy,
 #: the travel policy and rail classes (tests/integration/test_points_policy.py) and everything
 #: built on the demo database use the shipped defaults (``shipped=True``).
@@ -159,6 +160,7 @@ def make_settings(
     }
     if not shipped:
         data["methodology"] = dict(GRAMS_ARITHMETIC)
+        data["rewards"] = {"point_value": "0.001"}  # a tonne avoided is worth EUR 1
     for section, values in sections.items():
         data.setdefault(section, {}).update(values)
     return load_settings(data, environ={})

@@ -31,6 +31,8 @@ def test_estimate_json_has_every_documented_field() -> None:
         "economy",
         "--factor-set",
         "desnz-2024",
+        "--grade",
+        "director",
         "--json",
     )
     assert result.returncode == 0, result.stderr
@@ -55,9 +57,22 @@ def test_estimate_json_has_every_documented_field() -> None:
     assert data["factor_value"] == 0.20011
     assert data["haul"] == "long_haul"
     assert data["distance_source"] == "computed"
-    assert data["baseline"] == "business_class"
-    assert data["points"] == round((data["baseline_kg_co2e"] - data["kg_co2e"]) * 1000)
+    assert data["baseline"] == "business_class"  # a director may fly business on it
+    # the shipped points policy: 0.5 points per kg avoided, at most 300 a trip
+    assert round((data["baseline_kg_co2e"] - data["kg_co2e"]) / 2) > 300
+    assert data["points"] == 300
     assert isinstance(data["explanation"], list)
+    assert "capped at 300 points a trip" in data["explanation"][-1]["text"]
+
+
+def test_economy_earns_no_cabin_credit_without_an_entitlement() -> None:
+    args = ("--mode", "air", "--from", "LHR", "--to", "JFK", "--cabin", "economy", "--json")
+    for extra in ((), ("--grade", "staff")):
+        data = json.loads(run("estimate", *args, *extra).stdout)
+        assert (data["baseline"], data["points"]) == (None, 0)
+        words = " ".join(step["text"] for step in data["explanation"])
+        expected = "no travel-policy grade is recorded" if not extra else "allows you economy"
+        assert expected in words
     assert data["explanation"][0]["step"] == "summary"
 
 
