@@ -55,6 +55,7 @@ def test_statement_page_shows_balance_running_total_and_the_trip(
     log_in_as(client, zoe)
     page = client.get("/points").get_data(as_text=True)
     assert '<div class="value" id="balance">1,052 <span' in page
+    assert "Worth about €1.05." in page  # 1,052 points at EUR 0.001
     assert f'<a href="/trips/{trip}">Trip: Bicycle</a>' in page
     assert "03 Mar 2025" in page  # dated by the trip, with the posting day beside it
     assert "Adjustment by HR: duplicate survey answer" in page

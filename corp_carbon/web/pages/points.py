@@ -6,7 +6,9 @@ from flask import Blueprint, render_template, request
 
 from corp_carbon.services.ledger.statements import years
 from corp_carbon.web.access import login_required
+from corp_carbon.web.account_words import money
 from corp_carbon.web.params import page_count, page_number
+from corp_carbon.web.state import carbon
 from corp_carbon.web.statement import PAGE_SIZE, my_statement, worded
 
 
@@ -27,9 +29,11 @@ def points_page() -> str:
     pages = page_count(len(lines), PAGE_SIZE)
     page = min(page_number(), pages)
     chunk = lines[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    rewards = carbon().settings.rewards
     return render_template(
         "carbon/pages/points.html",
         balance=balance,
+        worth=money(balance * rewards.point_value, rewards.point_currency),
         lines=[worded(line) for line in chunk],
         total=len(lines),
         first=(page - 1) * PAGE_SIZE + 1,
