@@ -16,7 +16,9 @@ from corp_carbon.db.workbook import PublishedSet
 from corp_carbon.domain.factors import Factor, FactorSet, haul_label
 from corp_carbon.domain.inventory import FactorUse
 from corp_carbon.domain.methodology import BY_YEAR, Methodology
+from corp_carbon.domain.scoring.policy import PointsPolicy, behaviour_words
 from corp_carbon.domain.spend import SpendFactorSet
+from corp_carbon.domain.travel_policy import Entitlement
 from corp_carbon.domain.vocabulary import label
 from corp_carbon.services.reports.gathering import ReportData
 from corp_carbon.services.reports.layout import Block, CellValue, Column, Sheet, Styled, pairs
@@ -66,11 +68,13 @@ def version_block(data: ReportData) -> Block:
         if m.factor_set == BY_YEAR
         else m.factor_set
     )
-    points = (
-        "1 point per gram CO2e avoided"
-        if m.points_rule == "avoided_grams"
-        else f"rate card {m.points_rule}"
-    )
+    policy = m.points_policy
+    if m.points_rule == "avoided_grams":
+        points = "1 point per gram CO2e avoided"
+    elif policy is not None and policy.id == m.points_rule:
+        points = f"points policy {policy.name} ({policy.id}): {policy.title}; {policy.source}"
+    else:
+        points = f"rate card {m.points_rule}"
     rows: list[tuple[str, CellValue]] = [
         ("Version", Styled(version.version, "int")),
         ("Stored", version.created_at.replace(tzinfo=None)),
@@ -88,6 +92,15 @@ def version_block(data: ReportData) -> Block:
          ", ".join(haul_label(h) for h in m.business_class_hauls)
          + (f" flights, and flights of {m.business_class_min_km} km or more"
             if m.business_class_min_km else " flights")),
+        ("Travel policy (cabin and class credit only below an entitlement)",
+         "; ".join(travel_rule_words(m, rule) for rule in m.travel_policy) or "no rules"),
+        ("Rail or coach compared with a flight only with an airport within",
+         f"{m.airport_max_km} km of both ends" if m.airport_max_km else "not required"),
+        ("Rail seat space (seat-space allocation, standard seat = 1)",
+         ", ".join(f"{k} {v}" for k, v in sorted(m.rail_class_space.items()))),
+        ("New usual commute counts as a change for (personal additionality)",
+         f"{m.new_commute_months} months" if m.new_commute_months else "ever"),
+        *(policy_rows(policy) if policy is not None and policy.id == m.points_rule else []),
         ("Reference car fuel", label(m.reference_car_fuel)),
         ("Detour factors (ground distance = great circle x factor)",
          ", ".join(f"{label(k)} {v}" for k, v in sorted(m.detour_factors.items()))),
@@ -96,6 +109,37 @@ def version_block(data: ReportData) -> Block:
          Styled(m.self_reported_per_month, "int")),
     ]  # fmt: skip
     return pairs("Methodology version", rows, key="version", name_width=NAME_WIDTH)
+
+
+def travel_rule_words(m: Methodology, rule: Entitlement) -> str:
+    """One travel-policy rule in words: "grades executive, director: business on air (...)"."""
+    who = "everyone" if not rule.grades else "grades " + ", ".join(rule.grades)
+    min_km: Decimal
+    if rule.hauls is None and rule.min_km is None:
+        hauls, min_km = list(m.business_class_hauls), m.business_class_min_km
+    else:
+        hauls, min_km = list(rule.hauls or ()), rule.min_km or Decimal(0)
+    where = ", ".join(haul_label(h) for h in hauls)
+    if min_km:
+        where = f"{where} or {min_km} km or more" if where else f"{min_km} km or more"
+    by = "flights" if rule.mode.value == "air" else "trains"
+    if rule.mode.value == "rail" and not min_km:
+        where = "any length"
+    return f"{who}: {label(rule.cabin).lower()} on {by} ({where or 'any length'})"
+
+
+def policy_rows(policy: PointsPolicy) -> list[tuple[str, CellValue]]:
+    """The points policy's rates and caps, as the methodology version stored them."""
+    per = {"kg": "per kg CO2e avoided", "km": "per km", "trip": "per trip"}
+    rates = "; ".join(
+        f"{behaviour_words(r.behaviour)}: {r.points} points {per[r.per]}"
+        for r in policy.rates.values()
+    )
+    caps = "; ".join(
+        f"at most {c.points:,} points per {c.period.value}, {behaviour_words(c.behaviour)}"
+        for c in policy.caps
+    )
+    return [("Points policy rates", rates or "none"), ("Points policy caps", caps or "none")]
 
 
 def sets_block(used: list[str], data: ReportData, catalogue: Catalogue) -> Block:
@@ -237,7 +281,9 @@ BASELINE_RULES = {
     "circle) are compared with an economy flight over that distance; the legs of one journey "
     "share it in proportion to their distance.",
     "business_class": "Economy and premium economy flights are compared with business class "
-    "where the travel policy allows it ({hauls}).",
+    "where the travel policy entitled the traveller to it ({hauls}, by grade).",
+    "entitled_class": "A flight or train below the class the travel policy entitled the "
+    "traveller to is compared with that class (first class by train: seat-space allocation).",
     "petrol_car": "Electric and plug-in hybrid cars are compared with a petrol car of the "
     "same size.",
     "solo_car": "Commutes by public transport, bicycle, on foot, shared or electric car are "
