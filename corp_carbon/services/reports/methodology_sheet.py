@@ -88,7 +88,7 @@ def version_block(data: ReportData) -> Block:
          else "the employee's declared usual commute (personal)"),
         ("Rail or coach compared with a flight between",
          f"{m.rail_vs_flight_min_km} and {m.rail_vs_flight_max_km} km (great circle)"),
-        ("Business class allowed on",
+        ("Long flights (where a travel-policy flight rule names no length)",
          ", ".join(haul_label(h) for h in m.business_class_hauls)
          + (f" flights, and flights of {m.business_class_min_km} km or more"
             if m.business_class_min_km else " flights")),
@@ -111,9 +111,23 @@ def version_block(data: ReportData) -> Block:
     return pairs("Methodology version", rows, key="version", name_width=NAME_WIDTH)
 
 
+#: a cabin or rail class as the workbook names it.
+CLASS_NAMES = {
+    "premium_economy": "premium economy",
+    "business": "business class",
+    "first": "first class",
+    "sleeper": "a sleeper berth",
+}
+
+
 def travel_rule_words(m: Methodology, rule: Entitlement) -> str:
-    """One travel-policy rule in words: "grades executive, director: business on air (...)"."""
+    """One rule in words: "grades executive, director: business class on flights (long-haul
+    or 3,700 km or more)"."""
     who = "everyone" if not rule.grades else "grades " + ", ".join(rule.grades)
+    cabin = CLASS_NAMES.get(rule.cabin.value, rule.cabin.value)
+    if rule.mode.value == "rail":
+        where = f"{rule.min_km:,} km or more" if rule.min_km else "any length"
+        return f"{who}: {cabin} on trains ({where})"
     min_km: Decimal
     if rule.hauls is None and rule.min_km is None:
         hauls, min_km = list(m.business_class_hauls), m.business_class_min_km
@@ -121,11 +135,8 @@ def travel_rule_words(m: Methodology, rule: Entitlement) -> str:
         hauls, min_km = list(rule.hauls or ()), rule.min_km or Decimal(0)
     where = ", ".join(haul_label(h) for h in hauls)
     if min_km:
-        where = f"{where} or {min_km} km or more" if where else f"{min_km} km or more"
-    by = "flights" if rule.mode.value == "air" else "trains"
-    if rule.mode.value == "rail" and not min_km:
-        where = "any length"
-    return f"{who}: {label(rule.cabin).lower()} on {by} ({where or 'any length'})"
+        where = f"{where} or {min_km:,} km or more" if where else f"{min_km:,} km or more"
+    return f"{who}: {cabin} on flights ({where or 'none'})"
 
 
 def policy_rows(policy: PointsPolicy) -> list[tuple[str, CellValue]]:
