@@ -27,3 +27,9 @@ class Conflict(DomainError):
 class Forbidden(DomainError):
     http_status = 403
     code = "forbidden"
+
+
+class OwnAccount(Forbidden):
+    """Separation of duties: nobody adjusts their own balance or decides their own redemption."""
+
+    code = "own_account"

@@ -254,3 +254,44 @@ def test_year_filter_and_truthful_pages(
     assert "Trip: Bicycle" in past and "No points yet" not in past
     unknown = client.get("/points?year=1999").get_data(as_text=True)  # not offered: all years
     assert "Trip: Bicycle" in unknown
+
+
+def test_nobody_adjusts_their_own_balance_or_decides_their_own_redemption(
+    client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]
+) -> None:
+    """Separation of duties (issue 15): an HR administrator credited their own account and
+    approved their own reward; both are refused, for another person both work."""
+    from corp_carbon.services.rewards import catalogue, redemptions
+
+    zoe, wei, _ = _people(uow)
+    log_in_as(client, zoe, "hr")
+    token = csrf_token(client, "/points")
+    own = {"employee": "zoe.mueller@example.com", "points": 300_000, "reason": "for me"}
+    refused = client.post("/api/v1/ledger/adjustments", json=own, headers={"X-CSRFToken": token})
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "own_account"
+    assert "nobody adjusts their own balance" in refused.get_json()["error"]["message"]
+    other = {**own, "employee": "zhang.wei@example.com", "reason": "volunteering"}
+    assert (
+        client.post("/api/v1/ledger/adjustments", json=other, headers={"X-CSRFToken": token})
+    ).status_code == 201
+    reward = catalogue.add_reward(
+        uow, Actor(label="hr"), name="Bike service", kind="perk", cost_points=1000
+    )
+    mine = redemptions.request_redemption(
+        uow, Actor(label="zoe", employee_id=zoe), employee_id=zoe, reward_id=reward.id,
+        request_key="own-1",
+    )  # fmt: skip
+    approve = client.post(
+        f"/api/v1/redemptions/{mine.redemption.id}/approve", headers={"X-CSRFToken": token}
+    )
+    assert approve.status_code == 403
+    assert approve.get_json()["error"]["code"] == "own_account"
+    log_in_as(client, wei, "hr")
+    token = csrf_token(client, "/points")
+    approved = client.post(
+        f"/api/v1/redemptions/{mine.redemption.id}/approve", headers={"X-CSRFToken": token}
+    )
+    assert approved.status_code == 200
+    with uow:
+        assert ledger.balance(uow.session, zoe) == 1252 - 1000  # no 300,000 of her own

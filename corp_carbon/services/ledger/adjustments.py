@@ -5,7 +5,7 @@ from __future__ import annotations
 from corp_carbon.db.queries import employee_by_reference
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.bounds import MAX_INT32, MAX_STORED_KEY
-from corp_carbon.domain.errors import DomainError
+from corp_carbon.domain.errors import DomainError, OwnAccount
 from corp_carbon.domain.ledger import InsufficientBalance, Leg, employee_code, system_code
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import AccountKind, TransactionKind
@@ -44,6 +44,10 @@ def adjust(
         session = uow.session
         lock_code(session, system_code(AccountKind.ADJUSTMENT))  # a write first (SQLite)
         target = employee_by_reference(session, employee)
+        if actor.employee_id == target.id:
+            raise OwnAccount(
+                "employee: nobody adjusts their own balance; ask another HR administrator"
+            )
         account_id = employee_account(session, target.id)
         system_account(session, AccountKind.ADJUSTMENT)
         lock_account(session, account_id)

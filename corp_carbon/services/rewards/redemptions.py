@@ -24,7 +24,7 @@ from corp_carbon.db.models import Redemption, Reward
 from corp_carbon.db.session import UnitOfWork, lock_row
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.bounds import checked_request_key
-from corp_carbon.domain.errors import NotFound
+from corp_carbon.domain.errors import NotFound, OwnAccount
 from corp_carbon.domain.ledger import IdempotencyKeyReused, InsufficientBalance
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.rewards import (
@@ -180,6 +180,10 @@ def _change(
         redemption = _locked_redemption(session, redemption_id)
         if owner_id is not None and redemption.employee_id != owner_id:
             raise NotFound(f"redemption {redemption_id} does not exist")
+        if owner_id is None and actor.employee_id == redemption.employee_id:
+            raise OwnAccount(
+                f"redemption {redemption_id} is your own: another HR administrator decides it"
+            )
         check_transition(redemption.id, redemption.status, target)
         detail = apply(session, redemption)
         redemption.status = target
