@@ -295,3 +295,20 @@ def test_nobody_adjusts_their_own_balance_or_decides_their_own_redemption(
     assert approved.status_code == 200
     with uow:
         assert ledger.balance(uow.session, zoe) == 1252 - 1000  # no 300,000 of her own
+
+
+def test_a_bogus_bearer_header_never_borrows_the_session_cookie(
+    client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]
+) -> None:
+    """The CSRF check is skipped for bearer requests because they never act with the session
+    cookie: a signed-in HR browser tricked into sending a bogus bearer header gets 401, and
+    nothing is posted."""
+    zoe, wei, _ = _people(uow)
+    log_in_as(client, wei, "hr")
+    body = {"employee": "zoe.mueller@example.com", "points": 500, "reason": "forged"}
+    forged = client.post(
+        "/api/v1/ledger/adjustments", json=body, headers={"Authorization": "Bearer bogus"}
+    )
+    assert forged.status_code == 401
+    with uow:
+        assert ledger.balance(uow.session, zoe) == 1252
