@@ -1,4 +1,7 @@
-"""Security headers of every corp-carbon response, in one place: who may frame a page.
+"""Security headers of every corp-carbon response, in one place: who may frame a page, no
+content sniffing, no address leaking to other sites, and HTTPS only once a browser has seen
+it (HSTS, when ``[session] cookie_secure`` says the service runs on HTTPS). In plugin mode
+they are set on corp-carbon's own responses only (a blueprint hook).
 
 No page can be framed (``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``, against
 clickjacking a "Redeem" or "Approve" button), except the widget, which the company portal
@@ -18,6 +21,8 @@ from corp_carbon.web.state import carbon
 #: the view that may be framed, and only by the configured origins.
 WIDGET_ENDPOINT = "widget"
 NONE = "'none'"
+#: how long a browser keeps to HTTPS after one response (a year, the usual value).
+HSTS_SECONDS = 31_536_000
 
 
 def register(bp: Blueprint) -> None:
@@ -28,6 +33,10 @@ def register(bp: Blueprint) -> None:
         if request.endpoint == widget:
             ancestors = " ".join(carbon().settings.web.widget_allowed_origins) or NONE
         set_frame_ancestors(response, ancestors)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if carbon().settings.session.cookie_secure:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}")
         return response
 
     bp.after_request(framing)
