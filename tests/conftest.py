@@ -26,10 +26,16 @@ from flask.testing import FlaskClient
 from corp_carbon import create_app
 from corp_carbon.config import Settings, load_settings
 from corp_carbon.db import migrate
+from corp_carbon.db.models import Employee
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.services.people.employees import add_employee
-from corp_carbon.web.access import SESSION_EMPLOYEE, SESSION_LOGIN_METHOD, SESSION_ROLES
+from corp_carbon.web.access import (
+    SESSION_EMPLOYEE,
+    SESSION_LOGIN_METHOD,
+    SESSION_ROLES,
+    SESSION_VERSION,
+)
 from corp_carbon.web.state import EXTENSION_KEY, CarbonState
 from tests.support import OPERATOR, need
 
@@ -196,14 +202,20 @@ def uow(state: CarbonState) -> UnitOfWork:
 
 
 @pytest.fixture
-def log_in_as() -> Callable[..., None]:
-    """Puts an employee in the test client's session, as a completed login would."""
+def log_in_as(state: CarbonState) -> Callable[..., None]:
+    """Puts an employee in the test client's session, as a completed login would (with the
+    employee's current session version, as ``access.log_in`` writes it)."""
 
     def log_in(client: FlaskClient, employee_id: int, *roles: str) -> None:
+        with state.uow() as uow:
+            version = uow.session.scalar(
+                sa.select(Employee.session_version).where(Employee.id == employee_id)
+            )
         with client.session_transaction() as session:
             session[SESSION_EMPLOYEE] = employee_id
             session[SESSION_ROLES] = ["employee", *roles]
             session[SESSION_LOGIN_METHOD] = "test"
+            session[SESSION_VERSION] = version or 0
 
     return log_in
 

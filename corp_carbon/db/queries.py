@@ -39,6 +39,7 @@ def to_profile(employee: Employee) -> EmployeeProfile:
         office=employee.office,
         roles=tuple(Role(name) for name in employee.role_names),
         active=employee.active,
+        session_version=employee.session_version or 0,
     )
 
 

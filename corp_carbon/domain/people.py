@@ -19,6 +19,8 @@ class EmployeeProfile:
     office: str | None
     roles: tuple[Role, ...]
     active: bool
+    #: the version a browser session must carry to count (revoked sessions carry an older one).
+    session_version: int = 0
 
     def has_any_role(self, *roles: Role) -> bool:
         return any(role in self.roles for role in roles)

@@ -27,6 +27,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 SESSION_EMPLOYEE = "carbon_employee_id"
 SESSION_ROLES = "carbon_roles"
 SESSION_LOGIN_METHOD = "carbon_login_method"
+#: the employee's session version when the session started (a sign-out raises it).
+SESSION_VERSION = "carbon_session_version"
 
 
 def public(view: F) -> F:
@@ -131,8 +133,9 @@ def current_employee() -> EmployeeProfile | None:
     if isinstance(employee_id, int):
         with carbon().uow() as uow:
             employee = profile_by_id(uow.session, employee_id)
-        if employee is None or not employee.active:
-            session.clear()
+        version = session.get(SESSION_VERSION, 0)
+        if employee is None or not employee.active or version != employee.session_version:
+            session.clear()  # gone, deactivated, or signed out since (a replayed cookie)
             employee = None
         else:
             roles = tuple(Role(r) for r in session.get(SESSION_ROLES, [Role.EMPLOYEE.value]))
@@ -185,6 +188,7 @@ def log_in(employee: EmployeeProfile, roles: tuple[Role, ...], method: str) -> N
     session[SESSION_EMPLOYEE] = employee.id
     session[SESSION_ROLES] = [r.value for r in roles]
     session[SESSION_LOGIN_METHOD] = method
+    session[SESSION_VERSION] = employee.session_version
     g.pop("carbon_employee", None)
 
 

@@ -47,6 +47,7 @@ from werkzeug.test import TestResponse
 from corp_carbon.db.models import (
     Activity,
     AuditEvent,
+    Employee,
     ImportRowProblem,
     ImportRun,
     ImportSource,
@@ -68,8 +69,13 @@ from corp_carbon.services.ledger import adjustments
 from corp_carbon.services.people.tokens import create_token, token_roles
 from corp_carbon.services.rewards.catalogue import add_reward
 from corp_carbon.services.rewards.redemptions import request_redemption
-from corp_carbon.web.access import SESSION_EMPLOYEE, SESSION_LOGIN_METHOD, SESSION_ROLES
-from corp_carbon.web.state import CarbonState
+from corp_carbon.web.access import (
+    SESSION_EMPLOYEE,
+    SESSION_LOGIN_METHOD,
+    SESSION_ROLES,
+    SESSION_VERSION,
+)
+from corp_carbon.web.state import EXTENSION_KEY, CarbonState
 from tests.support import OPERATOR
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -432,10 +438,20 @@ class Caller:
                 session[SESSION_EMPLOYEE] = self.data.me
                 session[SESSION_ROLES] = sorted(self.identity.roles)
                 session[SESSION_LOGIN_METHOD] = "test"
+                session[SESSION_VERSION] = self._session_version()
         headers = {"X-CSRFToken": self.csrf}
         if self.identity.is_token:
             headers["Authorization"] = f"Bearer {self.data.tokens[self.identity.name]}"
         return self.client.open(call.url, method=call.method, headers=headers)
+
+    def _session_version(self) -> int:
+        """The employee's current session version: a sign-out in an earlier call raised it."""
+        state: CarbonState = self.app.extensions[EXTENSION_KEY]
+        with state.uow() as uow:
+            version = uow.session.scalar(
+                sa.select(Employee.session_version).where(Employee.id == self.data.me)
+            )
+        return int(version or 0)
 
     def flashes(self) -> list[Any]:
         with self.client.session_transaction() as session:

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from corp_carbon import create_app
@@ -165,6 +166,26 @@ def test_sign_out_needs_csrf_and_clears_the_session(
     token = csrf_in(page)
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/").status_code == 302
+
+
+def test_a_session_cookie_copied_before_sign_out_no_longer_works(
+    app: Flask, client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]
+) -> None:
+    """Issue 15: the signed cookie, replayed after "Sign out" (from another browser, or
+    stolen), was still signed in. Signing out revokes every session of the employee."""
+    ids = _people(uow, {"Ops": 1})
+    log_in_as(client, ids["ops0@example.com"])
+    page = client.get("/").get_data(as_text=True)
+    copied = client.get_cookie("corp_carbon_session")
+    assert copied is not None
+    other = app.test_client()  # the copy, in another browser
+    other.set_cookie("corp_carbon_session", copied.value)
+    assert other.get("/").status_code == 200
+    assert client.post("/logout", data={"csrf_token": csrf_in(page)}).status_code == 302
+    assert other.get("/").status_code == 302  # sent to sign in again
+    assert other.get("/api/v1/me/summary").status_code == 401
+    log_in_as(client, ids["ops0@example.com"])  # a new sign-in works again
+    assert client.get("/").status_code == 200
 
 
 def test_session_cookie_flags(db_url: str, tmp_path: Path) -> None:

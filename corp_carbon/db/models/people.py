@@ -64,6 +64,9 @@ class Employee(Base):
     #: the travel-policy grade or band (from an SSO claim, SCIM or the HR file): it decides
     #: which cabin or rail class the traveller was entitled to.
     grade: Mapped[str | None] = mapped_column(sa.String(64))
+    #: browser sessions carry the version they were started at; raising it (sign-out,
+    #: deactivation) revokes every session of this employee, wherever its cookie is.
+    session_version: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     #: deleted through SCIM: personal data is due for erasure at this time; until then the
     #: employee is deactivated and no longer a SCIM resource (404). HR's queue lists it as an
     #: open ``ErasureRequest``; a request HR records does not set this.
