@@ -46,6 +46,13 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
     """Logged in and holding at least one of ``roles`` (none given: any employee)."""
 
     def allow(employee: EmployeeProfile) -> None:
+        scopes = current_token_scopes() if bearer_token() is not None else ()
+        if scopes:  # a token made for a purpose does that only, whatever its role
+            abort(
+                403,
+                description=f"this API token may only do what its scopes name "
+                f"({', '.join(scopes)}); create a token without scopes for this",
+            )
         if roles and not employee.has_any_role(*roles):
             abort(403)
 

@@ -180,8 +180,12 @@ def test_creating_shows_the_token_once_and_it_works(
     assert row.expires_at is not None
     assert 29 <= (row.expires_at - row.created_at).days <= 30
 
+    # it works for what it was made for, and only for that (issue 15: scopes bind)
+    runs = admin.get("/api/v1/imports/999999", headers={"Authorization": f"Bearer {raw}"})
+    assert runs.status_code == 404, runs.get_data(as_text=True)  # let in; no such run
     me = admin.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
-    assert me.get_json()["roles"] == ["employee", "sustainability"]
+    assert me.status_code == 403
+    assert "may only do what its scopes name (import)" in me.get_json()["error"]["message"]
 
     # never again: not on the list, not in the session cookie, the log lines or the audit log
     assert raw not in admin.get(LIST).get_data(as_text=True)

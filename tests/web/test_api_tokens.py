@@ -88,9 +88,11 @@ def test_me_with_a_bearer_token_has_the_token_role_and_the_balance(
     adjustments.adjust(
         uow, OPERATOR, employee="hana@example.com", points=120, reason="welcome", request_key="w1"
     )
-    raw, info = _token(uow, "hana@example.com", Role.HR, scopes=("import",))
+    raw, info = _token(uow, "hana@example.com", Role.HR)
     assert raw.startswith("cc_") and len(raw) > 40
     assert info.roles == (Role.EMPLOYEE, Role.HR)
+    scoped, _ = _token(uow, "hana@example.com", Role.HR, scopes=("import",))
+    assert client.get(ME, headers=_bearer(scoped)).status_code == 403  # made for imports
 
     response = client.get(ME, headers=_bearer(raw))
     assert response.status_code == 200, response.get_data(as_text=True)

@@ -7,8 +7,9 @@ from the view's declared ``access_rule`` (set by the decorators in ``web/access.
 module's own, e.g. SCIM's):
 
 * ``public``: nobody is turned away for who they are (no 401, no 403);
-* ``roles:a,b``: a session or token holding one of the roles (``employee``: anyone signed
-  in); for a token, its role plus employee;
+* ``roles:a,b``: a session or an unscoped token holding one of the roles (``employee``:
+  anyone signed in); for a token, its role plus employee. A token with scopes may do only
+  what its scopes name, so it is refused here whatever its role (issue 15);
 * ``scope:s`` (with ``roles:``): a token is judged by its scope alone, a session by its roles;
 * ``token-scope:s`` / ``token-role:r``: tokens only; one holding scope ``s``, or an unscoped
   token whose role is ``r``.
@@ -485,6 +486,8 @@ def allowed_by(rule: str, who: Identity) -> bool:
     wanted = parts.get("roles")
     if wanted is None or not who.signed_in:
         return False
+    if who.is_token and who.token_scopes:
+        return False  # a scoped token does only what its scopes name
     return "employee" in wanted or bool(wanted & who.roles)
 
 
