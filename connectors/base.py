@@ -41,6 +41,11 @@ class Connector(ABC):
     def __init__(self, options: ConnectorOptions | None = None) -> None:
         self.options = options or ConnectorOptions()
 
+    def check_options(self) -> None:
+        """Raises ``UnreadableFile`` naming the setting when the options cannot be used (a
+        source's configuration), before any file is read. Most connectors have none."""
+        return
+
     @abstractmethod
     def identify(self, head: FileHead) -> bool:
         """True when the file looks like this connector's format."""

@@ -352,14 +352,9 @@ class _Response:
     def _whole(self, column: str, *, minimum: int) -> int | None:
         raw = self.get(column)
         try:
-            number = fields.decimal(raw, minimum=Decimal(minimum))
+            return fields.whole(raw, minimum=minimum)
         except fields.FieldError as exc:
             raise _Reject(column, str(exc), raw) from None
-        if number is None:
-            return None
-        if number != number.to_integral_value():
-            raise _Reject(column, f"not a whole number: {raw!r}", raw)
-        return int(number)
 
 
 CONNECTOR = CommuteSurveyConnector
