@@ -145,6 +145,12 @@ CASES = {
         GENERIC, (2,), "Währung", "E1", "Währung", "three-letter", rejected=False
     ),
     "nights 1E+999999": Spoilt(GENERIC, (2,), "Nächte", "1E+999999", "Nächte", "too large"),
+    "nights beyond their column": Spoilt(
+        GENERIC, (2,), "Nächte", "1" + "0" * 10, "nights", "out of range"
+    ),
+    "car occupants beyond their column": Spoilt(
+        SURVEY, (3,), "car_occupants", "1" + "0" * 10, "car_occupants", "out of range"
+    ),
     "office days 1E+999999": Spoilt(
         SURVEY, (3,), "office_days_per_week", "1E+999999", "office_days_per_week", "too large"
     ),

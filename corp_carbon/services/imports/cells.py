@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from corp_carbon.db.models import Activity, Employee
+from corp_carbon.db.models import Activity, CommuteProfile, Employee
 from corp_carbon.db.types import ScaledDecimal
 from corp_carbon.domain.bookings import BookingRecord, CommuteResponse, Record, RowProblem
 
@@ -43,6 +43,14 @@ SEGMENT_COLUMNS = {
 BOOKING_COLUMNS = {
     "key": Activity.source_booking_key,
     "record_locator": Activity.record_locator,
+}
+#: a commute answer becomes the employee's commute profile.
+COMMUTE_COLUMNS = {
+    "one_way_km": CommuteProfile.one_way_km,
+    "office_days_per_week": CommuteProfile.office_days_per_week,
+    "remote_days_per_week": CommuteProfile.remote_days_per_week,
+    "weeks_per_year": CommuteProfile.weeks_per_year,
+    "car_occupants": CommuteProfile.car_occupants,
 }
 TRAVELLER_COLUMNS = {
     "employee_number": Employee.employee_number,
@@ -89,6 +97,7 @@ def problems_of(record: BookingRecord | CommuteResponse) -> Iterator[RowProblem]
         return
     yield from _column_problems(row, "", record.traveller, TRAVELLER_COLUMNS)
     if isinstance(record, CommuteResponse):
+        yield from _column_problems(row, "", record, COMMUTE_COLUMNS)
         return
     yield from _column_problems(row, "", record, BOOKING_COLUMNS)
     record_key = _limit(Activity.source_record_key)
