@@ -154,6 +154,12 @@ class GenericCsvConnector(Connector):
     name: ClassVar[str] = "generic-csv"
     title: ClassVar[str] = "Any CSV or XLSX export, through a configured column mapping"
 
+    def columns_read(self) -> dict[str, str]:
+        ours = {"record_key": "key", "amount": "spend_amount", "currency": "spend_currency",
+                "distance": "distance_km"}  # fmt: skip
+        columns = parse_mapping(self.options.mapping).columns
+        return {ours.get(name, name): column for name, column in columns.items()}
+
     def check_options(self) -> None:
         parse_mapping(self.options.mapping)
 

@@ -10,6 +10,7 @@ booking, naming the row and the field, on every database.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from decimal import Decimal
@@ -27,6 +28,7 @@ NUL = "\x00"
 #: how a NUL character is shown in a stored problem (PostgreSQL refuses NUL in text).
 NUL_SHOWN = "\u2400"
 _VALUE_CHARS = 200
+_SEGMENT_PATH = re.compile(r"segments\[(\d+)\]\.")
 
 #: Segment field -> the Activity column it is stored in (origin and destination are cut to
 #: their columns' length on purpose: a long station name still locates the trip).
@@ -63,18 +65,32 @@ def storable(text: str) -> str:
     return text.replace(NUL, NUL_SHOWN)
 
 
-def fitting(records: Iterable[Record]) -> Iterator[Record]:
+def fitting(records: Iterable[Record], columns: Mapping[str, str]) -> Iterator[Record]:
     """The connector's stream with every record that cannot be stored replaced by its
-    problems (rejecting it alone)."""
+    problems (rejecting it alone). ``columns``: our field -> the file's column it was read
+    from (``Connector.columns_read``), so a problem names the column the user can fix."""
     for record in records:
         if isinstance(record, RowProblem):
             yield _storable_problem(record)
             continue
         problems = list(problems_of(record))
         if problems:
-            yield from problems
+            yield from (_in_their_words(p, columns) for p in problems)
         else:
             yield record
+
+
+def _in_their_words(problem: RowProblem, columns: Mapping[str, str]) -> RowProblem:
+    """``segments[2].carrier`` -> the carrier's column, the reason saying which segment."""
+    leaf = problem.field.rsplit(".", 1)[-1]
+    column = columns.get(leaf)
+    if column is None:
+        return problem
+    segment = _SEGMENT_PATH.match(problem.field)
+    reason = problem.reason
+    if segment and not reason.startswith("segment "):
+        reason = f"segment {segment.group(1)}: {reason}"
+    return replace(problem, field=column, reason=reason)
 
 
 def _storable_problem(problem: RowProblem) -> RowProblem:

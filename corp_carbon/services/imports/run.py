@@ -182,7 +182,7 @@ def _read(
     batch (a real run keeps the batches committed before it)."""
     months = settings.imports.commute_months
     try:
-        records = fitting(connector.extract(request.path))
+        records = fitting(connector.extract(request.path), connector.columns_read())
         for batch in _Batches(records, settings.imports.batch_size):
             if target.committed:
                 with uow:
