@@ -146,6 +146,9 @@ CASES = {
     "amount beyond its column": Spoilt(
         GENERIC, (2,), "Betrag", "1" + "0" * 17, "Betrag", "out of range"
     ),
+    "navan amount beyond any fare": Spoilt(
+        NAVAN, (2,), "grandTotal", "1" + "0" * 15, "grandTotal", "out of range", rejected=False
+    ),
     "currency EURO": Spoilt(
         GENERIC, (2,), "Währung", "EURO", "Währung", "three-letter", rejected=False
     ),
