@@ -168,8 +168,10 @@ def money(value: Decimal) -> Decimal:
     return cents if cents == value else value
 
 
-#: beyond any fare (the SAE allows 23 digits before the point); also keeps quantize exact.
-MAX_AMOUNT = Decimal(10) ** 20
+#: beyond any fare (the SAE allows 23 digits before the point), and within what the spend
+#: column holds (about 9.2 * 10^14, which ``services.imports.cells`` checks from the model):
+#: a larger amount only warns, as any bad spend does, instead of rejecting the booking.
+MAX_AMOUNT = Decimal(10) ** 14
 
 
 def _amount(value: str | None) -> Decimal | None:

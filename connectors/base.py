@@ -41,6 +41,16 @@ class Connector(ABC):
     def __init__(self, options: ConnectorOptions | None = None) -> None:
         self.options = options or ConnectorOptions()
 
+    def check_options(self) -> None:
+        """Raises ``UnreadableFile`` naming the setting when the options cannot be used (a
+        source's configuration), before any file is read. Most connectors have none."""
+        return
+
+    def columns_read(self) -> Mapping[str, str]:
+        """Our field (of a segment, booking, traveller or commute answer) -> the file's column
+        it is read from: a value the pipeline cannot store is reported under that column."""
+        return {}
+
     @abstractmethod
     def identify(self, head: FileHead) -> bool:
         """True when the file looks like this connector's format."""

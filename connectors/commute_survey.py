@@ -121,6 +121,20 @@ class CommuteSurveyConnector(Connector):
     name: ClassVar[str] = "commute-survey"
     title: ClassVar[str] = "Employee commute survey export (CSV or XLSX)"
 
+    def columns_read(self) -> dict[str, str]:
+        return {
+            "key": "response_id",
+            "office": "office_site",
+            "one_way_km": "one_way_distance",
+            "office_days_per_week": "office_days_per_week",
+            "remote_days_per_week": "remote_days_per_week",
+            "weeks_per_year": "weeks_worked_per_year",
+            "car_occupants": "car_occupants",
+            "employee_number": "employee_id",
+            "email": "employee_email",
+            "name": "full_name",
+        }
+
     def identify(self, head: FileHead) -> bool:
         return all(column in head.header for column in SIGNATURE)
 
@@ -352,14 +366,9 @@ class _Response:
     def _whole(self, column: str, *, minimum: int) -> int | None:
         raw = self.get(column)
         try:
-            number = fields.decimal(raw, minimum=Decimal(minimum))
+            return fields.whole(raw, minimum=minimum)
         except fields.FieldError as exc:
             raise _Reject(column, str(exc), raw) from None
-        if number is None:
-            return None
-        if number != number.to_integral_value():
-            raise _Reject(column, f"not a whole number: {raw!r}", raw)
-        return int(number)
 
 
 CONNECTOR = CommuteSurveyConnector

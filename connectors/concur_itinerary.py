@@ -68,6 +68,21 @@ class ConcurItinerary(Connector):
     name = "concur-itinerary"
     title = "SAP Concur itinerary export (one row per segment)"
 
+    def columns_read(self) -> dict[str, str]:
+        return {
+            "key": "TripId",
+            "record_locator": "RecordLocator",
+            "carrier": "Vendor",
+            "service_number": "FlightNumber / TrainNumber",
+            "ticket_number": "TicketNumber",
+            "distance_km": "Miles",
+            "spend_amount": "TotalFare",
+            "spend_currency": "TotalFareCurrency",
+            "employee_number": "EmployeeID",
+            "email": "UserLoginID",
+            "name": "NameFirst / NameLast",
+        }
+
     def identify(self, head: FileHead) -> bool:
         return set(head.header) >= IDENTIFYING
 

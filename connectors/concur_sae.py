@@ -137,6 +137,17 @@ class ConcurSaeConnector(Connector):
     name: ClassVar[str] = "concur-sae"
     title: ClassVar[str] = "SAP Concur Standard Accounting Extract (expense journal)"
 
+    def columns_read(self) -> dict[str, str]:
+        return {
+            "key": FIELD_NAMES[COL_ENTRY_ID],
+            "spend_amount": FIELD_NAMES[COL_AMOUNT],
+            "spend_currency": FIELD_NAMES[COL_CURRENCY],
+            "distance_km": FIELD_NAMES[COL_BUSINESS_DISTANCE],
+            "employee_number": FIELD_NAMES[COL_EMPLOYEE_ID],
+            "email": FIELD_NAMES[COL_EMAIL],
+            "name": f"Last Name ({COL_LAST_NAME}) / First Name ({COL_FIRST_NAME})",
+        }
+
     def identify(self, head: FileHead) -> bool:
         return head.text.lstrip("\ufeff \r\n").startswith("EXTRACT" + DELIMITER)
 

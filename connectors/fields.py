@@ -63,7 +63,14 @@ def iso_datetime(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+#: more digits before the point than any value an export carries (a fare, a distance, a
+#: count); beyond it a number is refused before anything is computed from it (``1E+999999``
+#: would otherwise cost seconds of CPU to turn into an integer).
+MAX_DIGITS = 20
+
+
 def decimal(value: str | float | int | None, *, minimum: Decimal | None = None) -> Decimal | None:
+    """A finite number of at most ``MAX_DIGITS`` digits before the point, or None when empty."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
@@ -72,9 +79,22 @@ def decimal(value: str | float | int | None, *, minimum: Decimal | None = None) 
         raise FieldError(f"not a number: {value!r}") from None
     if not number.is_finite():
         raise FieldError(f"not a number: {value!r}")
+    if number and number.adjusted() >= MAX_DIGITS:
+        raise FieldError(f"number too large (more than {MAX_DIGITS} digits): {value!r}")
     if minimum is not None and number < minimum:
         raise FieldError(f"must be at least {minimum}: {value!r}")
     return number
+
+
+def whole(value: str | float | int | None, *, minimum: int = 0) -> int | None:
+    """A whole number of at least ``minimum`` (None when empty); its size is checked before
+    it is converted (see ``decimal``)."""
+    number = decimal(value, minimum=Decimal(minimum))
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        raise FieldError(f"not a whole number: {value!r}")
+    return int(number)
 
 
 def distance_km(value: str | float | int | None, unit: str = "km") -> Decimal | None:

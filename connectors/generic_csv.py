@@ -35,7 +35,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -91,47 +90,78 @@ class ColumnMapping:
     delimiter: str | None = None
 
 
+class MappingError(UnreadableFile):
+    """The configured ``[sources.mapping]`` cannot be used; the message names the key."""
+
+
 def parse_mapping(raw: Mapping[str, Any]) -> ColumnMapping:
-    """The mapping checked for unknown keys and missing required columns (UnreadableFile)."""
-    unknown = sorted(set(raw) - set(SETTINGS))
+    """The mapping checked for unknown keys, values of the wrong kind and missing required
+    columns (``MappingError`` naming the key, e.g. ``sources.mapping.values.mode``)."""
+    unknown = sorted(str(k) for k in set(raw) - set(SETTINGS))
     if unknown:
-        raise UnreadableFile(f"generic-csv mapping: unknown setting {unknown[0]!r}")
-    columns = raw.get("columns")
-    if not isinstance(columns, Mapping) or not columns:
-        raise UnreadableFile("generic-csv mapping: [sources.mapping.columns] is missing")
+        accepted = ", ".join(SETTINGS)
+        raise MappingError(f"unknown setting {unknown[0]!r} in [sources.mapping] ({accepted})")
+    columns = _table(raw.get("columns"), "columns")
+    if not columns:
+        raise MappingError("[sources.mapping.columns] is missing")
     for name in columns:
         if name not in REQUIRED and name not in OPTIONAL:
-            raise UnreadableFile(
-                f"generic-csv mapping: unknown field {name!r} in [sources.mapping.columns]"
-            )
+            raise MappingError(f"unknown field {name!r} in [sources.mapping.columns]")
     for name in REQUIRED:
-        if not str(columns.get(name, "")).strip():
-            raise UnreadableFile(f"generic-csv mapping: sources.mapping.columns.{name} is required")
-    values = raw.get("values", {})
+        if not columns.get(name, "").strip():
+            raise MappingError(f"sources.mapping.columns.{name} is required")
+    values = _table(raw.get("values", {}), "values", nested=True)
     for table in values:
         if table not in VALUE_TABLES:
-            raise UnreadableFile(
-                f"generic-csv mapping: unknown table [sources.mapping.values.{table}]"
-            )
-    unit = str(raw.get("distance_unit", "km")).strip().lower()
+            raise MappingError(f"unknown table [sources.mapping.values.{table}]")
+    unit = _setting(raw, "distance_unit", "km").strip().lower()
     if unit not in UNITS:
-        raise UnreadableFile(
-            f"generic-csv mapping: sources.mapping.distance_unit must be km or mi, not {unit!r}"
-        )
+        raise MappingError(f"sources.mapping.distance_unit must be km or mi, not {unit!r}")
     return ColumnMapping(
-        columns={k: str(v).strip() for k, v in columns.items()},
+        columns={k: v.strip() for k, v in columns.items()},
         values={
-            t: {str(k).strip().lower(): str(v) for k, v in m.items()} for t, m in values.items()
+            t: {str(k).strip().lower(): str(v) for k, v in _table(m, f"values.{t}").items()}
+            for t, m in values.items()
         },
-        date_format=str(raw.get("date_format", "iso")) or "iso",
+        date_format=_setting(raw, "date_format", "iso") or "iso",
         distance_unit=unit,
-        delimiter=str(raw.get("delimiter", "")) or None,
+        delimiter=_setting(raw, "delimiter", "") or None,
     )
+
+
+def _setting(raw: Mapping[str, Any], key: str, default: str) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str):
+        raise MappingError(f"sources.mapping.{key} must be text, not {value!r}")
+    return value
+
+
+def _table(value: object, key: str, *, nested: bool = False) -> dict[str, Any]:
+    """A table of text values (of tables when ``nested``), else ``MappingError``."""
+    kind = "a table of tables" if nested else "a table of text values"
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise MappingError(f"sources.mapping.{key} must be {kind}, not {value!r}")
+    for name, item in value.items():
+        if not isinstance(item, Mapping if nested else str):
+            what = "a table" if nested else "text"
+            raise MappingError(f"sources.mapping.{key}.{name} must be {what}, not {item!r}")
+    return {str(k): v for k, v in value.items()}
 
 
 class GenericCsvConnector(Connector):
     name: ClassVar[str] = "generic-csv"
     title: ClassVar[str] = "Any CSV or XLSX export, through a configured column mapping"
+
+    def columns_read(self) -> dict[str, str]:
+        ours = {"record_key": "key", "amount": "spend_amount", "currency": "spend_currency",
+                "distance": "distance_km"}  # fmt: skip
+        columns = parse_mapping(self.options.mapping).columns
+        return {ours.get(name, name): column for name, column in columns.items()}
+
+    def check_options(self) -> None:
+        parse_mapping(self.options.mapping)
 
     def identify(self, head: FileHead) -> bool:
         try:
@@ -259,7 +289,7 @@ class _RowReader:
         distance = self._checked(
             number, row, "distance", lambda v: fields.distance_km(v, unit), problems
         )
-        nights = self._checked(number, row, "nights", _whole, problems)
+        nights = self._checked(number, row, "nights", fields.whole, problems)
         amount = self._checked(number, row, "amount", fields.decimal, problems)
         if travel_date is None and len(problems) == before:
             problems.append(RowProblem(number, self.mapping.columns["date"], "date missing"))
@@ -267,8 +297,9 @@ class _RowReader:
             problems.append(RowProblem(number, self.mapping.columns["mode"], "mode missing"))
         if len(problems) > before or travel_date is None or mode is None:
             return None
+        # spend is not the score: a bad currency only warns (the spend is not recorded)
+        currency = self._checked(number, row, "currency", fields.currency, problems, reject=False)
         origin, destination = self.place(row, "origin", mode), self.place(row, "destination", mode)
-        currency = self.cell(row, "currency").upper() or None
         has_distance = bool(origin and destination) or distance is not None
         if mode is Mode.HOTEL:
             has_distance = nights is not None
@@ -302,6 +333,8 @@ class _RowReader:
         name: str,
         parser: Callable[[str], T | None],
         problems: list[RowProblem],
+        *,
+        reject: bool = True,
     ) -> T | None:
         raw = self.cell(row, name)
         if not raw:
@@ -309,7 +342,8 @@ class _RowReader:
         try:
             return parser(raw)
         except fields.FieldError as exc:
-            problems.append(RowProblem(number, self.mapping.columns[name], str(exc), raw))
+            column = self.mapping.columns[name]
+            problems.append(RowProblem(number, column, str(exc), raw, rejected=reject))
             return None
 
     def date(self, value: str) -> date | None:
@@ -356,15 +390,6 @@ def _lookup(value: str, table: Mapping[str, str], enum: type[E], what: str) -> E
             f"unknown {what} {value!r}; map it in [sources.mapping.values.{what}] "
             f"(accepted: {accepted})"
         ) from None
-
-
-def _whole(value: str) -> int | None:
-    number = fields.decimal(value, minimum=Decimal(0))
-    if number is None:
-        return None
-    if number != number.to_integral_value():
-        raise fields.FieldError(f"not a whole number: {value!r}")
-    return int(number)
 
 
 CONNECTOR = GenericCsvConnector

@@ -62,6 +62,20 @@ class Navan(Connector):
     name = "navan"
     title = "Navan booking export (one row per booking)"
 
+    def columns_read(self) -> dict[str, str]:
+        return {
+            "key": "uuid",
+            "record_locator": "confirmationNumber",
+            "carrier": "segments",
+            "service_number": "segments",
+            "ticket_number": "etickets",
+            "spend_amount": "grandTotal",
+            "spend_currency": "currency",
+            "employee_number": "passengers.person.employeedId",
+            "email": "passengers.person.email",
+            "name": "passengers.person.name",
+        }
+
     def identify(self, head: FileHead) -> bool:
         return set(head.header) >= IDENTIFYING
 

@@ -38,6 +38,11 @@ def fingerprint(path: Path) -> FileDigest:
 def check_fit(request: ImportRequest, options: ConnectorOptions) -> None:
     """A file for another connector gets one message naming the connector that fits."""
     cls = connector_class(request.connector)
+    try:
+        cls(options).check_options()
+    except UnreadableFile as exc:
+        source = request.source or request.connector
+        raise UnreadableFile(f"the configuration of source {source!r}: {exc}") from None
     head = head_of(request.path, options.xlsx_guard)
     head = type(head)(name=request.file_name, text=head.text, header=head.header)
     if cls(options).identify(head):

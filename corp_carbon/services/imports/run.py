@@ -40,6 +40,7 @@ from corp_carbon.domain.vocabulary import ImportRunStatus
 from corp_carbon.services.imports import commutes as commute_imports
 from corp_carbon.services.imports.batch_plan import BatchContext, BatchOutcome
 from corp_carbon.services.imports.batches import store_bookings
+from corp_carbon.services.imports.cells import fitting
 from corp_carbon.services.imports.intake import check_fit, connector_options, fingerprint
 from corp_carbon.services.imports.run_records import (
     lock_source,
@@ -181,7 +182,8 @@ def _read(
     batch (a real run keeps the batches committed before it)."""
     months = settings.imports.commute_months
     try:
-        for batch in _Batches(connector.extract(request.path), settings.imports.batch_size):
+        records = fitting(connector.extract(request.path), connector.columns_read())
+        for batch in _Batches(records, settings.imports.batch_size):
             if target.committed:
                 with uow:
                     begin_write(uow.session)
