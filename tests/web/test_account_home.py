@@ -253,8 +253,11 @@ def test_no_page_may_be_framed_by_default(client: FlaskClient, signed_in: FlaskC
 def test_https_deployments_tell_browsers_to_stay_on_https(db_url: str, tmp_path: Path) -> None:
     settings = make_settings(db_url, tmp_path, session={"cookie_secure": True})
     app = create_app(settings)
-    response = app.test_client().get("/login", base_url="https://intranet.example.com")
-    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    try:
+        response = app.test_client().get("/login", base_url="https://intranet.example.com")
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    finally:
+        app.extensions["corp_carbon"].engine.dispose()
 
 
 def test_the_portal_may_frame_the_widget_and_nothing_else(
