@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +36,16 @@ class XlsxGuard:
 
     max_uncompressed_bytes: int = 500 * 1024 * 1024
     max_ratio: int = 100
+    #: openpyxl holds every shared string in memory (about 240 bytes each): 1 M is ~250 MB.
+    max_shared_strings: int = 1_000_000
+    #: a row reaching further is refused before it is padded out (a forged row at XFD is
+    #: 16,384 cells); travel exports have tens of columns.
+    max_columns: int = 1024
+
+
+#: a shared string's element, with or without a namespace prefix (``<si>``, ``<x:si>``).
+_SHARED_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+_SHARED_STRINGS_PART = "xl/sharedStrings.xml"
 
 
 def detect_encoding(path: Path) -> str:
@@ -105,6 +116,27 @@ def check_xlsx(path: Path, guard: XlsxGuard) -> None:
             f"{path.name}: compression ratio {total // packed}:1 exceeds "
             f"{guard.max_ratio}:1 (imports.xlsx_max_ratio); refusing a possible zip bomb"
         )
+    if any(i.filename == _SHARED_STRINGS_PART for i in infos):
+        _check_shared_strings(path, guard)
+
+
+def _check_shared_strings(path: Path, guard: XlsxGuard) -> None:
+    """Counts the shared strings as the part streams by (the count attribute may lie), so a
+    file of millions of tiny strings is refused before openpyxl loads them all."""
+    count, tail = 0, b""
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(_SHARED_STRINGS_PART) as part:
+            while chunk := part.read(1 << 20):
+                window = tail + chunk
+                count += sum(1 for m in _SHARED_STRING.finditer(window) if m.end() > len(tail))
+                tail = window[-32:]
+                if count > guard.max_shared_strings:
+                    raise UnreadableFile(
+                        f"{path.name}: more than {guard.max_shared_strings:,} distinct texts "
+                        "(shared strings, imports.xlsx_max_shared_strings); split the file"
+                    )
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise UnreadableFile(f"{path.name}: damaged XLSX ({exc})") from None
 
 
 def _cell_text(value: object) -> str:
@@ -118,7 +150,11 @@ def _cell_text(value: object) -> str:
 
 
 def xlsx_rows(path: Path, guard: XlsxGuard) -> Iterator[tuple[str, ...]]:
-    """The first sheet's rows as text, streamed (openpyxl read-only mode: constant memory)."""
+    """The first sheet's rows as text, streamed (openpyxl read-only mode: constant memory).
+
+    The sheet's declared ``<dimension>`` is ignored: openpyxl pads every row to it, and a
+    forged ``A1:XFD1048576`` turns one row into 16,384 cells a million times over. A row is
+    as wide as its cells, and one reaching beyond ``max_columns`` stops the file."""
     import openpyxl
 
     check_xlsx(path, guard)
@@ -126,10 +162,29 @@ def xlsx_rows(path: Path, guard: XlsxGuard) -> Iterator[tuple[str, ...]]:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise UnreadableFile(f"{path.name}: cannot open as XLSX ({exc})") from None
+    number = 0
     try:
         sheet = book.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
+        sheet.reset_dimensions()
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if len(row) > guard.max_columns:
+                raise UnreadableFile(
+                    f"{path.name}: row {number} reaches column {len(row):,}, more than "
+                    f"{guard.max_columns:,}; delete the columns beyond the data and save again"
+                )
             yield tuple(_cell_text(v) for v in row)
+    except UnreadableFile:
+        raise
+    except IndexError:  # openpyxl looks a cell's shared string up by its index
+        raise UnreadableFile(
+            f"{path.name}: damaged XLSX: row {number + 1} has a cell whose text is not in the "
+            "file (shared string out of range); save it again from the spreadsheet program"
+        ) from None
+    except Exception as exc:  # a damaged part (bad XML, a bad number)
+        raise UnreadableFile(
+            f"{path.name}: damaged XLSX: row {number + 1} cannot be read "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
     finally:
         book.close()
 

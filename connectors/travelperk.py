@@ -1,9 +1,10 @@
 """TravelPerk trips export: JSON ``{"trips": [{..., "travelers", "bookings": [...]}]}``.
 
 One record per booking (key = booking ``id``), the traveller taken from its trip. The file
-is streamed trip by trip with ``ijson``, so its size does not matter. Values drift in type
-(coordinates as strings or numbers, "" for none), so every value goes through
-``travelperk_values.json_text``.
+is streamed trip by trip with ``ijson``, so its size does not matter; ``json_guard`` stops a
+file nested too deep or holding a number of hundreds of digits before ijson chokes on it.
+Values drift in type (coordinates as strings or numbers, "" for none), so every value goes
+through ``travelperk_values.json_text``.
 A record's ``row`` is the booking's 1-based ordinal in the file and each problem names the
 value by its JSON path, such as ``trips[2].bookings[0].start``.
 A train's class is not in the format: a booking has no cabin or fare class, and GreenPerk's
@@ -23,6 +24,7 @@ import ijson  # type: ignore[import-untyped, unused-ignore]
 
 from connectors import _segments, fields
 from connectors.base import Connector
+from connectors.json_guard import GuardedJsonBytes, JsonBeyondLimits
 from connectors.reading import UnreadableFile, open_text
 from connectors.travelperk_values import (
     Cabins,
@@ -148,7 +150,9 @@ def _trips(path: Path) -> Iterator[Any]:
     """The ``trips`` array's items, one at a time; broken JSON makes the file unreadable."""
     with open_text(path) as text:
         try:
-            yield from ijson.items(_Utf8Bytes(text), "trips.item")
+            yield from ijson.items(GuardedJsonBytes(_Utf8Bytes(text)), "trips.item")
+        except JsonBeyondLimits as exc:
+            raise UnreadableFile(f"{path.name}: {exc}") from None
         except ijson.JSONError as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise UnreadableFile(f"{path.name}: not valid JSON ({reason})") from None

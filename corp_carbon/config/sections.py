@@ -176,6 +176,8 @@ class ImportsSection(Section):
     #: XLSX guard: refuse workbooks that expand beyond this, or compress better than the ratio.
     xlsx_max_uncompressed_mb: int = Field(default=500, ge=1, le=20_000)
     xlsx_max_ratio: int = Field(default=100, ge=2, le=10_000)
+    #: XLSX guard: distinct texts a workbook may hold (openpyxl keeps each in memory).
+    xlsx_max_shared_strings: int = Field(default=1_000_000, ge=1000, le=100_000_000)
     #: applied (and flagged on the trip) when a flight's cabin class is missing.
     default_cabin: Literal["economy", "premium_economy", "business", "first"] = "economy"
     #: a survey answer yields expected commute trips for this many months from its month.

@@ -22,6 +22,7 @@ def connector_options(settings: Settings, mapping: Mapping[str, Any] | None) -> 
         xlsx_guard=XlsxGuard(
             max_uncompressed_bytes=settings.imports.xlsx_max_uncompressed_mb * mb,
             max_ratio=settings.imports.xlsx_max_ratio,
+            max_shared_strings=settings.imports.xlsx_max_shared_strings,
         ),
     )
 
