@@ -20,7 +20,7 @@ from corp_carbon.db.session import make_session_factory
 from corp_carbon.logging_setup import configure_logging
 from corp_carbon.runtime import connected_engine
 from corp_carbon.services.scoring import methodology
-from corp_carbon.web import errors
+from corp_carbon.web import errors, rate_limits
 from corp_carbon.web.auth import sso
 from corp_carbon.web.blueprint import build_blueprint
 from corp_carbon.web.state import EXTENSION_KEY, CarbonState
@@ -73,6 +73,7 @@ def init_app(app: Flask, config: ConfigSource = None, *, url_prefix: str | None 
         url_prefix if url_prefix is not None else (settings.app.url_prefix or DEFAULT_PLUGIN_PREFIX)
     )
     app.register_blueprint(build_blueprint(), url_prefix=prefix.rstrip("/") or None)
+    rate_limits.install(app, settings)
     # --- company SSO: the OpenID Connect client, only when [sso] server_metadata_url is set
     sso.init_app(app, settings)
     # --- end company SSO

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
+from corp_carbon.config.limits import LimitsSection
 from corp_carbon.config.scim import ScimSection
 from corp_carbon.config.sections import (
     AppSection,
@@ -47,6 +48,7 @@ class Settings(Section):
     imports: ImportsSection = ImportsSection()
     scheduler: SchedulerSection = SchedulerSection()
     web: WebSection = WebSection()
+    limits: LimitsSection = LimitsSection()  # rate limits
     sso: SsoSection = SsoSection()  # company SSO
     scim: ScimSection = ScimSection()  # SCIM provisioning
     sources: list[SourceConfig] = Field(default_factory=list)  # [[sources]]

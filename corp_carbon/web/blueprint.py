@@ -19,6 +19,7 @@ from corp_carbon.web import (
     navigation,
     pages,
     params,
+    rate_limits,
     request_log,
     scim,
     security_headers,
@@ -45,6 +46,7 @@ def build_blueprint() -> Blueprint:
     csrf.register(bp)
     errors.register(bp)
     security_headers.register(bp)
+    rate_limits.register(bp)
     for module in (health, *auth.MODULES, *pages.MODULES, *admin.MODULES, *api.MODULES, scim):
         module.register(bp)
     return bp

@@ -32,7 +32,7 @@ from scim2_models import (
     SearchRequest,
     UnauthorizedException,
 )
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, TooManyRequests
 from werkzeug.wrappers import Response
 
 from corp_carbon.domain.errors import DomainError
@@ -41,7 +41,7 @@ from corp_carbon.domain.vocabulary import Role
 from corp_carbon.scim import discovery, filters, mapping, model
 from corp_carbon.scim.grade import GradeAttribute, grade_attribute
 from corp_carbon.services.people import scim_provisioning as provisioning
-from corp_carbon.web import scim_openapi
+from corp_carbon.web import rate_limits, scim_openapi
 from corp_carbon.web.access import bearer_token, current_employee, current_token
 from corp_carbon.web.state import carbon
 
@@ -109,8 +109,17 @@ def scim_view(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class _TooManyRequests(SCIMException):
+    status = 429
+    _default_detail = "too many requests"
+
+
 def _authorise_scim_requests(endpoint: str | None, values: dict[str, Any] | None) -> None:
     if endpoint is not None and endpoint.split(".")[-1].startswith("scim_"):
+        try:
+            rate_limits.refuse_after_token_failures()
+        except TooManyRequests as exc:
+            raise _TooManyRequests(detail=exc.description, retry_after=exc.retry_after) from None
         _authorise()
 
 
@@ -135,7 +144,10 @@ def _authorise() -> None:
 
 
 def _scim_error(exc: SCIMException) -> Response:
-    return _error_response(exc.to_error())
+    response = _error_response(exc.to_error())
+    if isinstance(exc, _TooManyRequests):
+        response.headers["Retry-After"] = str(exc.context["retry_after"])
+    return response
 
 
 def _error_response(error: Error) -> Response:

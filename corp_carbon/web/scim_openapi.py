@@ -57,6 +57,7 @@ FAILURES = (
     _reply(400, "invalidSyntax, invalidFilter, invalidValue … (scimType says which)."),
     _reply(401, "No API token, or an unknown, expired or revoked one."),
     _reply(403, "The API token holds neither the scim scope nor the admin role unscoped."),
+    _reply(429, "Too many refused API tokens from this address: wait Retry-After seconds."),
 )
 UNKNOWN_USER = _reply(404, "No such user.")
 CHANGED = _reply(412, "If-Match named an older version: the user changed meanwhile.")

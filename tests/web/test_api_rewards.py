@@ -334,8 +334,13 @@ def test_auto_approval_below_the_configured_cost(
 def test_concurrent_requests_with_one_key_redeem_once(
     db_url: str, tmp_path: Path, log_in_as: Callable[..., None]
 ) -> None:
-    """20 browser tabs (own clients, own connections) send the same Idempotency-Key at once."""
-    app = create_app(make_settings(db_url, tmp_path, database={"pool_size": 30}))
+    """20 browser tabs (own clients, own connections) send the same Idempotency-Key at once
+    (the rate limit on redemptions, 10 a minute, is raised: this is about the key)."""
+    app = create_app(
+        make_settings(
+            db_url, tmp_path, database={"pool_size": 30}, limits={"redemptions": "50 per minute"}
+        )
+    )
     state: CarbonState = app.extensions[EXTENSION_KEY]
     try:
         hr_profile = add_employee(

@@ -101,6 +101,15 @@ class Body:
     required: bool = True
 
 
+#: any operation a token may call: after too many refused tokens from one address (and for
+#: redemptions and uploads, too many from one person), ``[limits]`` in the configuration.
+TOO_MANY_REQUESTS: dict[str, Any] = {
+    "description": "Too many requests: wait the seconds Retry-After says, then try again.",
+    "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
 @dataclass(frozen=True)
 class Reply:
     status: int
@@ -290,6 +299,8 @@ class ApiDescription:
                 same_status["content"].update(entry["content"])
                 continue
             responses[str(reply.status)] = entry
+        if BEARER in op.security and "429" not in responses:
+            responses["429"] = TOO_MANY_REQUESTS
         result["responses"] = responses
         result["security"] = [{name: []} for name in op.security]
         return result
