@@ -38,6 +38,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/bandit -q -r corp_carbon connectors --severity-level medium
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy

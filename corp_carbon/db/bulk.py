@@ -44,14 +44,9 @@ def allocate_ids(session: Session, table: sa.Table, count: int) -> list[int]:
     if count == 0:
         return []
     if session.get_bind().dialect.name == "postgresql":
-        rows = session.execute(
-            sa.text(
-                # the name is one of our own tables, never user input
-                f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "  # noqa: S608
-                "FROM generate_series(1, :n)"
-            ),
-            {"n": count},
-        )
+        sequence = sa.func.pg_get_serial_sequence(table.name, "id")
+        series = sa.func.generate_series(1, count).table_valued("n")
+        rows = session.execute(sa.select(sa.func.nextval(sequence)).select_from(series))
         return [int(r[0]) for r in rows]
     start = session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))) or 0
     return list(range(start + 1, start + 1 + count))
