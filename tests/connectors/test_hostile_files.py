@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from connectors.json_guard import GuardedJsonBytes, JsonBeyondLimits
 from connectors.reading import UnreadableFile, XlsxGuard, dict_rows, xlsx_rows
 from connectors.travelperk import TravelPerk
-from tests.connectors import hostile
+from tests.connectors import fuzzing, hostile
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -156,3 +157,30 @@ def test_a_shared_string_that_is_not_there_is_a_damaged_file_not_a_traceback(
     assert str(refused.value).startswith(
         "export.xlsx: damaged XLSX: row 2 has a cell whose text is not in the file"
     )
+
+
+# --- fuzzing: mutated reference exports through every connector --------------------------
+
+FUZZ_KINDS = [(c, False) for c in fuzzing.SEEDS] + [(c, True) for c in fuzzing.XLSX_CONNECTORS]
+
+
+@pytest.mark.parametrize(
+    ("connector", "as_xlsx"), FUZZ_KINDS, ids=[f"{c}{'-xlsx' if x else ''}" for c, x in FUZZ_KINDS]
+)
+def test_any_mutation_of_an_export_gives_problems_or_one_clear_error(
+    tmp_path: Path, connector: str, as_xlsx: bool
+) -> None:
+    """A few dozen mutated files per connector here (the benchmark runs 10,000): each gives
+    records and row problems, or one ``UnreadableFile`` naming the file, within seconds."""
+    data, suffix = fuzzing.seed_bytes(connector, as_xlsx)
+    mutator = fuzzing.mutate_xlsx if as_xlsx else fuzzing.mutate
+
+    @settings(max_examples=40, deadline=None, database=None, derandomize=True)
+    @given(seed=st.integers(0, 2**32 - 1))
+    def one_file(seed: int) -> None:
+        path = tmp_path / f"export{suffix}"
+        path.write_bytes(mutator(data, random.Random(seed)))
+        outcome = fuzzing.read_one(connector, path)
+        assert outcome.seconds < 10, outcome
+
+    one_file()
