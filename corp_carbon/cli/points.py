@@ -54,12 +54,15 @@ def points_earn() -> None:
 @click.option("--request-key", default=None, help="Idempotency key (default: a new one).")
 @with_appcontext
 def points_adjust(employee: str, amount: int, reason: str, request_key: str | None) -> None:
-    """Correct an employee's balance by hand (HR), with a mandatory reason."""
-    from corp_carbon.services.ledger import adjustments
+    """Correct an employee's balance by hand (HR), with a mandatory reason. More than
+    [ledger] second_person_above points wait for a second person: points approve ID."""
+    from corp_carbon.services.ledger import adjustment_requests
 
+    state = app_state()
     try:
-        posted = adjustments.adjust(
-            app_state().uow(),
+        outcome = adjustment_requests.request_adjustment(
+            state.uow(),
+            state.settings,
             cli_actor(),
             employee=employee,
             points=amount,
@@ -68,8 +71,70 @@ def points_adjust(employee: str, amount: int, reason: str, request_key: str | No
         )
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
-    state = "posted" if posted.created else "already posted earlier (nothing written)"
-    click.echo(f"transaction {posted.transaction_id}: {amount:+,} points for {employee}, {state}")
+    if outcome.waiting is not None:
+        limit = state.settings.ledger.second_person_above
+        click.echo(
+            f"request {outcome.waiting.id}: {amount:+,} points for {employee} wait for a second "
+            f"person (more than {limit:,}, [ledger] second_person_above); nothing is posted. "
+            f"Another HR administrator runs: corp-carbon points approve {outcome.waiting.id}"
+        )
+        return
+    assert outcome.posted is not None
+    done = "posted" if outcome.posted.created else "already posted earlier (nothing written)"
+    click.echo(
+        f"transaction {outcome.posted.transaction_id}: {amount:+,} points for {employee}, {done}"
+    )
+
+
+@points.command("waiting")
+@with_appcontext
+def points_waiting() -> None:
+    """Adjustments waiting for a second person, oldest first."""
+    from corp_carbon.services.ledger import adjustment_requests
+
+    views = adjustment_requests.waiting_requests(app_state().uow(), cli_actor())
+    if not views:
+        click.echo("no adjustment is waiting for a second person")
+    for view in views:
+        click.echo(
+            f"request {view.id}: {view.points:+,} points for {view.employee}, asked by "
+            f"{view.requested_by} on {view.requested_at:%Y-%m-%d %H:%M} UTC: {view.reason}"
+        )
+
+
+@points.command("approve")
+@click.argument("request_id", type=int)
+@with_appcontext
+def points_approve(request_id: int) -> None:
+    """Approve a waiting adjustment as a second person: it is posted."""
+    _decide(request_id, approve=True, note="")
+
+
+@points.command("reject")
+@click.argument("request_id", type=int)
+@click.option("--note", required=True, help="Why; kept with the request and audited.")
+@with_appcontext
+def points_reject(request_id: int, note: str) -> None:
+    """Reject a waiting adjustment as a second person: nothing is posted."""
+    _decide(request_id, approve=False, note=note)
+
+
+def _decide(request_id: int, *, approve: bool, note: str) -> None:
+    from corp_carbon.services.ledger import adjustment_requests
+
+    try:
+        view = adjustment_requests.decide(
+            app_state().uow(), cli_actor(), request_id, approve=approve, note=note
+        )
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    if approve:
+        click.echo(
+            f"request {view.id} approved: transaction {view.transaction_id}, "
+            f"{view.points:+,} points for {view.employee}"
+        )
+    else:
+        click.echo(f"request {view.id} rejected: nothing posted for {view.employee}")
 
 
 @points.command("expire")

@@ -164,6 +164,9 @@ class CommuteSection(Section):
 class LedgerSection(Section):
     #: points expire this many months after they were credited, oldest first; 0 = never.
     expiry_months: int = Field(default=0, ge=0, le=240)
+    #: an adjustment of more points than this (either way) waits for a second HR
+    #: administrator to approve it; 0 = every adjustment does.
+    second_person_above: int = Field(default=10_000, ge=0, le=2_147_483_647)
 
 
 class ImportsSection(Section):

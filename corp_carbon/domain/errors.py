@@ -33,3 +33,9 @@ class OwnAccount(Forbidden):
     """Separation of duties: nobody adjusts their own balance or decides their own redemption."""
 
     code = "own_account"
+
+
+class SecondPersonNeeded(Forbidden):
+    """A large adjustment is approved by someone other than the person who asked for it."""
+
+    code = "second_person"

@@ -110,6 +110,14 @@ class TransactionKind(StrEnum):
     ADJUST = "adjust"
 
 
+class AdjustmentStatus(StrEnum):
+    """A large adjustment waits for a second person before it is posted."""
+
+    AWAITING = "awaiting"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 class RedemptionStatus(StrEnum):
     REQUESTED = "requested"
     APPROVED = "approved"

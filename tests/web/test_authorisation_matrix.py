@@ -67,6 +67,7 @@ from corp_carbon.domain.vocabulary import (
 )
 from corp_carbon.services.commutes import entries
 from corp_carbon.services.ledger import adjustments
+from corp_carbon.services.ledger.adjustment_requests import request_adjustment
 from corp_carbon.services.people.tokens import create_token, token_roles
 from corp_carbon.services.rewards.catalogue import add_reward
 from corp_carbon.services.rewards.redemptions import request_redemption
@@ -218,6 +219,12 @@ LOOKS: dict[str, Look] = {
     "carbon.admin_erasures": Look(
         "hr", lambda f: "/admin/employees/erasures", "erasures.view_queue"
     ),
+    "carbon.api_adjustment_requests": Look(
+        "hr", lambda f: "/api/v1/ledger/adjustment-requests", "ledger.view_adjustment_requests"
+    ),
+    "carbon.api_adjustment_request": Look(
+        "hr", lambda f: "/api/v1/ledger/adjustment-requests/1", "ledger.view_adjustment_requests"
+    ),
 }
 NOT_INDIVIDUAL: dict[str, str] = {
     "carbon.admin_overview": "company-wide totals; departments under the minimum group hidden",
@@ -326,6 +333,8 @@ def data(
         for key, who in (("own", me), ("other", other))
     }
     _, spare = create_token(uow, OPERATOR, employee="E2", role=Role.EMPLOYEE, name="spare")
+    request_adjustment(uow, state.settings, OPERATOR, employee=other.email, points=50_000,
+                       reason="waits for a second person", request_key="matrix")  # fmt: skip
     fixture = Fixture(
         me=me.id,
         other=other.id,

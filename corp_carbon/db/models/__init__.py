@@ -4,6 +4,7 @@ from corp_carbon.db.models.audit import AuditEvent
 from corp_carbon.db.models.commutes import CommuteEntry, CommuteEvidence
 from corp_carbon.db.models.imports import ImportRowProblem, ImportRun, ImportSource, PendingRecord
 from corp_carbon.db.models.ledger import (
+    AdjustmentRequest,
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
@@ -28,6 +29,7 @@ from corp_carbon.db.models.travel import (
 
 __all__ = [
     "Activity",
+    "AdjustmentRequest",
     "ApiToken",
     "Assessment",
     "AuditEvent",

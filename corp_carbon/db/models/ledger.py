@@ -16,6 +16,7 @@ from corp_carbon.db.models._columns import created_at, employee_fk, updated_at
 from corp_carbon.db.types import UTCDateTime, enum_type
 from corp_carbon.domain.vocabulary import (
     AccountKind,
+    AdjustmentStatus,
     RedemptionStatus,
     RewardKind,
     TransactionKind,
@@ -154,3 +155,41 @@ class Redemption(Base):
     requested_at: Mapped[datetime] = created_at()
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AdjustmentRequest(Base):
+    """An adjustment above ``[ledger] second_person_above`` points, waiting for a second HR
+    administrator (neither the one who asked nor the employee it credits) to approve it;
+    approving posts it, rejecting posts nothing. The request stays as the record of both."""
+
+    __tablename__ = "adjustment_requests"
+    __table_args__ = (
+        sa.CheckConstraint("points <> 0", name="points_not_zero"),
+        sa.CheckConstraint("length(trim(reason)) > 0", name="reason_not_blank"),
+        sa.CheckConstraint(
+            "(status = 'awaiting') = (decided_at IS NULL)", name="decided_unless_awaiting"
+        ),
+        sa.CheckConstraint(
+            "(status = 'approved') = (transaction_id IS NOT NULL)", name="posted_when_approved"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = employee_fk(index=True)
+    points: Mapped[int]
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    #: the caller's idempotency key: asking again with it returns this request.
+    request_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    status: Mapped[AdjustmentStatus] = mapped_column(
+        enum_type(AdjustmentStatus, "adjustment_status"), default=AdjustmentStatus.AWAITING
+    )
+    requested_by_id: Mapped[int | None] = employee_fk(nullable=True)
+    requested_by_label: Mapped[str] = mapped_column(sa.String(320))
+    requested_at: Mapped[datetime] = created_at()
+    decided_by_id: Mapped[int | None] = employee_fk(nullable=True)
+    decided_by_label: Mapped[str | None] = mapped_column(sa.String(320))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_note: Mapped[str] = mapped_column(sa.String(500), default="")
+    transaction_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ledger_transactions.id"), unique=True
+    )

@@ -35,6 +35,13 @@ ACTIONS: dict[str, Callable[[], str]] = {
     "erasures.view_queue": lambda: gettext("Looked at the erasure requests"),
     "imports.view_run": lambda: gettext("Looked at an import run"),
     "ledger.adjust": lambda: gettext("Adjusted a points balance"),
+    "ledger.view_adjustment_requests": lambda: gettext(
+        "Looked at adjustments waiting for a second person"
+    ),
+    "ledger.adjust_rejected": lambda: gettext("Rejected a large adjustment as second person"),
+    "ledger.adjust_requested": lambda: gettext(
+        "Asked for a large adjustment (a second person approves)"
+    ),
     "methodology.version": lambda: gettext("Published a methodology version"),
     "redemption.approve": lambda: gettext("Approved a redemption"),
     "redemption.cancel": lambda: gettext("Cancelled a redemption"),

@@ -9,6 +9,7 @@ from types import ModuleType
 
 from corp_carbon.web.api import (
     activities,
+    adjustment_requests,
     audit,
     commutes,
     estimates,
@@ -30,6 +31,7 @@ MODULES: tuple[ModuleType, ...] = (
     me,
     my_data,
     ledger,
+    adjustment_requests,
     rewards,
     activities,
     commutes,

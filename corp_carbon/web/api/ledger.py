@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, jsonify, request, url_for
-from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
 from corp_carbon.domain.bounds import checked_request_key
-from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services.ledger import adjustments
+from corp_carbon.services.ledger import adjustment_requests
 from corp_carbon.web.access import current_actor, login_required, roles_required
+from corp_carbon.web.api.adjustment_requests import waiting_body
+from corp_carbon.web.api.json_bodies import parsed
 from corp_carbon.web.api.openapi import (
     API_PREFIX,
     IDEMPOTENCY_HEADER,
@@ -26,6 +26,7 @@ from corp_carbon.web.api.openapi import (
 from corp_carbon.web.api.schemas.ledger import (
     AdjustmentRequest,
     AdjustmentResult,
+    AdjustmentWaiting,
     Statement,
     StatementEntry,
 )
@@ -61,7 +62,10 @@ ADJUST = Operation(
     summary="HR: credit or debit an employee's points by hand, with a reason",
     description=(
         "Send an `Idempotency-Key` header: the same key again returns the first result and "
-        "writes nothing. A debit below zero answers 409 `insufficient_balance`."
+        "writes nothing. A debit below zero answers 409 `insufficient_balance`. Nobody "
+        "adjusts their own balance (403 `own_account`). An adjustment of more than "
+        "`[ledger] second_person_above` points (10,000 by default) is not posted: it waits "
+        "for a second HR administrator (202, see /ledger/adjustment-requests)."
     ),
     request_model=AdjustmentRequest,
     parameters=(
@@ -73,9 +77,15 @@ ADJUST = Operation(
     responses=(
         Reply(201, "Posted", AdjustmentResult),
         Reply(200, "Posted earlier under the same Idempotency-Key", AdjustmentResult),
+        Reply(
+            202,
+            "Above the second-person limit: recorded (now or earlier under the same key), "
+            "waiting for a second person; nothing is posted yet",
+            AdjustmentWaiting,
+        ),
         Reply(400, "Invalid request", Error),
         Reply(401, "No session and no valid API token.", Error),
-        Reply(403, "Only HR or an administrator may do this.", Error),
+        Reply(403, "Only HR or an administrator may do this, and not for themselves.", Error),
         Reply(404, "Unknown employee", Error),
         Reply(409, "Insufficient balance, or the key was used for another request", Error),
     ),
@@ -135,27 +145,28 @@ def api_my_ledger() -> Response:
 
 @roles_required(Role.HR, Role.ADMIN)
 def api_adjust() -> tuple[Response, int]:
-    """201: posted; 200: already posted under this Idempotency-Key; 400/404/409: the error."""
-    try:
-        body = AdjustmentRequest.model_validate(request.get_json(silent=True) or {})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "body"
-        raise DomainError(f"{field}: {first['msg']}") from None
+    """201: posted; 200: already posted under this Idempotency-Key; 202: waiting for a second
+    person; 400/403/404/409: the error."""
+    body = parsed(AdjustmentRequest)
     sent = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     key = checked_request_key(sent) if sent else uuid.uuid4().hex
-    posted = adjustments.adjust(
+    outcome = adjustment_requests.request_adjustment(
         carbon().uow(),
+        carbon().settings,
         current_actor(),
         employee=body.employee,
         points=body.points,
         reason=body.reason,
         request_key=f"api:{key}",
     )
+    if outcome.waiting is not None:
+        waiting = waiting_body(outcome.waiting).model_dump(mode="json")
+        return jsonify(waiting), 202
+    assert outcome.posted is not None
     result = AdjustmentResult(
-        transaction_id=posted.transaction_id,
+        transaction_id=outcome.posted.transaction_id,
         employee=body.employee,
         points=body.points,
-        created=posted.created,
+        created=outcome.posted.created,
     )
-    return jsonify(result.model_dump()), 201 if posted.created else 200
+    return jsonify(result.model_dump()), 201 if outcome.posted.created else 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -63,3 +64,32 @@ class AdjustmentResult(BaseModel):
     employee: str
     points: int
     created: bool
+
+
+class AdjustmentWaiting(BaseModel):
+    """A large adjustment recorded for a second person to approve; nothing is posted yet."""
+
+    id: int
+    employee: str = Field(description="The email of the employee it credits or debits.")
+    points: int
+    reason: str
+    status: Literal["awaiting", "approved", "rejected"]
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str
+    transaction_id: int | None = Field(description="The posted transaction, once approved.")
+    url: str
+
+
+class AdjustmentDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(
+        default="", max_length=500, description="why (required to reject); kept and audited"
+    )
+
+
+class AdjustmentWaitingList(BaseModel):
+    requests: list[AdjustmentWaiting]
