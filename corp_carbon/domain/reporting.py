@@ -16,6 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from corp_carbon.domain.factors import haul_label
+from corp_carbon.domain.suppression import hidden_groups
 from corp_carbon.domain.vocabulary import ActivityKind, Cabin
 from corp_carbon.domain.vocabulary import label as vocabulary_label
 
@@ -157,6 +158,10 @@ class Group:
     employees: set[Hashable] = field(default_factory=set)
     figures: Figures = field(default_factory=Figures)
 
+    @property
+    def kg(self) -> Decimal:
+        return self.figures.kg_co2e
+
 
 def group(cells: Iterable[Cell]) -> list[Group]:
     groups: dict[tuple[str, ...], Group] = {}
@@ -172,36 +177,29 @@ def group(cells: Iterable[Cell]) -> list[Group]:
 def suppressed_rows(cells: Iterable[Cell], min_group_size: int, width: int) -> list[Row]:
     """Rows by key, small groups merged into a last "Other" row (``width`` labels wide).
 
-    A group under ``min_group_size`` employees is never shown. The Other row takes at least
-    two groups when there are two (one alone could be recovered as total minus the shown
-    rows) and, when its groups together still have fewer than ``min_group_size`` distinct
-    employees, the next smallest groups until it has enough or nothing is left to show.
+    A group under ``min_group_size`` employees is never shown, nor can it be recovered by
+    subtracting shown rows from the total or from a coarser table of the same period (see
+    ``suppression``). The Other row takes at least two groups and ``min_group_size``
+    distinct employees, or everything.
     """
     return suppress(group(cells), min_group_size, width)
 
 
 def suppress(groups: Iterable[Group], min_group_size: int, width: int) -> list[Row]:
-    """``suppressed_rows`` of groups already formed (by a caller that tallies as it streams)."""
+    """``suppressed_rows`` of groups already formed (by a caller that tallies as it streams);
+    which groups are hidden is ``suppression.hidden_groups``' rule."""
     groups = list(groups)
-    shown = sorted((g for g in groups if len(g.employees) >= min_group_size), key=_smallest_first)
-    hidden = [g for g in groups if len(g.employees) < min_group_size]
-    if hidden:
-        people: set[Hashable] = set().union(*(g.employees for g in hidden))
-        while shown and (len(hidden) < 2 or len(people) < min_group_size):
-            moved = shown.pop(0)
-            hidden.append(moved)
-            people |= moved.employees
+    hide = hidden_groups(groups, min_group_size)
+    shown = [g for i, g in enumerate(groups) if i not in hide]
+    hidden = [g for i, g in enumerate(groups) if i in hide]
     rows = sorted((Row(g.key, len(g.employees), g.figures) for g in shown), key=lambda row: row.key)
     if hidden:
+        people: set[Hashable] = set().union(*(g.employees for g in hidden))
         label = other_label(min_group_size)
         rows.append(
             Row((label,) * width, len(people), total(g.figures for g in hidden), other=True)
         )
     return rows
-
-
-def _smallest_first(g: Group) -> tuple[int, Decimal, tuple[str, ...]]:
-    return (len(g.employees), g.figures.kg_co2e, g.key)
 
 
 @dataclass(frozen=True, slots=True)

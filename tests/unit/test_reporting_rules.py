@@ -5,13 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corp_carbon.domain.reporting import (
     Cell,
     Dimension,
     Figures,
+    group,
     label,
     parse_dimensions,
     pseudonym,
@@ -19,6 +20,7 @@ from corp_carbon.domain.reporting import (
     suppressed_rows,
     total,
 )
+from corp_carbon.domain.suppression import hidden_groups
 from corp_carbon.domain.vocabulary import ActivityKind
 
 K = 5
@@ -113,6 +115,41 @@ def test_no_small_group_is_shown_or_recoverable(cells: list[Cell], k: int) -> No
         # never a single small group alone in Other while other groups are shown
         assert merged >= 2 or not shown
         assert others[0].employees >= k or not shown
+
+
+_two_way = st.lists(
+    st.builds(
+        lambda dept, mode, who, kg: Cell((dept, mode), who, Figures(kg_co2e=Decimal(kg))),
+        st.sampled_from("ABCDE"),
+        st.sampled_from(["air", "rail", "bike"]),
+        st.integers(0, 40),
+        st.integers(0, 500),
+    ),
+    max_size=120,
+)
+
+
+@settings(max_examples=200)
+@given(_two_way, st.integers(2, 6))
+def test_no_small_group_can_be_recovered_from_a_coarser_table(cells: list[Cell], k: int) -> None:
+    """Issue 15: with the table by department beside the table by department and mode, what a
+    reader can subtract (a department's shown total minus its shown cells; the Other of one
+    table minus shown cells of the other) always covers at least k people, or nothing."""
+    groups = group(cells)
+    hide = hidden_groups(groups, k)
+    for position in (0, 1):  # department, then mode
+        coarse = group(Cell((c.key[position],), c.employee, c.figures) for c in cells)
+        hidden_there = {coarse[i].key[0] for i in hidden_groups(coarse, k)}
+        for value in {g.key[position] for g in groups}:
+            inside = [i for i, g in enumerate(groups) if g.key[position] == value]
+            if value in hidden_there:
+                assert all(i in hide for i in inside)  # hidden there, hidden here
+                continue
+            left: set[object] = set()
+            for i in inside:
+                if i in hide:
+                    left |= groups[i].employees
+            assert not left or len(left) >= k
 
 
 @given(st.text(min_size=1), st.text(min_size=1), st.text(min_size=1))
