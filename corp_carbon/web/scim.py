@@ -40,6 +40,7 @@ from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.scim import discovery, filters, mapping, model
 from corp_carbon.scim.grade import GradeAttribute, grade_attribute
+from corp_carbon.services import outage
 from corp_carbon.services.people import scim_provisioning as provisioning
 from corp_carbon.web import scim_openapi
 from corp_carbon.web.access import bearer_token, current_employee, current_token
@@ -99,7 +100,9 @@ def scim_view(view: F) -> F:
             return _error_response(Error(status=exc.http_status, detail=exc.message))
         except HTTPException as exc:
             return _error_response(Error(status=exc.code or 500, detail=exc.description))
-        except Exception:
+        except Exception as exc:
+            if outage.is_outage(exc):
+                return _unavailable(exc)
             log.exception("SCIM %s %s failed", request.method, request.path)
             return _error_response(
                 Error(status=500, detail="The error was logged; please try again later.")
@@ -136,6 +139,18 @@ def _authorise() -> None:
 
 def _scim_error(exc: SCIMException) -> Response:
     return _error_response(exc.to_error())
+
+
+def _unavailable(exc: Exception) -> Response:
+    """503 in SCIM's format with Retry-After: the IdP retries later (one log line)."""
+    url = carbon().settings.database_url
+    log.warning("SCIM %s %s: database unavailable: %s: %s", request.method, request.path,
+                outage.where(url), outage.reason(exc, url))  # fmt: skip
+    seconds = outage.RETRY_AFTER_SECONDS
+    detail = f"The database cannot be reached just now; try again in {seconds} seconds."
+    response = _error_response(Error(status=503, detail=detail))
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def _error_response(error: Error) -> Response:
