@@ -292,12 +292,13 @@ class SchedulerService:
         self._said_standby = True
 
     def _lead(self) -> None:
-        from corp_carbon.services.imports import pull, sources
+        from corp_carbon.services.imports import interruptions, pull, sources
 
         session_factory = make_session_factory(self.engine)
         runtime = tasks.Runtime(self.settings, self.engine, session_factory)
         pull.remove_work_files(self.settings)
         sources.sync_sources(runtime.uow(), list(self.settings.sources))
+        interruptions.sweep(runtime.uow(), self.settings)  # runs an outage left running
         scheduler = build_scheduler(self.settings, self.engine)
         runtime.scheduler = scheduler
         tasks.set_runtime(runtime)

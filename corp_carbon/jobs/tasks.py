@@ -112,11 +112,14 @@ def expire_points(attempt: int = 1) -> None:
 
 
 def replay_pending(attempt: int = 1) -> None:
-    """Imports records that were waiting for their employee, now that some may exist."""
+    """Imports records that were waiting for their employee, now that some may exist; first
+    marks failed the import runs a database outage left running (see ``interruptions``)."""
+    from corp_carbon.services.imports import interruptions
     from corp_carbon.services.imports.pending import replay_pending
 
     rt = runtime()
     try:
+        interruptions.sweep(rt.uow(), rt.settings)
         replayed = replay_pending(rt.uow(), rt.settings)
     except Exception:
         this = retry.attempt_for(rt.settings.scheduler, attempt)
