@@ -102,7 +102,7 @@ def scim_view(view: F) -> F:
             return _error_response(Error(status=exc.code or 500, detail=exc.description))
         except Exception as exc:
             if outage.is_outage(exc):
-                return _unavailable(exc)
+                return _scim_error(_unavailable(exc))
             log.exception("SCIM %s %s failed", request.method, request.path)
             return _error_response(
                 Error(status=500, detail="The error was logged; please try again later.")
@@ -114,7 +114,12 @@ def scim_view(view: F) -> F:
 
 def _authorise_scim_requests(endpoint: str | None, values: dict[str, Any] | None) -> None:
     if endpoint is not None and endpoint.split(".")[-1].startswith("scim_"):
-        _authorise()
+        try:
+            _authorise()
+        except Exception as exc:
+            if not outage.is_outage(exc):
+                raise
+            raise _unavailable(exc) from None
 
 
 def _authorise() -> None:
@@ -138,19 +143,27 @@ def _authorise() -> None:
 
 
 def _scim_error(exc: SCIMException) -> Response:
-    return _error_response(exc.to_error())
+    response = _error_response(exc.to_error())
+    if isinstance(exc, DatabaseUnavailable):
+        response.headers["Retry-After"] = str(outage.RETRY_AFTER_SECONDS)
+    return response
 
 
-def _unavailable(exc: Exception) -> Response:
-    """503 in SCIM's format with Retry-After: the IdP retries later (one log line)."""
+class DatabaseUnavailable(SCIMException):
+    """503 in SCIM's format, with Retry-After: the IdP tries again later."""
+
+    status = 503
+
+
+def _unavailable(exc: Exception) -> DatabaseUnavailable:
+    """The SCIM answer to a database outage (logged in one line)."""
     url = carbon().settings.database_url
     log.warning("SCIM %s %s: database unavailable: %s: %s", request.method, request.path,
                 outage.where(url), outage.reason(exc, url))  # fmt: skip
     seconds = outage.RETRY_AFTER_SECONDS
-    detail = f"The database cannot be reached just now; try again in {seconds} seconds."
-    response = _error_response(Error(status=503, detail=detail))
-    response.headers["Retry-After"] = str(seconds)
-    return response
+    return DatabaseUnavailable(
+        detail=f"The database cannot be reached just now; try again in {seconds} seconds."
+    )
 
 
 def _error_response(error: Error) -> Response:

@@ -15,8 +15,10 @@ from flask.testing import FlaskClient
 
 from corp_carbon import create_app
 from corp_carbon.db import migrate
+from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services import outage
 from corp_carbon.services.people.employees import add_employee
+from corp_carbon.services.people.tokens import create_token
 from corp_carbon.web.state import EXTENSION_KEY, CarbonState
 from tests.conftest import make_settings
 from tests.support import OPERATOR, sign_in_session
@@ -115,3 +117,22 @@ def test_the_openapi_document_names_the_503(outage_app: tuple[Flask, Path]) -> N
     assert "Retry-After" in common["headers"]
     me = document["paths"]["/api/v1/me"]["get"]["responses"]
     assert me["503"] == {"$ref": "#/components/responses/DatabaseUnavailable"}
+
+
+def test_scim_answers_503_in_its_own_format(outage_app: tuple[Flask, Path]) -> None:
+    app, folder = outage_app
+    state: CarbonState = app.extensions[EXTENSION_KEY]
+    add_employee(state.uow(), OPERATOR, email="it@example.com", name="IT", roles=("admin",))
+    raw, _ = create_token(state.uow(), OPERATOR, employee="it@example.com", role=Role.ADMIN,
+                          name="idp", scopes=("scim",))  # fmt: skip
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {raw}"}
+    assert client.get("/scim/v2/Users", headers=headers).status_code == 200
+    away = _go_away(app, folder)
+    response = client.get("/scim/v2/Users", headers=headers)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == str(outage.RETRY_AFTER_SECONDS)
+    assert response.mimetype == "application/scim+json"
+    assert response.get_json()["status"] == "503"
+    away.rename(folder)
+    assert client.get("/scim/v2/Users", headers=headers).status_code == 200
