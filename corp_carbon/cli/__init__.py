@@ -176,7 +176,7 @@ def _outage_line(exc: Exception, argv: list[str]) -> str | None:
     database = outage.where(url) if url else "the database"
     left = f" {exc}." if isinstance(exc, outage.Interrupted) else ""
     return (
-        f"corp-carbon {command}: the database went away ({database}: "
-        f"{outage.reason(exc.__cause__ or exc, url)}).{left} Check that the database server "
-        "is running and reachable from this host, then run the command again."
+        f"corp-carbon {command}: the database went away: "
+        f"{outage.reason(exc.__cause__ or exc, url)} ({database}).{left} Check that the "
+        "database server is running and reachable from this host, then run the command again."
     )

@@ -86,7 +86,7 @@ def where(url: str) -> str:
     host = parsed.host or parsed.query.get("host") or "localhost"
     port = parsed.port or 5432
     user = f", user {parsed.username}" if parsed.username else ""
-    return f"PostgreSQL at {host}:{port} (database {parsed.database}{user})"
+    return f"PostgreSQL at {host}:{port}, database {parsed.database}{user}"
 
 
 class Interrupted(Exception):

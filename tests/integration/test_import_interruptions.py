@@ -42,7 +42,7 @@ def test_a_database_back_at_once_gets_the_run_marked_failed_now(
     run_id = _running_run(uow)
     told = interruptions.interrupted(uow, settings, run_id, SHA, last_row=250)
     assert str(told) == (
-        f"import run {run_id} stopped after row 250 (marked failed); "
+        f"Import run {run_id} stopped after row 250 and is marked failed; "
         "import the file again to complete it"
     )
     status, error = _run(uow, run_id)
@@ -64,7 +64,7 @@ def test_a_database_still_away_leaves_a_note_the_next_sweep_reads(
         )
     finally:
         gone.dispose()
-    assert "it is marked failed once the database is back" in str(told)
+    assert "is marked failed once the database is back" in str(told)
     assert _run(uow, run_id) == (ImportRunStatus.RUNNING, None)
     notes = settings.instance_dir / interruptions.NOTES_DIR
     [note] = notes.glob("*.json")

@@ -103,9 +103,9 @@ def test_postgresql_stopped_mid_import_then_the_file_completes(
     assert "Traceback" not in err and SECRET not in err + out
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
-    assert lines[0].startswith("corp-carbon import: the database went away (PostgreSQL at ")
-    assert f"127.0.0.1:{pg_cluster.port}" in lines[0]
-    assert "import run 1 stopped after row " in lines[0]
+    assert lines[0].startswith("corp-carbon import: the database went away: ")
+    assert f"(PostgreSQL at 127.0.0.1:{pg_cluster.port}, database {cluster_db}, " in lines[0]
+    assert "Import run 1 stopped after row " in lines[0]
     assert "marked failed once the database is back" in lines[0]
     assert answered < 10
 

@@ -105,7 +105,7 @@ def test_a_schema_fault_is_still_a_500(tmp_path: Path) -> None:
 
 def test_where_and_reason_never_show_the_password() -> None:
     url = "postgresql+psycopg://carbon:s3cret@db.example.com:6432/carbon"
-    assert outage.where(url) == "PostgreSQL at db.example.com:6432 (database carbon, user carbon)"
+    assert outage.where(url) == "PostgreSQL at db.example.com:6432, database carbon, user carbon"
     error = RuntimeError("password authentication failed: s3cret\nDETAIL: more")
     assert outage.reason(error, url) == "password authentication failed: ***"
 

@@ -59,13 +59,13 @@ def interrupted(
             raise
         _write_note(settings, run_id, sha256, error)
         recorded = (
-            "it is marked failed once the database is back (next import, scheduler or "
-            "'corp-carbon imports list')"
+            "is marked failed once the database is back (by the next import, the scheduler "
+            "or 'corp-carbon imports list')"
         )
     else:
-        recorded = "marked failed" if marked else "already closed"
+        recorded = "is marked failed" if marked else "was closed meanwhile"
     return outage.Interrupted(
-        f"import run {run_id} stopped after row {last_row} ({recorded}); "
+        f"Import run {run_id} stopped after row {last_row} and {recorded}; "
         "import the file again to complete it"
     )
 
