@@ -6,10 +6,13 @@ PostgreSQL stopped for real in tests/system/test_database_faults.py."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -136,3 +139,28 @@ def test_scim_answers_503_in_its_own_format(outage_app: tuple[Flask, Path]) -> N
     assert response.get_json()["status"] == "503"
     away.rename(folder)
     assert client.get("/scim/v2/Users", headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (sa.exc.TimeoutError("QueuePool limit of size 5 overflow 10 reached"), True),
+        (
+            sa.exc.OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked")),
+            True,
+        ),
+        (
+            sa.exc.OperationalError("SELECT 1", {}, sqlite3.OperationalError("no such table: x")),
+            False,
+        ),
+        (sa.exc.OperationalError("SELECT 1", {}, psycopg.OperationalError("conn refused")), True),
+        (sa.exc.InterfaceError("SELECT 1", {}, psycopg.InterfaceError("connection closed")), True),
+        (sa.exc.IntegrityError("INSERT", {}, psycopg.IntegrityError("duplicate key")), False),
+        (RuntimeError("boom"), False),
+    ],
+)
+def test_what_counts_as_an_outage(error: Exception, expected: bool) -> None:
+    assert outage.is_outage(error) is expected
+    wrapped = outage.Interrupted("import run 1 stopped")
+    wrapped.__cause__ = error
+    assert outage.is_outage(wrapped) is expected  # through what caused it
