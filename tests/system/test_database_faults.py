@@ -13,12 +13,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from corp_carbon import create_app
 from corp_carbon.cli import EXIT_DATABASE_UNAVAILABLE
+from corp_carbon.cli.imports import imports
 from corp_carbon.db.models import ImportRun
 from corp_carbon.db.session import UnitOfWork, make_engine, make_session_factory
 from corp_carbon.domain.vocabulary import ImportRunStatus, ImportTrigger
 from corp_carbon.services.imports.run import run_import
 from corp_carbon.services.imports.values import ImportRequest
+from corp_carbon.web.state import EXTENSION_KEY
 from tests.conftest import make_settings
 from tests.navan_fixture import (
     add_travellers,
@@ -61,6 +64,17 @@ def _clean_totals(cluster: Cluster, export: Path, instance: Path) -> dict[str, o
         return totals(url)
     finally:
         cluster.drop_database(name)
+
+
+def _imports_list(db_url: str, instance: Path) -> str:
+    """``corp-carbon imports list`` in this process (the app of the CLI's settings)."""
+    app = create_app(make_settings(db_url, instance, shipped=True))
+    try:
+        listed = app.test_cli_runner().invoke(imports, ["list"])
+    finally:
+        app.extensions[EXTENSION_KEY].engine.dispose()
+    assert listed.exit_code == 0, listed.output
+    return str(listed.output)
 
 
 def _runs(db_url: str) -> list[tuple[ImportRunStatus, str | None]]:
@@ -116,9 +130,8 @@ def test_postgresql_stopped_mid_import_then_the_file_completes(
     assert partial["points_held"] == assessed_points(url)  # every stored trip credited once
     assert _runs(url) == [(ImportRunStatus.RUNNING, None)]  # until someone looks
 
-    listed = run_cli("imports", "list", env=env)
-    assert listed.returncode == 0, listed.stderr
-    assert "run 1 marked failed: interrupted: the database went away at " in listed.stdout
+    listed = _imports_list(url, tmp_path / "instance")
+    assert "run 1 marked failed: interrupted: the database went away at " in listed
     [(status, error)] = _runs(url)
     assert status is ImportRunStatus.FAILED
     assert error is not None and error.startswith("interrupted: the database went away at ")
