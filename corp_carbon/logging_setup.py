@@ -39,6 +39,17 @@ def configure_logging(settings: Settings, *, own_root: bool) -> logging.Logger:
     logging.getLogger("alembic").setLevel(
         max(logging.WARNING, logging.getLevelName(settings.logging.level))
     )
+    driver = logging.getLogger("psycopg")
+    if not any(isinstance(f, _LostConnection) for f in driver.filters):
+        driver.addFilter(_LostConnection())
     logger = logging.getLogger(LOGGER_NAME)
     logger.setLevel(settings.logging.level)
     return logger
+
+
+class _LostConnection(logging.Filter):
+    """Drops psycopg's "error ignored terminating <Pipeline>: the connection is lost": the
+    outage it repeats is logged once by whoever met it (``corp_carbon.services.outage``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("error ignored terminating")

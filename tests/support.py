@@ -12,6 +12,12 @@ import pytest
 from flask.testing import FlaskClient
 
 from corp_carbon.domain.people import Actor, EmployeeProfile
+from corp_carbon.web.access import (
+    SESSION_EMPLOYEE,
+    SESSION_LOGIN_METHOD,
+    SESSION_ROLES,
+    SESSION_VERSION,
+)
 
 #: who tests act as when they set data up (the audit log names them so).
 OPERATOR = Actor(label="test-operator")
@@ -56,6 +62,17 @@ def need(component: str, available: bool, reason: str = "") -> None:
     if os.environ.get("CORP_CARBON_REQUIRE_SYSTEM") == "1":
         pytest.fail(f"CORP_CARBON_REQUIRE_SYSTEM=1 and {message}")
     pytest.skip(message)
+
+
+def sign_in_session(
+    client: FlaskClient, employee_id: int, *roles: str, session_version: int = 0
+) -> None:
+    """Puts an employee in the client's session, as a completed login would."""
+    with client.session_transaction() as session:
+        session[SESSION_EMPLOYEE] = employee_id
+        session[SESSION_ROLES] = ["employee", *roles]
+        session[SESSION_LOGIN_METHOD] = "test"
+        session[SESSION_VERSION] = session_version
 
 
 def csrf_in(page: str) -> str:

@@ -45,6 +45,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "corp_carbon.cli.imports:import_command",
         "Import one booking export FILE; prints the counts and every row problem.",
     ),
+    "imports": LazyCommand(
+        "corp_carbon.cli.imports:imports",
+        "Import runs: the latest, and the runs a database outage left running.",
+    ),
     "points": LazyCommand(
         "corp_carbon.cli.points:points",
         "The points ledger: assess and credit trips, adjust, expire.",
@@ -125,15 +129,25 @@ def cli() -> None:
     """
 
 
+#: the exit status when the database cannot be reached or went away (sysexits' EX_TEMPFAIL:
+#: a temporary failure, worth trying again later).
+EXIT_DATABASE_UNAVAILABLE = 75
+
+
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point: configuration problems end in one line on stderr, never a traceback."""
+    """Entry point: configuration problems and a database that went away end in one line on
+    stderr, never a traceback."""
     try:
         return cli.main(args=argv, prog_name="corp-carbon")
     except Exception as exc:
-        if not _is_config_error(exc):
+        if _is_config_error(exc):
+            click.echo(f"corp-carbon: configuration error: {exc}", err=True)
+            sys.exit(2)
+        line = _outage_line(exc, argv if argv is not None else sys.argv[1:])
+        if line is None:
             raise
-        click.echo(f"corp-carbon: configuration error: {exc}", err=True)
-        sys.exit(2)
+        click.echo(line, err=True)
+        sys.exit(EXIT_DATABASE_UNAVAILABLE)
 
 
 def _is_config_error(exc: Exception) -> bool:
@@ -141,3 +155,28 @@ def _is_config_error(exc: Exception) -> bool:
     load pydantic on every ``--help``."""
     error_type = getattr(sys.modules.get("corp_carbon.config"), "ConfigError", None)
     return error_type is not None and isinstance(exc, error_type)
+
+
+def _outage_line(exc: Exception, argv: list[str]) -> str | None:
+    """One line for a database that went away mid-command: the command, the database (host,
+    port, never the password), the driver's words, what was left behind, what to check.
+    None for any other error. Only a command that loaded SQLAlchemy can meet one."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from corp_carbon.config import load_settings
+    from corp_carbon.services import outage
+
+    if not outage.is_outage(exc):
+        return None
+    try:
+        url = load_settings().database_url
+    except Exception:  # the command ran with these settings; this is belt and braces
+        url = None
+    command = " ".join(a for a in argv[:2] if not a.startswith("-")) or "command"
+    database = outage.where(url) if url else "the database"
+    left = f" {exc}." if isinstance(exc, outage.Interrupted) else ""
+    return (
+        f"corp-carbon {command}: the database went away: "
+        f"{outage.reason(exc.__cause__ or exc, url)} ({database}).{left} Check that the "
+        "database server is running and reachable from this host, then run the command again."
+    )

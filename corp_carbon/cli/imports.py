@@ -134,3 +134,28 @@ def _print(report: RunReport) -> None:
         click.echo(f"  {p.file} row {p.row}, {p.field}: {kind}: {p.reason}{value}")
     if report.error:
         click.echo(f"error: {report.error}", err=True)
+
+
+@click.group("imports")
+def imports() -> None:
+    """Import runs: the latest, and the runs a database outage left running."""
+
+
+@imports.command("list")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@with_appcontext
+def imports_list(limit: int) -> None:
+    """The latest import runs, newest first. Runs a database outage cut short are marked
+    failed first (from the notes their process left), with where they stopped."""
+    from corp_carbon.services.imports import interruptions, runs
+
+    state = app_state()
+    for closed in interruptions.sweep(state.uow(), state.settings):
+        click.echo(f"run {closed.run_id} marked failed: {closed.error}")
+    for run in runs.recent_runs(state.uow(), limit=limit):
+        when = run.started_at.strftime("%Y-%m-%d %H:%M UTC")
+        counts = ", ".join(f"{name} {run.counts[name]}" for name in COUNTS)
+        click.echo(f"run {run.id} {when} {run.source}: {run.file_name}: {run.status.value}")
+        click.echo(f"  {counts}")
+        if run.error:
+            click.echo(f"  error: {run.error.splitlines()[0]}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import click
@@ -85,6 +86,7 @@ def report_command(
       corp-carbon report --from 2026-01-01 --to 2026-12-31 --output esg-2026.xlsx
     """
     from corp_carbon.cli.context import app_state
+    from corp_carbon.services.reports.disk import DISK_ERRORS
     from corp_carbon.services.reports.gathering import ReportRequest
     from corp_carbon.services.reports.workbook import write_report
 
@@ -114,7 +116,10 @@ def report_command(
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     except OSError as exc:
-        raise click.ClickException(f"--output {str(output)!r}: {exc.strerror or exc}") from None
+        reason = exc.strerror or str(exc)
+        if exc.errno in DISK_ERRORS:  # openpyxl also writes each sheet to a temporary file
+            reason += f": check the free space there and in {tempfile.gettempdir()}"
+        raise click.ClickException(f"--output {str(output)!r}: {reason}") from None
     finally:
         output.with_name(output.name + ".part").unlink(missing_ok=True)
     click.echo(f"wrote {output}")

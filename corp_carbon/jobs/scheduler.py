@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine, make_url
@@ -28,7 +29,7 @@ from sqlalchemy.pool import NullPool
 
 from corp_carbon.config import ConfigError, Settings, interval_seconds
 from corp_carbon.db.session import make_session_factory
-from corp_carbon.jobs import retry, tasks
+from corp_carbon.jobs import resume, retry, tasks
 from corp_carbon.runtime import engine_for
 
 log = logging.getLogger("corp_carbon.scheduler")
@@ -37,7 +38,7 @@ JOBS_TABLE = "apscheduler_jobs"
 #: pg_try_advisory_lock key; advisory locks are per database, so one constant suffices.
 ADVISORY_LOCK_KEY = 0x63617262_6F6E0001  # b"carbon" + 1, a positive bigint
 #: ids of the jobs this module manages; others in the store are left alone.
-MANAGED_PREFIXES = ("pull:", "ledger:", "imports:", retry.RETRY_PREFIX)
+MANAGED_PREFIXES = ("pull:", "ledger:", "imports:", retry.RETRY_PREFIX, resume.RESUME_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,13 @@ class JobSpec:
 #: Jobs besides the per-source pulls.
 JOBS: tuple[JobSpec, ...] = (
     JobSpec(
-        "ledger:expire-points",
+        tasks.EXPIRE_POINTS_JOB,
         tasks.EXPIRE_POINTS,
         "0 3 1 * *",  # 03:00 UTC on the first of each month
         misfire_grace_seconds=20 * 86400,  # a scheduler down on the 1st catches up later
         when=lambda s: s.ledger.expiry_months > 0,
     ),
-    JobSpec("imports:replay-pending", tasks.REPLAY_PENDING, "every 15m"),
+    JobSpec(tasks.REPLAY_PENDING_JOB, tasks.REPLAY_PENDING, "every 15m"),
 )
 
 
@@ -98,10 +99,22 @@ def check_sources(settings: Settings) -> None:
             )
 
 
+class _Scheduler(BackgroundScheduler):  # type: ignore[misc]
+    """APScheduler 3's background scheduler without the race of its issue #285: a job falling
+    due while the scheduler stops is left for the next start, rather than handed to the
+    executor already shut down (an error and a traceback in the log)."""
+
+    def _process_jobs(self) -> float | None:
+        if self.state == STATE_STOPPED:
+            return None
+        wait: float | None = super()._process_jobs()
+        return wait
+
+
 def build_scheduler(settings: Settings, engine: Engine | None = None) -> BackgroundScheduler:
     """A scheduler (not started) whose job store is the service database."""
     store_engine = engine or engine_for(settings)
-    scheduler = BackgroundScheduler(
+    scheduler = _Scheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=store_engine, tablename=JOBS_TABLE)},
         executors={"default": ThreadPoolExecutor(max_workers=4)},
         job_defaults={
@@ -141,6 +154,8 @@ def sync_jobs(scheduler: BackgroundScheduler, settings: Settings) -> list[str]:
         )
     for job in scheduler.get_jobs():
         base = job.id.removeprefix(retry.RETRY_PREFIX)
+        if job.id.startswith(resume.RESUME_PREFIX):
+            base = resume.base_job_id(job.id)
         if job.id.startswith(MANAGED_PREFIXES) and base not in wanted:
             log.info("removing job %s: no longer configured", job.id)
             job.remove()
@@ -292,18 +307,20 @@ class SchedulerService:
         self._said_standby = True
 
     def _lead(self) -> None:
-        from corp_carbon.services.imports import pull, sources
+        from corp_carbon.services.imports import interruptions, pull, sources
 
         session_factory = make_session_factory(self.engine)
         runtime = tasks.Runtime(self.settings, self.engine, session_factory)
         pull.remove_work_files(self.settings)
         sources.sync_sources(runtime.uow(), list(self.settings.sources))
+        interruptions.sweep(runtime.uow(), self.settings)  # runs an outage left running
         scheduler = build_scheduler(self.settings, self.engine)
         runtime.scheduler = scheduler
         tasks.set_runtime(runtime)
         scheduler.start(paused=True)
         self.scheduler = scheduler
         job_ids = sync_jobs(scheduler, self.settings)
+        resume.rerun_cut_short(scheduler)
         scheduler.resume()
         log.info("this scheduler is the leader (pid %d); jobs: %s", os.getpid(), ", ".join(job_ids))
 

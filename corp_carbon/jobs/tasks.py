@@ -4,17 +4,19 @@ with picklable arguments only; each takes what it needs from the process's runti
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.engine import Engine
 
 from corp_carbon.config import Settings, load_settings
 from corp_carbon.db.session import SessionFactory, UnitOfWork, make_session_factory
 from corp_carbon.domain.vocabulary import ImportTrigger
-from corp_carbon.jobs import retry
+from corp_carbon.jobs import resume, retry
 from corp_carbon.runtime import engine_for
 
 log = logging.getLogger("corp_carbon.jobs")
@@ -22,6 +24,10 @@ log = logging.getLogger("corp_carbon.jobs")
 PULL_SOURCE = "corp_carbon.jobs.tasks:pull_source"
 EXPIRE_POINTS = "corp_carbon.jobs.tasks:expire_points"
 REPLAY_PENDING = "corp_carbon.jobs.tasks:replay_pending"
+EXPIRE_POINTS_JOB = "ledger:expire-points"
+REPLAY_PENDING_JOB = "imports:replay-pending"
+
+Task = TypeVar("Task", bound=Callable[..., None])
 
 
 @dataclass
@@ -60,6 +66,22 @@ def pull_job_id(source_name: str) -> str:
     return f"pull:{source_name}"
 
 
+def _resumable(func_ref: str, job_id: Callable[..., str]) -> Callable[[Task], Task]:
+    """The task notes its run in the job store while it runs, so that a run cut short by the
+    scheduler's death is run again once by the next leader (``jobs.resume``)."""
+
+    def wrap(task: Task) -> Task:
+        @functools.wraps(task)
+        def run(*args: Any, **kwargs: Any) -> None:
+            with resume.noted(runtime().scheduler, job_id(*args), func_ref, args, kwargs):
+                task(*args, **kwargs)
+
+        return cast(Task, run)
+
+    return wrap
+
+
+@_resumable(PULL_SOURCE, pull_job_id)
 def pull_source(name: str, attempt: int = 1) -> None:
     """Pulls one configured source; a failure is recorded and retried with backoff."""
     from corp_carbon.services.imports import pull
@@ -88,6 +110,7 @@ def pull_source(name: str, attempt: int = 1) -> None:
     retry.cancel_retry(rt.scheduler, job_id)
 
 
+@_resumable(EXPIRE_POINTS, lambda: EXPIRE_POINTS_JOB)
 def expire_points(attempt: int = 1) -> None:
     """Monthly: expires points older than [ledger] expiry_months, as of the month's first day.
 
@@ -106,22 +129,26 @@ def expire_points(attempt: int = 1) -> None:
     except Exception:
         this = retry.attempt_for(rt.settings.scheduler, attempt)
         log.exception("points expiry as of %s failed (%s)", as_of, this.note())
-        retry.schedule_retry(rt.scheduler, "ledger:expire-points", EXPIRE_POINTS, (), this)
+        retry.schedule_retry(rt.scheduler, EXPIRE_POINTS_JOB, EXPIRE_POINTS, (), this)
         return
     log.info("expired %d points on %d accounts as of %s", run.points, run.accounts, as_of)
 
 
+@_resumable(REPLAY_PENDING, lambda: REPLAY_PENDING_JOB)
 def replay_pending(attempt: int = 1) -> None:
-    """Imports records that were waiting for their employee, now that some may exist."""
+    """Imports records that were waiting for their employee, now that some may exist; first
+    marks failed the import runs a database outage left running (see ``interruptions``)."""
+    from corp_carbon.services.imports import interruptions
     from corp_carbon.services.imports.pending import replay_pending
 
     rt = runtime()
     try:
+        interruptions.sweep(rt.uow(), rt.settings)
         replayed = replay_pending(rt.uow(), rt.settings)
     except Exception:
         this = retry.attempt_for(rt.settings.scheduler, attempt)
         log.exception("replay of pending records failed (%s)", this.note())
-        retry.schedule_retry(rt.scheduler, "imports:replay-pending", REPLAY_PENDING, (), this)
+        retry.schedule_retry(rt.scheduler, REPLAY_PENDING_JOB, REPLAY_PENDING, (), this)
         return
     if replayed:
         log.info("replayed %d records that were waiting for their employee", replayed)

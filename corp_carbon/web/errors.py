@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, jsonify, render_template, request
+from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from corp_carbon.domain.errors import DomainError
+from corp_carbon.services import outage
 from corp_carbon.web.access import wants_json
 from corp_carbon.web.i18n import gettext, page_language
+from corp_carbon.web.state import carbon
 
 log = logging.getLogger("corp_carbon.web")
 
@@ -26,19 +28,19 @@ def _title(status: int) -> str:
         409: gettext("That conflicts with the current state"),
         413: gettext("The upload is too large"),
         500: gettext("Something went wrong on our side"),
+        503: gettext("The service is unavailable for a moment"),
     }
     return titles.get(status) or gettext("Error")
 
 
 def register(target: Blueprint | Flask) -> None:
     """On a Blueprint (plugin mode) only corp-carbon's own routes are affected."""
+    target.register_error_handler(HTTPException, _http_error)
+    target.register_error_handler(DomainError, _domain_error)
+    for error_type in outage.ERROR_TYPES:
+        target.register_error_handler(error_type, _database_error)
     if isinstance(target, Flask):
-        target.register_error_handler(HTTPException, _http_error)
-        target.register_error_handler(DomainError, _domain_error)
         target.register_error_handler(Exception, _unexpected)
-    else:
-        target.register_error_handler(HTTPException, _http_error)
-        target.register_error_handler(DomainError, _domain_error)
 
 
 def _render(
@@ -82,3 +84,33 @@ def _unexpected(exc: Exception) -> tuple[Response | str, int, list[tuple[str, st
     if not wants_json():
         message = gettext("The error was logged; please try again later.")
     return _render(500, "internal_error", message)
+
+
+def _database_error(exc: Exception) -> tuple[Response | str, int, list[tuple[str, str]]]:
+    """503 with Retry-After when the database cannot be reached: one log line (no traceback,
+    no password), and a page drawn without the database (no name, no menu)."""
+    if not outage.is_outage(exc):  # e.g. SQLite's "no such table": a fault, not an outage
+        if not _standalone():
+            raise exc  # plugin mode: the host's own handler decides
+        return _unexpected(exc)
+    url = carbon().settings.database_url
+    log.warning(
+        "database unavailable on %s %s: %s: %s",
+        request.method, request.path, outage.where(url), outage.reason(exc, url),
+    )  # fmt: skip
+    g.carbon_employee = None  # the page must not look the person up: that needs the database
+    seconds = outage.RETRY_AFTER_SECONDS
+    if wants_json():
+        message = f"The database cannot be reached just now; try again in {seconds} seconds."
+    else:
+        message = gettext(
+            "The database cannot be reached just now. Please try again in %(seconds)s seconds.",
+            seconds=seconds,
+        )
+    return _render(503, "database_unavailable", message, [("Retry-After", str(seconds))])
+
+
+def _standalone() -> bool:
+    """Whether corp-carbon is the application (its handler answers every error), not a
+    blueprint inside a host's application."""
+    return current_app.error_handler_spec[None][None].get(Exception) is _unexpected

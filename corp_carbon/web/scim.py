@@ -40,6 +40,7 @@ from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.scim import discovery, filters, mapping, model
 from corp_carbon.scim.grade import GradeAttribute, grade_attribute
+from corp_carbon.services import outage
 from corp_carbon.services.people import scim_provisioning as provisioning
 from corp_carbon.web import rate_limits, scim_openapi
 from corp_carbon.web.access import bearer_token, current_employee, current_token
@@ -99,7 +100,9 @@ def scim_view(view: F) -> F:
             return _error_response(Error(status=exc.http_status, detail=exc.message))
         except HTTPException as exc:
             return _error_response(Error(status=exc.code or 500, detail=exc.description))
-        except Exception:
+        except Exception as exc:
+            if outage.is_outage(exc):
+                return _scim_error(_unavailable(exc))
             log.exception("SCIM %s %s failed", request.method, request.path)
             return _error_response(
                 Error(status=500, detail="The error was logged; please try again later.")
@@ -120,7 +123,12 @@ def _authorise_scim_requests(endpoint: str | None, values: dict[str, Any] | None
             rate_limits.refuse_after_token_failures()
         except TooManyRequests as exc:
             raise _TooManyRequests(detail=exc.description, retry_after=exc.retry_after) from None
-        _authorise()
+        try:
+            _authorise()
+        except Exception as exc:
+            if not outage.is_outage(exc):
+                raise
+            raise _unavailable(exc) from None
 
 
 def _authorise() -> None:
@@ -147,7 +155,26 @@ def _scim_error(exc: SCIMException) -> Response:
     response = _error_response(exc.to_error())
     if isinstance(exc, _TooManyRequests):
         response.headers["Retry-After"] = str(exc.context["retry_after"])
+    if isinstance(exc, DatabaseUnavailable):
+        response.headers["Retry-After"] = str(outage.RETRY_AFTER_SECONDS)
     return response
+
+
+class DatabaseUnavailable(SCIMException):
+    """503 in SCIM's format, with Retry-After: the IdP tries again later."""
+
+    status = 503
+
+
+def _unavailable(exc: Exception) -> DatabaseUnavailable:
+    """The SCIM answer to a database outage (logged in one line)."""
+    url = carbon().settings.database_url
+    log.warning("SCIM %s %s: database unavailable: %s: %s", request.method, request.path,
+                outage.where(url), outage.reason(exc, url))  # fmt: skip
+    seconds = outage.RETRY_AFTER_SECONDS
+    return DatabaseUnavailable(
+        detail=f"The database cannot be reached just now; try again in {seconds} seconds."
+    )
 
 
 def _error_response(error: Error) -> Response:

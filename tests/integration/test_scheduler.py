@@ -336,6 +336,37 @@ class Process:
         self.log.close()
 
 
+def scheduler_config(
+    tmp_path: Path, db_url: str, inbox: Path, *, schedule: str, more: str = ""
+) -> Path:
+    """A config file for scheduler processes: one folder source "drop" pulled on
+    ``schedule``, INFO logs as text, a standby retrying every second; ``more`` TOML added."""
+    config = tmp_path / "corp.toml"
+    config.write_text(
+        f"""
+[app]
+mode = "development"
+instance_path = "{tmp_path / "instance"}"
+[database]
+url = "{db_url}"
+[logging]
+format = "text"
+level = "INFO"
+[scheduler]
+leader_retry_seconds = 1
+{more}
+[[sources]]
+name = "drop"
+connector = "navan"
+location = "{inbox}"
+schedule = "{schedule}"
+settle_seconds = 0
+""",
+        encoding="utf-8",
+    )
+    return config
+
+
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -351,28 +382,7 @@ def test_two_scheduler_processes_elect_one_leader_and_fail_over(
 ) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    config = tmp_path / "corp.toml"
-    config.write_text(
-        f"""
-[app]
-mode = "development"
-instance_path = "{tmp_path / "instance"}"
-[database]
-url = "{db_url}"
-[logging]
-format = "text"
-level = "INFO"
-[scheduler]
-leader_retry_seconds = 1
-[[sources]]
-name = "drop"
-connector = "navan"
-location = "{inbox}"
-schedule = "every 1s"
-settle_seconds = 0
-""",
-        encoding="utf-8",
-    )
+    config = scheduler_config(tmp_path, db_url, inbox, schedule="every 1s")
     lines = EXPORT.read_text(encoding="utf-8").splitlines(keepends=True)
     processes = [Process(config, tmp_path / f"scheduler-{n}.log") for n in (1, 2)]
     try:

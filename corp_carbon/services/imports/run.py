@@ -37,7 +37,9 @@ from corp_carbon.domain.methodology import Methodology
 from corp_carbon.domain.scoring.engine import Scorer
 from corp_carbon.domain.spend import SpendFactorSet
 from corp_carbon.domain.vocabulary import ImportRunStatus
+from corp_carbon.services import outage
 from corp_carbon.services.imports import commutes as commute_imports
+from corp_carbon.services.imports import interruptions
 from corp_carbon.services.imports.batch_plan import BatchContext, BatchOutcome
 from corp_carbon.services.imports.batches import store_bookings
 from corp_carbon.services.imports.cells import fitting
@@ -133,6 +135,7 @@ def run_import(
             target = _Target(run.id, run.source_id, committed=False)
             _read(uow, settings, request, report, scoring, target, connector, progress)
     else:
+        interruptions.sweep(uow, settings)  # runs an earlier outage left running
         methodology = methodology_service.ensure_current(uow, settings)
         with uow:
             begin_write(uow.session)
@@ -141,9 +144,17 @@ def run_import(
             uow.commit()
             report.run_id = run.id
             target = _Target(run.id, run.source_id, committed=True)
-        _read(uow, settings, request, report, scoring, target, connector, progress)
-    report.seconds = time.perf_counter() - started
-    _finish(uow, report)
+        try:
+            _read(uow, settings, request, report, scoring, target, connector, progress)
+            _finish(uow, report, started)
+        except Exception as exc:
+            if not outage.is_outage(exc):
+                raise
+            raise interruptions.interrupted(
+                uow, settings, run.id, report.file_sha256, report.last_row
+            ) from exc
+        return report
+    _finish(uow, report, started)
     return report
 
 
@@ -193,11 +204,14 @@ def _read(
                 with uow.session.begin_nested():  # a failing batch undoes itself alone
                     stored = _one_batch(uow.session, scoring, batch, target, months)
             _tally(report, request, stored)
+            report.last_row = max(r.row for r in batch)
             if progress is not None:
                 progress(max(r.row for r in batch))
     except (UnreadableFile, ValueError) as exc:
         report.error = str(exc)
     except Exception as exc:
+        if outage.is_outage(exc):
+            raise  # not the file's fault: the caller records where the run stopped
         log.exception("import run %s failed", report.run_id)
         report.error = f"{type(exc).__name__}: {exc}"
 
@@ -297,7 +311,8 @@ def _tally(report: RunReport, request: ImportRequest, stored: _Stored) -> None:
     )
 
 
-def _finish(uow: UnitOfWork, report: RunReport) -> None:
+def _finish(uow: UnitOfWork, report: RunReport, started: float) -> None:
+    report.seconds = time.perf_counter() - started
     if report.error:
         report.status = ImportRunStatus.FAILED
     elif any(p.rejected for p in report.problems):

@@ -82,6 +82,12 @@ def list_runs(session: Session, *, limit: int = 50, offset: int = 0) -> list[Run
     return [_view(*row) for row in session.execute(query)]
 
 
+def recent_runs(uow: UnitOfWork, *, limit: int = 20) -> list[RunView]:
+    """The latest runs, newest first, in a transaction of their own (the CLI's list)."""
+    with uow:
+        return list_runs(uow.session, limit=limit)
+
+
 def count_runs(session: Session) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(ImportRun)) or 0
 

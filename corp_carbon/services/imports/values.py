@@ -72,6 +72,8 @@ class RunReport:
     kg_co2e: Decimal = Decimal("0.000")
     points: int = 0
     seconds: float = 0.0
+    #: the highest source row of the batches done (committed, in a real run).
+    last_row: int = 0
 
     @property
     def failed(self) -> bool:

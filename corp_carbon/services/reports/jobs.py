@@ -9,6 +9,7 @@ forever. Files live in the instance folder's ``reports`` directory, never in the
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from corp_carbon.domain.people import Actor
 from corp_carbon.domain.reports import ReportOptions
 from corp_carbon.domain.vocabulary import ReportStatus
 from corp_carbon.services.audit import entries as audit
+from corp_carbon.services.reports.disk import DISK_ERRORS
 from corp_carbon.services.reports.gathering import ReportRequest
 from corp_carbon.services.reports.workbook import OutputFormat, write_report
 
@@ -114,6 +116,13 @@ def build_report(
         partial.unlink(missing_ok=True)
         if isinstance(exc, DomainError):
             message = exc.message
+        elif isinstance(exc, OSError) and exc.errno in DISK_ERRORS:
+            reason = exc.strerror or os.strerror(exc.errno or 0)
+            log.warning("report %s could not be written in %s: %s", report_id, folder, reason)
+            message = (
+                f"the report could not be written on the server ({reason}); "
+                "ask again once the server has room for it"
+            )
         else:
             log.exception("report %s failed", report_id)
             message = "the report could not be built (an internal error, logged on the server)"

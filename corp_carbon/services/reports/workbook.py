@@ -44,6 +44,7 @@ from corp_carbon.domain.methodology import Methodology, methodology_from_paramet
 from corp_carbon.domain.reporting import ZERO_KG, other_label
 from corp_carbon.services.reports import detail as detail_columns
 from corp_carbon.services.reports.avoided import scored_under
+from corp_carbon.services.reports.disk import disk_errors
 from corp_carbon.services.reports.gathering import (
     ReportData,
     ReportRequest,
@@ -179,15 +180,16 @@ def write_report(
         def complete() -> None:
             _complete(session, settings, catalogue, data, spend)
 
-        if output == "xlsx":
-            sheets = _xlsx(data, rows(), complete, catalogue, settings, target)
-        elif output == "csv":
-            sheets = ()
-            _csv(rows(), target)
-            complete()
-        else:
-            sheets = ()
-            _json(data, rows(), complete, catalogue, settings, target, json_detail)
+        with disk_errors():
+            if output == "xlsx":
+                sheets = _xlsx(data, rows(), complete, catalogue, settings, target)
+            elif output == "csv":
+                sheets = ()
+                _csv(rows(), target)
+                complete()
+            else:
+                sheets = ()
+                _json(data, rows(), complete, catalogue, settings, target, json_detail)
     return ReportWritten(
         output,
         data.activities,

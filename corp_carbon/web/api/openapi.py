@@ -36,6 +36,8 @@ SESSION = "session"
 BEARER = "bearer"
 JSON = "application/json"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+#: the common response of every signed-in operation while the database cannot be reached.
+UNAVAILABLE = "DatabaseUnavailable"
 
 Schema = dict[str, Any]
 #: a Flask rule's variable part: ``<converter(args):name>`` or ``<name>``.
@@ -242,6 +244,8 @@ class ApiDescription:
                 "description": (
                     "Emissions (kg CO2e) and points of trips, for employees' own use. "
                     'Errors are JSON objects of the shape `{"error": {"code", "message"}}`. '
+                    "While the database cannot be reached, any operation answers 503 with "
+                    "`Retry-After` and the code `database_unavailable`. "
                     "The SCIM 2.0 provisioning endpoints (tag `scim`, RFC 7644) answer "
                     "`application/scim+json`, errors included."
                 ),
@@ -250,6 +254,7 @@ class ApiDescription:
             "paths": paths,
             "components": {
                 "schemas": dict(sorted(self._schemas.items())),
+                "responses": {UNAVAILABLE: _unavailable_response()},
                 "securitySchemes": {
                     SESSION: {
                         "type": "apiKey",
@@ -301,6 +306,8 @@ class ApiDescription:
             responses[str(reply.status)] = entry
         if BEARER in op.security and "429" not in responses:
             responses["429"] = TOO_MANY_REQUESTS
+        if op.security and op.path.startswith(API_PREFIX):  # signed-in: the database is asked
+            responses.setdefault("503", {"$ref": f"#/components/responses/{UNAVAILABLE}"})
         result["responses"] = responses
         result["security"] = [{name: []} for name in op.security]
         return result
@@ -318,6 +325,21 @@ def _parameter(p: Parameter) -> dict[str, Any]:
     if p.example is not None:
         result["example"] = p.example
     return result
+
+
+def _unavailable_response() -> dict[str, Any]:
+    """The answer of any operation while the database cannot be reached (``web.errors``)."""
+    return {
+        "description": "The database cannot be reached just now; try again after Retry-After "
+        "seconds (error code `database_unavailable`).",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+        "content": {JSON: {"schema": _ref(Error)}},
+    }
 
 
 _DESCRIPTIONS: WeakKeyDictionary[Blueprint, ApiDescription] = WeakKeyDictionary()
