@@ -15,6 +15,7 @@ from corp_carbon.db.models.people import (
     CommuteProfile,
     Employee,
     EmployeeRole,
+    ErasureRedaction,
     ErasureRequest,
 )
 from corp_carbon.db.models.report_jobs import ReportJob
@@ -36,6 +37,7 @@ __all__ = [
     "CommuteProfile",
     "Employee",
     "EmployeeRole",
+    "ErasureRedaction",
     "ErasureRequest",
     "FactorSetRecord",
     "ImportRowProblem",
