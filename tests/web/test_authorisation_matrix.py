@@ -218,6 +218,9 @@ LOOKS: dict[str, Look] = {
     "carbon.admin_erasures": Look(
         "hr", lambda f: "/admin/employees/erasures", "erasures.view_queue"
     ),
+    "carbon.admin_erasure_confirm": Look(
+        "hr", lambda f: f"/admin/employees/{f.other}/erase", "employee.view"
+    ),
 }
 NOT_INDIVIDUAL: dict[str, str] = {
     "carbon.admin_overview": "company-wide totals; departments under the minimum group hidden",
