@@ -1,5 +1,5 @@
 """``corp-carbon employees``: add the first administrator before SSO, list who is there, set
-travel-policy grades from the HR system's file."""
+travel-policy grades from the HR system's file, erase a person's data."""
 
 from __future__ import annotations
 
@@ -113,3 +113,54 @@ def employees_grades(path: Path, dry_run: bool, as_json: bool) -> None:
         )
     if result.problems:
         raise SystemExit(1)
+
+
+ERASE_EXPLAINED = (
+    "Erasing removes {who}'s personal data: name, email, employee number, the link to their "
+    "company sign-in, API tokens, roles, evidence photos, notes on trips and redemptions, "
+    "import records that waited for them, and their name, email and numbers wherever the "
+    "audit log or a memo of their points named them. Their trips, assessments and points "
+    "stay under their pseudonymous report key, so every report adds up as before. The "
+    "account is switched off. This cannot be undone."
+)
+
+
+@employees.command("erase")
+@click.option("--email", required=True, help="The email of the employee to erase.")
+@click.option("--reason", default=None, help="Why, for the record (default: an operator erased).")
+@click.option("--yes", "confirmed", is_flag=True, help="Erase without asking: required.")
+@with_appcontext
+def employees_erase(email: str, reason: str | None, confirmed: bool) -> None:
+    """Erase an employee's personal data now (as HR's "Confirm and erase now" does).
+
+    Closes their waiting erasure request, or records one for the command. Without --yes it
+    only explains what would happen (exit status 1).
+    """
+    from corp_carbon.services.people import erase
+
+    state = app_state()
+    try:
+        employee_id, name = erase.find_by_email(state.uow(), email)
+        who = f"{name} (employee {employee_id})"
+        if not confirmed:
+            click.echo(ERASE_EXPLAINED.format(who=who))
+            raise click.ClickException("nothing was erased: add --yes to erase")
+        done = erase.erase_employee(
+            state.uow(), state.settings, cli_actor(), employee_id, trigger="operator",
+            reason=reason,
+        )  # fmt: skip
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    counts = done.counts
+    click.echo(
+        f"erased employee {done.employee_id} (request {done.request_id}): now {done.name!r}; "
+        f"{counts.get('trips_kept', 0)} trips kept; {counts.get('api_tokens', 0)} API tokens "
+        f"and {counts.get('evidence_photos', 0)} evidence photos removed; "
+        f"{counts.get('audit_log_redacted', 0)} audit entries rewritten"
+    )
+    if done.photos_left:
+        click.echo(
+            f"{done.photos_left} photo files could not be deleted now; the daily retention "
+            "job deletes them",
+            err=True,
+        )

@@ -64,6 +64,10 @@ class PrivacySection(Section):
     #: erasure this many days later (0 = at the next erasure run); an erasure request HR
     #: records on a profile is due the same number of days after it is recorded.
     erase_after_days: int = Field(default=30, ge=0, le=3650)
+    #: an import run's raw data (the values its row problems quote, the records waiting for
+    #: their traveller, a file kept in a watched folder's processed/) is deleted this many
+    #: days after the run; its counts and problems stay. 0 = kept forever.
+    keep_raw_days: int = Field(default=90, ge=0, le=3650)
 
 
 class TravelRule(Section):

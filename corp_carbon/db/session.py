@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -142,3 +142,8 @@ def check_connection(engine: Engine) -> None:
     """Raises the driver's error if the database cannot be reached."""
     with engine.connect() as connection:
         connection.execute(sa.text("SELECT 1"))
+
+
+def rows_affected(result: sa.Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE statement changed."""
+    return int(cast(sa.CursorResult[Any], result).rowcount)

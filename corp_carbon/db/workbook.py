@@ -161,15 +161,14 @@ def departments_known(session: Session) -> list[str]:
 
 
 def commute_coverage(session: Session, scope: Scope) -> tuple[int, int]:
-    """(headcount, covered) for commuting: employees not erased who were active at some point
-    of the period (active now, or deactivated after it began), in the department when one is
-    chosen (their current one); covered are those with a commute profile valid by the
-    period's end or a countable commute logged in it."""
+    """(headcount, covered) for commuting: employees who were active at some point of the
+    period (active now, or deactivated after it began), in the department when one is chosen
+    (their current one); covered are those with a commute profile valid by the period's end or
+    a countable commute logged in it. An erased employee counts as they did before the
+    erasure (it switched them off at its date and kept department and commute profiles), so
+    erasing someone changes no report of a period they worked in."""
     began = datetime.combine(scope.date_from, time.min, tzinfo=UTC)
-    staff = [
-        Employee.erased_at.is_(None),
-        sa.or_(Employee.active.is_(True), Employee.deactivated_at >= began),
-    ]
+    staff = [sa.or_(Employee.active.is_(True), Employee.deactivated_at >= began)]
     if scope.department is not None:
         staff.append(Employee.department == scope.department)
     profile = sa.exists().where(

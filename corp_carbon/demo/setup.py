@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -50,16 +51,34 @@ def build_demo_database(settings: Settings, *, seed: int, employees: int) -> Dem
     engine = engine_for(settings)
     try:
         factory = make_session_factory(engine)
-        with UnitOfWork(factory) as uow:
-            summary = seed_demo(uow.session, seed=seed, employees=employees)
-            uow.commit()
-        assess_activities(UnitOfWork(factory), settings)
-        post_earnings(UnitOfWork(factory), settings)
-        import_demo_exports(factory, settings, path.parent / "demo-exports")
-        log_this_month(factory, settings, [login[0] for login in summary.logins], seed=seed)
-        _redeem_some(factory)
+        return fill_demo(
+            factory, settings, seed=seed, employees=employees, exports=path.parent / "demo-exports"
+        )
     finally:
         engine.dispose()
+
+
+def fill_demo(
+    factory: SessionFactory,
+    settings: Settings,
+    *,
+    seed: int,
+    employees: int,
+    exports: Path,
+    today: date | None = None,
+) -> DemoSummary:
+    """Fills a migrated, empty database (SQLite or PostgreSQL) with the demo company: a year
+    of trips and commutes before ``today``, assessed and credited, two import runs through
+    the real pipeline (their file written to ``exports``), this month's logged commutes and
+    a few redemptions."""
+    with UnitOfWork(factory) as uow:
+        summary = seed_demo(uow.session, seed=seed, employees=employees, today=today)
+        uow.commit()
+    assess_activities(UnitOfWork(factory), settings)
+    post_earnings(UnitOfWork(factory), settings)
+    import_demo_exports(factory, settings, exports)
+    log_this_month(factory, settings, [login[0] for login in summary.logins], seed=seed)
+    _redeem_some(factory)
     return summary
 
 

@@ -1,7 +1,8 @@
 """Erasure requests: who may ask for a person's data to be erased, and what a request needs.
 
-The erasure itself (blanking personal fields while the ledger keeps adding up) is a job of
-its own; until it runs, a request waits in HR's queue with the date it is due.
+The erasure itself (``services/people/erase``) blanks the personal fields while the ledger
+keeps adding up; until it runs, a request waits in HR's queue with the date it is due. What
+an erased person is called afterwards, and how they are found in text, is ``redaction``'s.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class ErasureChannel(StrEnum):
     HR = "hr"  # recorded by HR or an administrator on the employee's profile
     SCIM = "scim"  # the identity provider deleted the user (SCIM DELETE)
     EMPLOYEE = "employee"  # the employee asked on their own My data page
+    OPERATOR = "operator"  # an operator erased the person from the command line
 
 
 class ErasureOutcome(StrEnum):

@@ -30,6 +30,15 @@ class RunView:
     #: row problems stored for the run: all of them, and those that rejected a row.
     problems: int = 0
     rejected_problems: int = 0
+    #: when ``[privacy] keep_raw_days`` deleted the run's raw data (values, waiting records,
+    #: a kept file); None: still held.
+    raw_deleted_at: datetime | None = None
+
+    def raw_days(self) -> int | None:
+        """How many days after the run its raw data was deleted; None: not deleted."""
+        if self.raw_deleted_at is None:
+            return None
+        return (self.raw_deleted_at - (self.finished_at or self.started_at)).days
 
     @property
     def seconds(self) -> float | None:

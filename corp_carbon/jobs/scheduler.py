@@ -38,7 +38,9 @@ JOBS_TABLE = "apscheduler_jobs"
 #: pg_try_advisory_lock key; advisory locks are per database, so one constant suffices.
 ADVISORY_LOCK_KEY = 0x63617262_6F6E0001  # b"carbon" + 1, a positive bigint
 #: ids of the jobs this module manages; others in the store are left alone.
-MANAGED_PREFIXES = ("pull:", "ledger:", "imports:", retry.RETRY_PREFIX, resume.RESUME_PREFIX)
+MANAGED_PREFIXES = (
+    "pull:", "ledger:", "imports:", "privacy:", retry.RETRY_PREFIX, resume.RESUME_PREFIX,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,15 @@ JOBS: tuple[JobSpec, ...] = (
         when=lambda s: s.ledger.expiry_months > 0,
     ),
     JobSpec(tasks.REPLAY_PENDING_JOB, tasks.REPLAY_PENDING, "every 15m"),
+    # erasure requests that are due ([privacy] erase_after_days) or that HR confirmed
+    JobSpec(tasks.ERASE_DUE_JOB, tasks.ERASE_DUE, "every 15m"),
+    # raw import data older than [privacy] keep_raw_days; evidence photos no row names
+    JobSpec(
+        tasks.RETENTION_JOB,
+        tasks.APPLY_RETENTION,
+        "45 3 * * *",  # 03:45 UTC every day
+        misfire_grace_seconds=20 * 3600,
+    ),
 )
 
 

@@ -24,8 +24,12 @@ log = logging.getLogger("corp_carbon.jobs")
 PULL_SOURCE = "corp_carbon.jobs.tasks:pull_source"
 EXPIRE_POINTS = "corp_carbon.jobs.tasks:expire_points"
 REPLAY_PENDING = "corp_carbon.jobs.tasks:replay_pending"
+ERASE_DUE = "corp_carbon.jobs.tasks:erase_due"
+APPLY_RETENTION = "corp_carbon.jobs.tasks:apply_retention"
 EXPIRE_POINTS_JOB = "ledger:expire-points"
 REPLAY_PENDING_JOB = "imports:replay-pending"
+ERASE_DUE_JOB = "privacy:erase-due"
+RETENTION_JOB = "privacy:retention"
 
 Task = TypeVar("Task", bound=Callable[..., None])
 
@@ -152,3 +156,41 @@ def replay_pending(attempt: int = 1) -> None:
         return
     if replayed:
         log.info("replayed %d records that were waiting for their employee", replayed)
+
+
+@_resumable(ERASE_DUE, lambda: ERASE_DUE_JOB)
+def erase_due(attempt: int = 1) -> None:
+    """Erases the personal data of every erasure request that is due or that HR confirmed;
+    a request that fails stays waiting and is tried at the next run."""
+    from corp_carbon.services.people import erase
+
+    rt = runtime()
+    try:
+        done = erase.erase_due(rt.uow(), rt.settings)
+    except Exception:
+        this = retry.attempt_for(rt.settings.scheduler, attempt)
+        log.exception("the erasure run failed (%s)", this.note())
+        retry.schedule_retry(rt.scheduler, ERASE_DUE_JOB, ERASE_DUE, (), this)
+        return
+    if done.erased or done.failed:
+        log.info("erased %d employees; %d requests failed", len(done.erased), len(done.failed))
+
+
+@_resumable(APPLY_RETENTION, lambda: RETENTION_JOB)
+def apply_retention(attempt: int = 1) -> None:
+    """Daily: deletes import runs' raw data older than [privacy] keep_raw_days, and evidence
+    photo files no row names any more."""
+    from corp_carbon.services.commutes.evidence import sweep_unused_photos
+    from corp_carbon.services.imports.retention import delete_raw_data
+
+    rt = runtime()
+    try:
+        delete_raw_data(rt.uow(), rt.settings)
+        photos = sweep_unused_photos(rt.uow(), rt.settings)
+    except Exception:
+        this = retry.attempt_for(rt.settings.scheduler, attempt)
+        log.exception("the retention run failed (%s)", this.note())
+        retry.schedule_retry(rt.scheduler, RETENTION_JOB, APPLY_RETENTION, (), this)
+        return
+    if photos:
+        log.info("deleted %d evidence photos no trip uses any more", photos)

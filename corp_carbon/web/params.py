@@ -110,3 +110,11 @@ def flag(name: str, raw: str) -> bool:
 def form_flag(name: str, raw: str | None) -> bool:
     """A form's flag, where an unticked box sends nothing: missing or blank is no."""
     return flag(name, raw) if raw and raw.strip() else False
+
+
+def form_id(name: str, raw: str | None) -> int:
+    """A record id posted in a form field; 400 naming the field when it is not one."""
+    text = (raw or "").strip()
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        raise DomainError(f"{name}: a record number from 1 to {MAX_ID:,} (got {text[:20]!r})")
+    return int(text)

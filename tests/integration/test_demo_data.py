@@ -29,6 +29,7 @@ from corp_carbon.db.models import (
     Reward,
 )
 from corp_carbon.db.session import make_engine, make_session_factory
+from corp_carbon.demo.commutes import _OFFICE_STOPS, HOME_STOP
 from corp_carbon.demo.generate import DemoSummary, seed_demo
 from corp_carbon.domain.geo import haversine_km
 from corp_carbon.domain.vocabulary import (
@@ -248,6 +249,18 @@ def test_commutes_are_one_way_trips_home_and_back(session: Session) -> None:
     assert starts["Home"] * 2 == pytest.approx(sum(starts.values()), rel=0.01)
     months = {a.travel_date.replace(day=1) for a in commutes}
     assert len(months) >= 12
+
+
+def test_no_commute_place_says_where_anyone_lives(session: Session) -> None:
+    """A multi-leg commute changes mode at a stop: near the office it is named, near home it
+    is only "Local stop" (the distance is all the figures need)."""
+    commutes = _activities(session, Activity.kind == ActivityKind.COMMUTE)
+    offices = {a.office for a in commutes}
+    office_stops = {stop for stops in _OFFICE_STOPS.values() for stop in stops}
+    places = Counter(p for a in commutes for p in (a.origin, a.destination))
+    assert set(places) <= {"Home", HOME_STOP} | offices | office_stops
+    assert places["Home"] and places[HOME_STOP]  # first miles exist, and name no station
+    assert all(a.origin_lat is None and a.destination_lat is None for a in commutes)
 
 
 def test_a_year_of_business_travel_in_every_mode(session: Session) -> None:

@@ -120,13 +120,20 @@ def test_the_job_table_follows_the_settings() -> None:
         environ={},
     )
     jobs = {job.id: job for job in jobs_for(settings)}
-    assert set(jobs) == {"ledger:expire-points", "imports:replay-pending", "pull:a", "pull:b"}
+    assert set(jobs) == {
+        "ledger:expire-points", "imports:replay-pending", "privacy:erase-due",
+        "privacy:retention", "pull:a", "pull:b",
+    }  # fmt: skip
     assert jobs["pull:a"].args == ("a",)
     assert str(trigger_for(jobs["pull:a"].schedule)) == "interval[0:15:00]"
     assert "hour='6'" in str(trigger_for(jobs["pull:b"].schedule))
     assert "day='1'" in str(trigger_for(jobs["ledger:expire-points"].schedule))
+    assert str(trigger_for(jobs["privacy:erase-due"].schedule)) == "interval[0:15:00]"
+    assert "hour='3'" in str(trigger_for(jobs["privacy:retention"].schedule))
     no_expiry = load_settings({}, environ={})
-    assert [job.id for job in jobs_for(no_expiry)] == ["imports:replay-pending"]
+    assert [job.id for job in jobs_for(no_expiry)] == [
+        "imports:replay-pending", "privacy:erase-due", "privacy:retention",
+    ]  # fmt: skip
 
 
 @pytest.fixture
@@ -165,6 +172,8 @@ def test_jobs_are_stored_in_the_service_database_and_synced(
     assert sync_jobs(rt.scheduler, first) == [
         "imports:replay-pending",
         "ledger:expire-points",
+        "privacy:erase-due",
+        "privacy:retention",
         "pull:a",
         "pull:b",
     ]
@@ -185,6 +194,8 @@ def test_jobs_are_stored_in_the_service_database_and_synced(
     sync_jobs(rt2.scheduler, second)
     assert sorted(job.id for job in rt2.scheduler.get_jobs()) == [
         "imports:replay-pending",
+        "privacy:erase-due",
+        "privacy:retention",
         "pull:a",
     ]
     job = rt2.scheduler.get_job("pull:a")

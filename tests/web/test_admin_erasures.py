@@ -19,6 +19,7 @@ from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services.people.tokens import create_token
+from corp_carbon.web.state import CarbonState
 from tests.conftest import make_settings
 from tests.support import OPERATOR, csrf_in
 from tests.web.test_admin_employees import main_text
@@ -166,4 +167,102 @@ def test_a_scim_delete_joins_the_queue_and_a_scim_create_withdraws_it(
         assert closed.outcome is not None and closed.outcome.value == "withdrawn"
     assert "No erasure requests are waiting" in main_text(
         operator.get(QUEUE).get_data(as_text=True)
+    )
+
+
+def test_hr_confirms_a_request_and_the_data_is_erased_at_once(
+    operator: FlaskClient, zoe: int, uow: UnitOfWork, state: CarbonState
+) -> None:
+    confirm_url = f"/admin/employees/{zoe}/erase"
+    nothing = main_text(operator.get(confirm_url).get_data(as_text=True))
+    assert "No erasure request is waiting for Zoë Müller. Record one first" in nothing
+    assert "Confirm and erase now" not in nothing
+
+    form = operator.get(f"/admin/employees/{zoe}/erasure").get_data(as_text=True)
+    operator.post(
+        f"/admin/employees/{zoe}/erasure", data={"csrf_token": csrf_in(form), "reason": "Asked"}
+    )
+    queue = operator.get(QUEUE).get_data(as_text=True)
+    assert f'href="{confirm_url}"' in queue and "Confirm and erase now…" in main_text(queue)
+
+    page = operator.get(confirm_url)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    html = page.get_data(as_text=True)
+    text = main_text(html)
+    assert "Erase the personal data of Zoë Müller?" in text
+    assert "Removed at once: name, email, employee number" in text
+    assert "so every report adds up as before" in text
+    assert "Signing in again through company SSO starts a new, empty account" in text
+    assert "This cannot be undone." in text
+    [request] = _open(uow)
+    assert f'name="request_id" value="{request.id}"' in html
+    assert _actions(uow)[-1] == "employee.view"  # the page names the person: audited
+
+    refused = operator.post(confirm_url, data={"request_id": str(request.id)})
+    assert refused.status_code == 400  # no CSRF token: nothing happens
+    assert len(_open(uow)) == 1
+
+    done = operator.post(
+        confirm_url,
+        data={"csrf_token": csrf_in(html), "request_id": str(request.id)},
+        follow_redirects=True,
+    )
+    assert done.request.path == QUEUE
+    text = main_text(done.get_data(as_text=True))
+    with uow:
+        erased = uow.session.get(Employee, zoe)
+        assert erased is not None and erased.erased_at is not None
+        erased_name = erased.name
+    assert erased_name.startswith("Erased employee ")
+    assert (
+        f"Erasure request {request.id} carried out: the personal data is erased. The trips "
+        f"and points stay, under the name {erased_name}."
+    ) in text
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    assert (
+        f"Recently erased The latest erasures carried out, newest first Request Now called Erased on How {request.id} {erased_name} {today} Confirmed by ada@example.com"
+        in text
+    )
+    assert "Zoë" not in text and "No erasure requests are waiting" in text
+    assert operator.get(f"/admin/employees/{zoe}").status_code == 404
+    assert operator.get(confirm_url).status_code == 404
+    assert "employee.erase" in _actions(uow)
+
+
+def test_a_stale_confirmation_page_erases_nothing(
+    operator: FlaskClient, zoe: int, uow: UnitOfWork
+) -> None:
+    form = operator.get(f"/admin/employees/{zoe}/erasure").get_data(as_text=True)
+    operator.post(
+        f"/admin/employees/{zoe}/erasure", data={"csrf_token": csrf_in(form), "reason": "Asked"}
+    )
+    [request] = _open(uow)
+    html = operator.get(f"/admin/employees/{zoe}/erase").get_data(as_text=True)
+    other = operator.post(
+        f"/admin/employees/{zoe}/erase",
+        data={"csrf_token": csrf_in(html), "request_id": str(request.id + 1)},
+    )
+    assert other.status_code == 404  # not the request the page showed
+    bad = operator.post(
+        f"/admin/employees/{zoe}/erase", data={"csrf_token": csrf_in(html), "request_id": "x"}
+    )
+    assert bad.status_code == 400
+    assert "request: a record number" in main_text(bad.get_data(as_text=True))
+    assert len(_open(uow)) == 1
+    with uow:
+        assert uow.session.get(Employee, zoe).erased_at is None  # type: ignore[union-attr]
+
+
+def test_only_hr_and_administrators_reach_the_erasure(
+    client: FlaskClient,
+    zoe: int,
+    create_employee: Callable[..., EmployeeProfile],
+    log_in_as: Callable[..., None],
+) -> None:
+    officer = create_employee(email="sam@example.com", name="Sam", roles=("sustainability",))
+    log_in_as(client, officer.id, "sustainability")
+    assert client.get(f"/admin/employees/{zoe}/erase").status_code == 403
+    assert client.post(f"/admin/employees/{zoe}/erase", data={"request_id": "1"}).status_code in (
+        400,
+        403,
     )

@@ -225,6 +225,9 @@ LOOKS: dict[str, Look] = {
     "carbon.api_adjustment_request": Look(
         "hr", lambda f: "/api/v1/ledger/adjustment-requests/1", "ledger.view_adjustment_requests"
     ),
+    "carbon.admin_erasure_confirm": Look(
+        "hr", lambda f: f"/admin/employees/{f.other}/erase", "employee.view"
+    ),
 }
 NOT_INDIVIDUAL: dict[str, str] = {
     "carbon.admin_overview": "company-wide totals; departments under the minimum group hidden",

@@ -48,6 +48,7 @@ def test_the_shell_in_chinese(operator: FlaskClient) -> None:
 
 def test_every_audit_action_has_words() -> None:
     assert action_words("token.create") == "Created an API token"
+    assert action_words("employee.erase") == "Erased an employee's personal data"
     assert action_words("reward.something_new") == "Reward: other action"
     assert action_words("unknown") == "Other action"
     assert all("." in code for code in ACTIONS)

@@ -16,6 +16,7 @@ from corp_carbon.db.models.people import (
     CommuteProfile,
     Employee,
     EmployeeRole,
+    ErasureRedaction,
     ErasureRequest,
 )
 from corp_carbon.db.models.report_jobs import ReportJob
@@ -38,6 +39,7 @@ __all__ = [
     "CommuteProfile",
     "Employee",
     "EmployeeRole",
+    "ErasureRedaction",
     "ErasureRequest",
     "FactorSetRecord",
     "ImportRowProblem",

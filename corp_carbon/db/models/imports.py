@@ -60,6 +60,10 @@ class ImportRun(Base):
     #: highest source row whose batch is committed; a re-run resumes after it.
     last_committed_row: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(sa.Text)
+    #: the run's raw data (the values quoted in its row problems, the records that waited
+    #: for their traveller, a file kept in a watched folder's processed/) was deleted at this
+    #: time, ``[privacy] keep_raw_days`` after the run; counts and problems stay.
+    raw_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ImportRowProblem(Base):

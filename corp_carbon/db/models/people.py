@@ -160,10 +160,34 @@ class ErasureRequest(Base):
     requested_at: Mapped[datetime] = created_at()
     #: the erasure is due at this time (``[privacy] erase_after_days`` after the request).
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: HR confirmed the request on the queue ("Confirm and erase now"): it is erased at once,
+    #: or by the next erasure job should that fail, whatever ``due_at`` says.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed_by_id: Mapped[int | None] = employee_fk(nullable=True)
+    confirmed_by_label: Mapped[str | None] = mapped_column(sa.String(320))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[ErasureOutcome | None] = mapped_column(
         enum_type(ErasureOutcome, "erasure_outcome")
     )
+
+
+class ErasureRedaction(Base):
+    """One row of an append-only table (the audit log, ledger transactions) that an erasure
+    rewrote to take a person's name, email or numbers out of its text.
+
+    The database lets such a row change only in its free-text columns, and only once this
+    record of why exists (triggers, migration f7a8b9c0d1e2); this table is append-only too.
+    """
+
+    __tablename__ = "erasure_redactions"
+    __table_args__ = (sa.Index("ix_erasure_redactions_row", "table_name", "row_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("erasure_requests.id"), index=True)
+    #: "audit_log" or "ledger_transactions".
+    table_name: Mapped[str] = mapped_column(sa.String(64))
+    row_id: Mapped[int] = mapped_column(sa.BigInteger)
+    redacted_at: Mapped[datetime] = created_at()
 
 
 class ApiToken(Base):

@@ -11,7 +11,10 @@ reward pictures.
 from __future__ import annotations
 
 import io
+import logging
 import re
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +35,8 @@ MAX_SIDE = 1600
 JPEG_QUALITY = 85
 MB = 1024 * 1024
 FILE_NAME = re.compile(r"^[0-9a-f]{32}\.jpg$")
+
+log = logging.getLogger("corp_carbon.evidence")
 
 
 @dataclass(frozen=True)
@@ -121,3 +126,50 @@ def owns(session: Session, employee_id: int, file_name: str) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+def remove_photos(folder: Path, names: Iterable[str]) -> int:
+    """Deletes these stored photos (names that are not ours are left alone); how many could
+    not be deleted (logged; the retention job's sweep tries again)."""
+    failed = 0
+    for name in names:
+        if not FILE_NAME.match(name):
+            continue
+        try:
+            (folder / name).unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not delete evidence photo %s: %s", name, exc.strerror or exc)
+            failed += 1
+    return failed
+
+
+def unused_photos(session: Session, folder: Path, *, older_than_seconds: float) -> list[str]:
+    """Photo files no evidence row names (an erasure whose file removal failed, an upload
+    whose transaction rolled back), older than ``older_than_seconds`` so an upload still
+    on its way to its row is never among them."""
+    if not folder.is_dir():
+        return []
+    cutoff = time.time() - older_than_seconds
+    on_disk = [
+        path.name
+        for path in folder.iterdir()
+        if FILE_NAME.match(path.name) and path.stat().st_mtime < cutoff
+    ]
+    named = set(
+        session.scalars(
+            sa.select(CommuteEvidence.file_name).where(CommuteEvidence.file_name.in_(on_disk))
+        )
+    )
+    return [name for name in on_disk if name not in named]
+
+
+#: a photo no row names is left alone this long: its upload may still be on its way to its row.
+SWEEP_AFTER_SECONDS = 24 * 3600
+
+
+def sweep_unused_photos(uow: UnitOfWork, settings: Settings) -> int:
+    """Deletes photo files no evidence row names (older than a day); how many went."""
+    folder = settings.commute_evidence_dir
+    with uow:
+        unused = unused_photos(uow.session, folder, older_than_seconds=SWEEP_AFTER_SECONDS)
+    return len(unused) - remove_photos(folder, unused)

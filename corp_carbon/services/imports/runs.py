@@ -73,6 +73,7 @@ def _view(run: ImportRun, source: str, problems: int | None, rejected: int | Non
         counts={name: int(getattr(run, column.key)) for name, column in _COLUMNS.items()},
         problems=int(problems or 0),
         rejected_problems=int(rejected or 0),
+        raw_deleted_at=run.raw_deleted_at,
     )
 
 

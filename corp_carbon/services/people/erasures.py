@@ -1,7 +1,7 @@
 """Erasure requests: HR records one, a SCIM delete queues one, and HR's queue lists them.
 
-The erasure itself (blanking the personal fields while the ledger still adds up) runs
-later; until then a request is "waiting" with the date it is due. Recording a request
+The erasure itself (``services/people/erase``) runs when HR confirms a request or once it
+is due; until then a request is "waiting" with the date it is due. Recording a request
 changes nothing else: the account stays on or off as it was.
 """
 
@@ -42,6 +42,23 @@ class ErasureView:
     requested_by: str
     requested_at: datetime
     due_at: datetime
+    #: HR confirmed it ("Confirm and erase now") but the erasure has not run yet.
+    confirmed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ErasedView:
+    """A request that was carried out, as the queue's "Recently erased" list shows it: the
+    erased row's name (its report key) and who erased it, never the person's name."""
+
+    request_id: int
+    employee_id: int
+    erased_name: str
+    channel: ErasureChannel
+    requested_at: datetime
+    erased_at: datetime
+    #: who confirmed it; None: it was erased when due (or by an operator's command).
+    confirmed_by: str | None
 
 
 def _open_requests() -> sa.Select[ErasureRequest, Employee, str]:
@@ -66,6 +83,7 @@ def _view(request: ErasureRequest, employee: Employee, asker_name: str | None) -
         requested_by=asker_name or request.requested_by_label,
         requested_at=request.requested_at,
         due_at=request.due_at,
+        confirmed_at=request.confirmed_at,
     )
 
 
@@ -87,6 +105,30 @@ def erasure_queue(uow: UnitOfWork, actor: Actor) -> list[ErasureView]:
         audit.record(session, actor, "erasures.view_queue", detail={"open": len(queue)})
         uow.commit()
     return queue
+
+
+def recently_erased(session: Session, *, limit: int = 10) -> list[ErasedView]:
+    """The latest erasures carried out, newest first."""
+    rows = session.execute(
+        sa.select(ErasureRequest, Employee.name)
+        .join(Employee, Employee.id == ErasureRequest.employee_id)
+        .where(ErasureRequest.outcome == ErasureOutcome.ERASED)
+        .order_by(ErasureRequest.closed_at.desc(), ErasureRequest.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        ErasedView(
+            request_id=request.id,
+            employee_id=request.employee_id,
+            erased_name=name,
+            channel=request.channel,
+            requested_at=request.requested_at,
+            erased_at=request.closed_at,
+            confirmed_by=request.confirmed_by_label,
+        )
+        for request, name in rows
+        if request.closed_at is not None
+    ]
 
 
 def request_erasure(

@@ -25,7 +25,7 @@ from corp_carbon.services.rewards.queries import redemptions_for
 from corp_carbon.services.rewards.views import RedemptionView
 
 #: what the audit log says was looked at, by page.
-PURPOSES = frozenset({"profile", "deactivate", "reactivate", "erasure"})
+PURPOSES = frozenset({"profile", "deactivate", "reactivate", "erasure", "erase"})
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ ACTIONS: dict[str, Callable[[], str]] = {
     "auth.logout": lambda: gettext("Signed out"),
     "employee.create": lambda: gettext("Added an employee"),
     "employee.deactivate": lambda: gettext("Deactivated an employee"),
+    "employee.erase": lambda: gettext("Erased an employee's personal data"),
+    "employee.erasure_confirm": lambda: gettext("Confirmed the erasure of an employee's data"),
     "employee.erasure_request": lambda: gettext("Asked to erase an employee's data"),
     "employee.grade": lambda: gettext("Changed an employee's travel-policy grade"),
     "employee.provision": lambda: gettext("Employee created at first sign-in"),

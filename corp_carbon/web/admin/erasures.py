@@ -1,8 +1,10 @@
-"""HR's erasure requests: record one from a profile, and the queue of those waiting.
+"""HR's erasure requests: record one from a profile, the queue of those waiting, and
+"Confirm and erase now".
 
-The erasure itself is carried out separately; here a request is recorded with who asked
-and why, and waits with the date it is due. Both the form (it names the person) and the
-queue are audit-logged looks; answers carry ``Cache-Control: no-store``.
+A request is recorded with who asked and why, and waits with the date it is due; the
+scheduler erases it then, or HR confirms it on the queue and it is erased at once. The form,
+the confirmation page (they name the person) and the queue are audit-logged looks; answers
+carry ``Cache-Control: no-store``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from werkzeug.wrappers import Response
 from corp_carbon.domain.erasure import MAX_REASON, due_date
 from corp_carbon.domain.errors import DomainError, NotFound
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services.people import erasures, profiles
+from corp_carbon.services.people import erase, erasures, profiles
+from corp_carbon.web import params
 from corp_carbon.web.access import current_actor, roles_required
 from corp_carbon.web.i18n import gettext
 from corp_carbon.web.state import carbon
@@ -34,13 +37,23 @@ def register(bp: Blueprint) -> None:
         endpoint="admin_erasure_form",
         methods=["GET", "POST"],
     )
+    bp.add_url_rule(
+        "/admin/employees/<id:employee_id>/erase",
+        view_func=erase_page,
+        endpoint="admin_erasure_confirm",
+        methods=["GET", "POST"],
+    )
 
 
 @roles_required(*HR_ROLES)
 def queue_page() -> tuple[str, int, dict[str, str]]:
     """200: the waiting erasure requests, the one due first at the top (audit-logged)."""
     queue = erasures.erasure_queue(carbon().uow(), current_actor())
-    html = render_template("carbon/admin/erasures.html", queue=queue, now=datetime.now(UTC))
+    with carbon().uow() as uow:
+        done = erasures.recently_erased(uow.session)
+    html = render_template(
+        "carbon/admin/erasures.html", queue=queue, done=done, now=datetime.now(UTC)
+    )
     return html, 200, NO_STORE
 
 
@@ -95,3 +108,46 @@ def _form(
         reason=reason,
     )
     return html, status, NO_STORE
+
+
+@roles_required(*HR_ROLES)
+def erase_page(employee_id: int) -> Response | tuple[str, int, dict[str, str]]:
+    """GET: what erasing does, with the button that does it; POST: the erasure."""
+    if request.method == "POST":
+        return erase_now(employee_id)
+    return confirm_erasure(employee_id)
+
+
+def confirm_erasure(employee_id: int) -> tuple[str, int, dict[str, str]]:
+    """200: what erasing the person's data removes and keeps, and the button (or, with no
+    request waiting, how to record one); audit-logged, as it names the person. 404: no such
+    employee (an erased one included)."""
+    found = profiles.look_at_employee(carbon().uow(), current_actor(), employee_id, purpose="erase")
+    html = render_template(
+        "carbon/admin/erasure_confirm.html",
+        file=found,
+        is_self=current_actor().employee_id == employee_id,
+    )
+    return html, 200, NO_STORE
+
+
+def erase_now(employee_id: int) -> Response:
+    """302 to the queue, saying what was erased or why not; 404: no such employee or request."""
+    request_id = params.form_id("request", request.form.get("request_id"))
+    try:
+        done = erase.confirm_and_erase(
+            carbon().uow(), carbon().settings, current_actor(), employee_id, request_id
+        )
+    except NotFound:
+        raise
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("carbon.admin_erasures"))
+    flash(
+        gettext(
+            "Erasure request %(id)s carried out: the personal data is erased. The trips and "
+            "points stay, under the name %(name)s.",
+            id=done.request_id, name=done.name,
+        )
+    )  # fmt: skip
+    return redirect(url_for("carbon.admin_erasures"))

@@ -143,6 +143,7 @@ def import_run_page(run_id: int) -> str:
         count_help=count_help(),
         count_names=count_names(),
         problem_words=problem_words,
+        keep_raw_days=carbon().settings.privacy.keep_raw_days,
         **_form_context(selected=run.connector),
     )
 
