@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from corp_carbon.db.models import Activity, ImportRun, ReportJob, Reward
+from corp_carbon.db.models import Activity, Employee, ImportRun, ReportJob, Reward
 
 Finder = Callable[[Session, int], dict[str, object] | None]
 
@@ -52,6 +52,11 @@ def _myself(session: Session, employee_id: int) -> dict[str, object] | None:
     return {"employee_id": employee_id}
 
 
+def _someone_else(session: Session, employee_id: int) -> dict[str, object] | None:
+    found = session.scalar(sa.select(sa.func.min(Employee.id)).where(Employee.id != employee_id))
+    return None if found is None else {"employee_id": found}
+
+
 PAGES: tuple[Spec, ...] = (
     # the employee's pages
     Spec("home", "carbon.home"),
@@ -69,6 +74,7 @@ PAGES: tuple[Spec, ...] = (
     Spec("admin-employees", "carbon.admin_employees", role="admin"),
     Spec("admin-employee", "carbon.admin_employee", role="admin", arguments=_myself),
     Spec("admin-erasures", "carbon.admin_erasures", role="admin"),
+    Spec("admin-erase", "carbon.admin_erasure_confirm", role="admin", arguments=_someone_else),
     Spec("admin-rewards", "carbon.admin_rewards", role="admin"),
     Spec("admin-reward-new", "carbon.admin_reward_new", role="admin"),
     Spec(
