@@ -25,6 +25,8 @@ SNIFF_BYTES = 1 << 20
 HEAD_CHARS = 64 * 1024
 DELIMITERS = ",;\t|"
 SNIFF_LINE_CHARS = 2000
+#: rows an XLSX sheet can have; openpyxl yields an empty row for every number skipped.
+EXCEL_MAX_ROWS = 1_048_576
 SNIFF_CHARS = 4000
 
 
@@ -175,6 +177,11 @@ def xlsx_rows(path: Path, guard: XlsxGuard) -> Iterator[tuple[str, ...]]:
         sheet = book.worksheets[0]
         sheet.reset_dimensions()
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if number > EXCEL_MAX_ROWS:  # openpyxl fills the gap to a forged row number
+                raise UnreadableFile(
+                    f"{path.name}: a row is numbered beyond {EXCEL_MAX_ROWS:,}, the last row "
+                    "a spreadsheet has; the file is damaged: save it again"
+                )
             if len(row) > guard.max_columns:
                 raise UnreadableFile(
                     f"{path.name}: row {number} reaches column {len(row):,}, more than "

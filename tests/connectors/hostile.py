@@ -104,3 +104,13 @@ def xlsx_missing_shared_string(path: Path, rows: Sequence[Sequence[object]] = RO
     assert changed == 1, parts[SHEET][:400]
     parts[SHEET] = sheet
     return _write(path, parts)
+
+
+def xlsx_row_number_beyond(path: Path, rows: Sequence[Sequence[object]] = ROWS) -> Path:
+    """A row numbered 11 followed by 31 zeros: openpyxl yields an empty row for every
+    number it skips (found by the fuzzing benchmark; it never ended)."""
+    parts = _workbook(rows)
+    sheet, changed = re.subn(rb'<row r="3"', b'<row r="11' + b"0" * 30 + b'"', parts[SHEET])
+    assert changed == 1
+    parts[SHEET] = sheet
+    return _write(path, parts)

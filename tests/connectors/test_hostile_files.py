@@ -159,6 +159,16 @@ def test_a_shared_string_that_is_not_there_is_a_damaged_file_not_a_traceback(
     )
 
 
+def test_a_row_numbered_beyond_the_last_row_of_a_sheet_is_refused(tmp_path: Path) -> None:
+    path = hostile.xlsx_row_number_beyond(tmp_path / "export.xlsx")
+    with pytest.raises(UnreadableFile) as refused:
+        list(xlsx_rows(path, XlsxGuard()))
+    assert str(refused.value) == (
+        "export.xlsx: a row is numbered beyond 1,048,576, the last row a spreadsheet has; the "
+        "file is damaged: save it again"
+    )
+
+
 # --- fuzzing: mutated reference exports through every connector --------------------------
 
 FUZZ_KINDS = [(c, False) for c in fuzzing.SEEDS] + [(c, True) for c in fuzzing.XLSX_CONNECTORS]

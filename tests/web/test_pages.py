@@ -204,3 +204,18 @@ def test_unknown_page_and_json_errors(client: FlaskClient) -> None:
     assert api.get_json() == {
         "error": {"code": "not_found", "message": api.get_json()["error"]["message"]}
     }
+
+
+def test_sign_in_never_sends_anyone_to_another_site(
+    client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None]
+) -> None:
+    """``next`` after sign-in is a path on this site or nothing: a link crafted to bounce an
+    employee from the intranet to a look-alike site lands on their account instead."""
+    ids = _people(uow, {"Ops": 1})
+    log_in_as(client, ids["ops0@example.com"])
+    for crafted in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "http:/x",
+                    "javascript:alert(1)", "%2F%2Fevil.example"):  # fmt: skip
+        answer = client.get("/login", query_string={"next": crafted})
+        assert answer.status_code == 302
+        assert answer.headers["Location"] == "/", crafted
+    assert client.get("/login?next=/points").headers["Location"] == "/points"
