@@ -44,6 +44,11 @@ from corp_carbon.services import outage
 from corp_carbon.services.people import scim_provisioning as provisioning
 from corp_carbon.web import rate_limits, scim_openapi
 from corp_carbon.web.access import bearer_token, current_employee, current_token
+from corp_carbon.web.scim_faults import (
+    ScimDatabaseUnavailable,
+    TooManyScimRequests,
+    unavailable,
+)
 from corp_carbon.web.state import carbon
 
 log = logging.getLogger("corp_carbon.scim")
@@ -102,7 +107,7 @@ def scim_view(view: F) -> F:
             return _error_response(Error(status=exc.code or 500, detail=exc.description))
         except Exception as exc:
             if outage.is_outage(exc):
-                return _scim_error(_unavailable(exc))
+                return _scim_error(unavailable(exc))
             log.exception("SCIM %s %s failed", request.method, request.path)
             return _error_response(
                 Error(status=500, detail="The error was logged; please try again later.")
@@ -112,23 +117,18 @@ def scim_view(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class _TooManyRequests(SCIMException):
-    status = 429
-    _default_detail = "too many requests"
-
-
 def _authorise_scim_requests(endpoint: str | None, values: dict[str, Any] | None) -> None:
     if endpoint is not None and endpoint.split(".")[-1].startswith("scim_"):
         try:
             rate_limits.refuse_after_token_failures()
         except TooManyRequests as exc:
-            raise _TooManyRequests(detail=exc.description, retry_after=exc.retry_after) from None
+            raise TooManyScimRequests(detail=exc.description, retry_after=exc.retry_after) from None
         try:
             _authorise()
         except Exception as exc:
             if not outage.is_outage(exc):
                 raise
-            raise _unavailable(exc) from None
+            raise unavailable(exc) from None
 
 
 def _authorise() -> None:
@@ -153,28 +153,11 @@ def _authorise() -> None:
 
 def _scim_error(exc: SCIMException) -> Response:
     response = _error_response(exc.to_error())
-    if isinstance(exc, _TooManyRequests):
+    if isinstance(exc, TooManyScimRequests):
         response.headers["Retry-After"] = str(exc.context["retry_after"])
-    if isinstance(exc, DatabaseUnavailable):
+    if isinstance(exc, ScimDatabaseUnavailable):
         response.headers["Retry-After"] = str(outage.RETRY_AFTER_SECONDS)
     return response
-
-
-class DatabaseUnavailable(SCIMException):
-    """503 in SCIM's format, with Retry-After: the IdP tries again later."""
-
-    status = 503
-
-
-def _unavailable(exc: Exception) -> DatabaseUnavailable:
-    """The SCIM answer to a database outage (logged in one line)."""
-    url = carbon().settings.database_url
-    log.warning("SCIM %s %s: database unavailable: %s: %s", request.method, request.path,
-                outage.where(url), outage.reason(exc, url))  # fmt: skip
-    seconds = outage.RETRY_AFTER_SECONDS
-    return DatabaseUnavailable(
-        detail=f"The database cannot be reached just now; try again in {seconds} seconds."
-    )
 
 
 def _error_response(error: Error) -> Response:
