@@ -57,6 +57,7 @@ def register(bp: Blueprint) -> None:
     to answer in its own error format."""
     bp.url_value_preprocessor(_check_token_failures)
     bp.after_request(_count_token_failure)
+    bp.after_request(_retry_after)
 
 
 def _check_token_failures(endpoint: str | None, values: dict[str, Any] | None) -> None:
@@ -72,7 +73,9 @@ def install(app: Flask, settings: Settings) -> None:
         _client_address,
         app=app,
         storage_uri=config.storage_uri,
-        headers_enabled=True,
+        # Flask-Limiter's own headers would put a Retry-After on every answer of a limited
+        # route (a 201, or a 503 with its own wait); ``_retry_after`` sets it on 429s only
+        headers_enabled=False,
         enabled=config.enabled,
         key_prefix="corp-carbon",
     )
@@ -137,6 +140,20 @@ def refuse_after_token_failures() -> None:
                 gettext("Too many refused API tokens from your address: wait a little."),
                 retry_after=wait,
             )
+
+
+def _retry_after(response: Response) -> Response:
+    """A 429 from a limit says when the window that refused it resets."""
+    limiter = _limiter()
+    if (
+        limiter is not None
+        and response.status_code == 429
+        and "Retry-After" not in response.headers
+    ):
+        hit = limiter.current_limit
+        if hit is not None:
+            response.headers["Retry-After"] = str(max(1, math.ceil(hit.reset_at - time.time())))
+    return response
 
 
 def _count_token_failure(response: Response) -> Response:

@@ -197,7 +197,7 @@ def test_the_summary_is_in_the_openapi_document(client: FlaskClient) -> None:
     document = client.get("/api/v1/openapi.json").get_json()
     operation = document["paths"][API]["get"]
     assert operation["operationId"] == "mySummary"
-    assert set(operation["responses"]) == {"200", "400", "401", "422"}
+    assert set(operation["responses"]) == {"200", "400", "401", "422", "429", "503"}
     assert [p["name"] for p in operation["parameters"]] == ["year"]
     schema = document["components"]["schemas"]["MySummary"]
     assert {"balance_points", "balance_value", "month", "year", "months"} <= set(
