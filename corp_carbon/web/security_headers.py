@@ -1,7 +1,11 @@
-"""Security headers of every corp-carbon response, in one place: who may frame a page, no
-content sniffing, no address leaking to other sites, and HTTPS only once a browser has seen
-it (HSTS, when ``[session] cookie_secure`` says the service runs on HTTPS). In plugin mode
-they are set on corp-carbon's own responses only (a blueprint hook).
+"""Security headers of every corp-carbon response, in one place: what a page may load, who
+may frame it, no content sniffing, no address leaking to other sites, and HTTPS only once a
+browser has seen it (HSTS, when ``[session] cookie_secure`` says the service runs on HTTPS).
+In plugin mode they are set on corp-carbon's own responses only (a blueprint hook).
+
+Scripts and styles come from corp-carbon's own files only: no inline script, no inline
+style, no ``eval`` (``CONTENT_POLICY``), so markup that slipped into a page could not run.
+Pictures may come from https addresses (a reward's picture).
 
 No page can be framed (``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``, against
 clickjacking a "Redeem" or "Approve" button), except the widget, which the company portal
@@ -21,6 +25,12 @@ from corp_carbon.web.state import carbon
 #: the view that may be framed, and only by the configured origins.
 WIDGET_ENDPOINT = "widget"
 NONE = "'none'"
+#: what a page may load: its own scripts, styles, fonts and requests; pictures also from
+#: https addresses; no plugins; no <base> elsewhere. ``frame-ancestors`` is added per page.
+CONTENT_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https:; "
+    "object-src 'none'; base-uri 'self'"
+)
 #: how long a browser keeps to HTTPS after one response (a year, the usual value).
 HSTS_SECONDS = 31_536_000
 
@@ -32,6 +42,7 @@ def register(bp: Blueprint) -> None:
         ancestors = NONE
         if request.endpoint == widget:
             ancestors = " ".join(carbon().settings.web.widget_allowed_origins) or NONE
+        response.headers.setdefault("Content-Security-Policy", CONTENT_POLICY)
         set_frame_ancestors(response, ancestors)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -63,7 +63,7 @@ PAGES: tuple[Spec, ...] = (
     Spec("trips", "carbon.trips"),
     Spec("trip", "carbon.trip_detail", arguments=_own_trip),
     Spec("commute", "carbon.commute"),
-    Spec("compare", "carbon.compare", query="origin=London&destination=Paris"),
+    Spec("compare", "carbon.compare", query="from=London&to=Paris"),
     Spec("rewards", "carbon.rewards"),
     Spec("points", "carbon.points"),
     Spec("my-data", "carbon.my_data"),

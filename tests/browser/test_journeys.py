@@ -273,7 +273,8 @@ def test_compare_a_route_with_suggestions(browser: Browser, live: Live, page: Pa
     page.goto(live.root + "/compare?lang=en")
     origin = page.locator("#compare-from")
     origin.press_sequentially("Edinb", delay=40)
-    page.wait_for_function("document.querySelectorAll('#places-from option').length > 0")
+    # a locator waits without eval (the page's Content-Security-Policy forbids it)
+    page.locator("#places-from option").first.wait_for(state="attached")
     suggestions = page.locator("#places-from option").evaluate_all(
         "options => options.map(o => o.value)"
     )

@@ -34,9 +34,9 @@ from tests.browser.conftest import ARTEFACTS, AXE, LANGUAGES, WIDTHS, Live
 from tests.browser.pages import PAGES, Spec
 
 try:
-    from playwright.sync_api import Page
+    from playwright.sync_api import ConsoleMessage, Page
 except ImportError:  # pragma: no cover
-    Page = object  # type: ignore[misc,assignment]
+    Page = ConsoleMessage = object  # type: ignore[misc,assignment]
 
 #: English runs that are words of the product itself, not data, allowed on Chinese pages.
 ALLOWED_ENGLISH = {"corp-carbon", "English"}
@@ -129,6 +129,13 @@ def test_page(
     i18n_recorder = i18n.recorder
     assert i18n_recorder is not None, f"{i18n.RECORD_ENV}=1 did not switch the recorder on"
     i18n_recorder.take()
+    refused: list[str] = []  # what the Content-Security-Policy blocked on this page
+
+    def listen(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
+
+    page.on("console", listen)
     answer = page.goto(url + ("&" if "?" in url else "?") + f"lang={language}")
     assert answer is not None
     expected = {"not-found": 404, "forbidden": 403}.get(spec.name, 200)
@@ -143,7 +150,10 @@ def test_page(
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     if scroll_width > width:
         problems.append(f"{scroll_width} px wide at {width} px: {_widest(page, width)}")
-    page.add_script_tag(path=str(AXE))
+    page.remove_listener("console", listen)
+    if refused:
+        problems.append(f"blocked by the Content-Security-Policy: {refused[:3]}")
+    page.evaluate(AXE.read_text(encoding="utf-8"))  # through DevTools: not subject to the CSP
     violations = page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
              .filter(v => v.impact === 'serious' || v.impact === 'critical')

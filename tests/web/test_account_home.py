@@ -23,6 +23,7 @@ from corp_carbon.services.ledger import postings as ledger
 from corp_carbon.services.people.tokens import create_token
 from corp_carbon.services.rewards.catalogue import add_reward
 from corp_carbon.web.api.summary import MySummary
+from corp_carbon.web.security_headers import CONTENT_POLICY
 from tests.account_fixture import add_rail_trip, add_trip, score
 from tests.conftest import make_settings
 from tests.support import OPERATOR
@@ -243,7 +244,9 @@ def test_no_page_may_be_framed_by_default(client: FlaskClient, signed_in: FlaskC
         with signed_in.get(url) as response:  # a static file is streamed: closed after
             if response.status_code == 404 and url.startswith("/no-such"):
                 continue  # outside the blueprint: the host application's own answer
-            assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'", url
+            policy = response.headers["Content-Security-Policy"]
+            assert policy == f"{CONTENT_POLICY}; frame-ancestors 'none'", url
+            assert "'unsafe-inline'" not in policy and "script-src 'self'" in policy
             assert response.headers["X-Frame-Options"] == "DENY", url
             assert response.headers["X-Content-Type-Options"] == "nosniff", url
             assert response.headers["Referrer-Policy"] == "same-origin", url
@@ -266,10 +269,13 @@ def test_the_portal_may_frame_the_widget_and_nothing_else(
     client = portal_app.test_client()
     widget = client.get("/widget")
     assert widget.headers["Content-Security-Policy"] == (
-        "frame-ancestors https://portal.example.com https://*.intranet.example.com"
+        f"{CONTENT_POLICY}; frame-ancestors https://portal.example.com "
+        "https://*.intranet.example.com"
     )
     assert "X-Frame-Options" not in widget.headers
     for url in ("/", "/login", "/healthz", API, "/api/v1/openapi.json"):
         response = client.get(url)
-        assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'", url
+        assert response.headers["Content-Security-Policy"] == (
+            f"{CONTENT_POLICY}; frame-ancestors 'none'"
+        ), url
         assert response.headers["X-Frame-Options"] == "DENY", url
