@@ -68,6 +68,10 @@ class PrivacySection(Section):
     #: their traveller, a file kept in a watched folder's processed/) is deleted this many
     #: days after the run; its counts and problems stay. 0 = kept forever.
     keep_raw_days: int = Field(default=90, ge=0, le=3650)
+    #: HR's profile page lists the person's latest trips with their routes; off, HR sees the
+    #: balance, redemptions and commute profile only (where someone travels is not HR's
+    #: business unless the company decides it is).
+    hr_sees_routes: bool = False
 
 
 class TravelRule(Section):

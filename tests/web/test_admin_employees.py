@@ -8,18 +8,23 @@ import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from corp_carbon.db.models import AuditEvent, CommuteProfile, Employee
+from corp_carbon import create_app
+from corp_carbon.db.models import Activity, AuditEvent, CommuteProfile, Employee
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.people import EmployeeProfile
-from corp_carbon.domain.vocabulary import Fuel, Mode
+from corp_carbon.domain.vocabulary import ActivityKind, Cabin, Fuel, Mode, Verification
 from corp_carbon.services.ledger import adjustments
+from corp_carbon.services.people.employees import add_employee
 from corp_carbon.services.rewards import catalogue, redemptions
+from corp_carbon.web.state import EXTENSION_KEY
+from tests.conftest import make_settings
 from tests.support import OPERATOR, csrf_in
 
 LIST = "/admin/employees"
@@ -425,3 +430,49 @@ def test_nobody_can_deactivate_themselves(
     assert message in main_text(refused.get_data(as_text=True))
     assert _stored(uow, me).active is True
     assert _events(uow, "employee.deactivate") == []
+
+
+def _flight(uow: UnitOfWork, employee_id: int) -> None:
+    with uow:
+        uow.session.add(
+            Activity(
+                employee_id=employee_id, kind=ActivityKind.BUSINESS_TRAVEL, mode=Mode.AIR,
+                cabin=Cabin.ECONOMY, origin="BER", destination="MAD",
+                travel_date=date(2025, 4, 7), distance_km=Decimal("1870"),
+                verification=Verification.SELF_REPORTED,
+            )
+        )  # fmt: skip
+        uow.commit()
+
+
+def test_hr_never_sees_where_someone_travels_by_default(
+    hr: FlaskClient, uow: UnitOfWork, people: dict[str, int]
+) -> None:
+    zoe = people["Zoë Müller"]
+    _flight(uow, zoe)
+    page = hr.get(f"{LIST}/{zoe}").get_data(as_text=True)
+    assert "Where this person travels is not shown to HR" in page
+    assert "Madrid" not in page and "MAD" not in page
+
+
+def test_with_hr_sees_routes_the_profile_lists_the_latest_trips_and_records_it(
+    db_url: str, tmp_path: Path, log_in_as: Callable[..., None]
+) -> None:
+    app = create_app(make_settings(db_url, tmp_path, privacy={"hr_sees_routes": True}))
+    state = app.extensions[EXTENSION_KEY]
+    try:
+        hana = add_employee(state.uow(), OPERATOR, email="h@example.com", name="H", roles=("hr",))
+        zoe = add_employee(state.uow(), OPERATOR, email="z@example.com", name="Zoë")
+        _flight(state.uow(), zoe.id)
+        client = app.test_client()
+        log_in_as(client, hana.id, "hr")
+        page = client.get(f"{LIST}/{zoe.id}").get_data(as_text=True)
+        assert "The latest trips, newest first" in page
+        assert "Madrid" in page and "Berlin" in page
+        with state.uow() as uow:
+            detail = uow.session.scalars(
+                sa.select(AuditEvent.detail).where(AuditEvent.action == "employee.view")
+            ).one()
+        assert detail == {"page": "profile", "routes": True}
+    finally:
+        state.engine.dispose()

@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from corp_carbon.db.models import CommuteProfile, Employee
-from corp_carbon.db.queries import to_profile
+from corp_carbon.db.queries import activities_for, to_profile
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
+from corp_carbon.domain.activities import ActivityView
 from corp_carbon.domain.errors import NotFound
 from corp_carbon.domain.people import Actor, EmployeeProfile
 from corp_carbon.domain.vocabulary import DistanceSource, Fuel, Mode
@@ -26,6 +27,8 @@ from corp_carbon.services.rewards.views import RedemptionView
 
 #: what the audit log says was looked at, by page.
 PURPOSES = frozenset({"profile", "deactivate", "reactivate", "erasure", "erase"})
+#: trips HR's profile page lists when ``[privacy] hr_sees_routes`` is on, newest first.
+TRIPS_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -62,13 +65,21 @@ class EmployeeFile:
     #: the profile in force today (None: never declared), then every version, newest first.
     commute: CommuteEntry | None
     commute_history: list[CommuteEntry]
+    #: the latest trips with their routes, when ``[privacy] hr_sees_routes`` allows; else None.
+    trips: list[ActivityView] | None = None
 
 
 def look_at_employee(
-    uow: UnitOfWork, actor: Actor, employee_id: int, *, purpose: str = "profile"
+    uow: UnitOfWork,
+    actor: Actor,
+    employee_id: int,
+    *,
+    purpose: str = "profile",
+    with_routes: bool = False,
 ) -> EmployeeFile:
     """The employee's file; the look (and what it was for) goes on the record. 404 for an
-    employee who does not exist or whose personal data was erased."""
+    employee who does not exist or whose personal data was erased. ``with_routes``: their
+    latest trips too (``[privacy] hr_sees_routes``), and the record says so."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}")
     with uow:
@@ -89,6 +100,7 @@ def look_at_employee(
             redemptions=redemptions_for(session, employee.id),
             commute=next((c for c in history if c.valid_from <= today), None),
             commute_history=history,
+            trips=activities_for(session, employee.id, limit=TRIPS_SHOWN) if with_routes else None,
         )
         audit.record(
             session,
@@ -96,7 +108,7 @@ def look_at_employee(
             "employee.view",
             target_type="employee",
             target_id=employee.id,
-            detail={"page": purpose},
+            detail={"page": purpose, **({"routes": True} if with_routes else {})},
         )
         uow.commit()
     return found

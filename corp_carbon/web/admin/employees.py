@@ -25,6 +25,7 @@ from corp_carbon.services.people import accounts, directory, grades, profiles
 from corp_carbon.web import params
 from corp_carbon.web.access import current_actor, roles_required
 from corp_carbon.web.i18n import gettext, local_date
+from corp_carbon.web.pages import trip_words
 from corp_carbon.web.state import carbon
 
 HR_ROLES = (Role.HR, Role.ADMIN)
@@ -99,10 +100,12 @@ def _profile(
     employee_id: int, *, grade_error: str | None = None, grade_value: str | None = None
 ) -> tuple[str, int, dict[str, str]]:
     actor = current_actor()
-    found = profiles.look_at_employee(carbon().uow(), actor, employee_id)
+    routes = carbon().settings.privacy.hr_sees_routes
+    found = profiles.look_at_employee(carbon().uow(), actor, employee_id, with_routes=routes)
     html = render_template(
         "carbon/admin/employee.html",
         file=found,
+        trips=[(t, trip_words.route(t)) for t in found.trips or ()],
         refusal=_refusal(found, deactivate=found.profile.active),
         grade_error=grade_error,
         grade_value=found.grade if grade_value is None else grade_value,
