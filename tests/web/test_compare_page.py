@@ -36,7 +36,7 @@ def test_london_to_edinburgh_lists_the_options_lowest_first(employee: FlaskClien
     ]
     assert kgs == sorted(kgs)
     assert "Rail" in page and "Coach" in page and "Car, petrol" in page
-    widths = [float(w) for w in re.findall(r'style="width: ([\d.]+)%"', page)]
+    widths = [float(w) for w in re.findall(r'<rect width="([\d.]+)%"', page)]
     assert max(widths) == 100.0
     assert "An economy flight" in page  # what rail is compared with
     assert re.search(r"methodology version [1-9]", page)
