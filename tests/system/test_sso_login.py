@@ -352,6 +352,17 @@ def test_a_replayed_callback_is_refused(idp: Idp, site: Site) -> None:
     assert me(intruder, site).status_code == 401
 
 
+def test_a_forged_callback_does_not_sign_out_someone_signed_in(idp: Idp, site: Site) -> None:
+    """A page elsewhere that loads ``/auth/callback?state=x&code=y`` in an image must not
+    end the session of whoever is signed in: they are sent home, still signed in."""
+    idp.set_account("ada", claims())
+    browser = Browser()
+    assert log_in(browser, site, "ada").status_code == 302
+    forged = browser.get(f"{site.root}/auth/callback?state=x&code=y", allow_redirects=False)
+    assert forged.status_code == 302 and forged.headers["Location"].endswith("/")
+    assert me(browser, site).status_code == 200
+
+
 def test_a_tampered_nonce_is_refused(idp: Idp, site: Site) -> None:
     """The browser's authorization request is altered on its way to the provider: the
     provider puts the altered nonce into the ID token, and the app, which remembered its own

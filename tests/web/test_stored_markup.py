@@ -8,7 +8,7 @@ formula as text. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -81,6 +81,21 @@ def _unescaped(page: str) -> list[str]:
     return [raw for raw in RAW if raw in page]
 
 
+def html_pages(client: FlaskClient, pages: list[str], who: str) -> Iterator[tuple[str, int, str]]:
+    """Each HTML page of ``pages`` in English and Chinese as (url, status, page), after
+    checking that no payload is markup on it and that ``who`` is still signed in."""
+    for url in pages:
+        for language in ("en", "zh-CN"):
+            answer = client.get(url, query_string={"lang": language})
+            signed_out = answer.headers.get("Location", "").startswith("/login")
+            assert not signed_out, f"{who} lost their session before {url}"
+            if answer.mimetype != "text/html":
+                continue
+            page = answer.get_data(as_text=True)
+            assert _unescaped(page) == [], f"{who} {url} {language} ({answer.status_code})"
+            yield url, answer.status_code, page
+
+
 def test_no_stored_payload_reaches_any_page_as_markup(
     app: Flask, stored: dict[str, Any], log_in_as: Callable[..., None]
 ) -> None:
@@ -95,14 +110,8 @@ def test_no_stored_payload_reaches_any_page_as_markup(
     for who, roles in (("victim", ()), ("admin", ("admin", "hr", "sustainability"))):
         client: FlaskClient = app.test_client()
         log_in_as(client, stored[who].id, *roles)
-        for url in pages:
-            for language in ("en", "zh-CN"):
-                answer = client.get(url, query_string={"lang": language})
-                if answer.mimetype != "text/html":
-                    continue
-                page = answer.get_data(as_text=True)
-                assert _unescaped(page) == [], f"{who} {url} ({answer.status_code})"
-                seen_escaped += "&lt;script&gt;alert" in page or "&lt;svg onload" in page
+        for _, _, page in html_pages(client, pages, who):
+            seen_escaped += "&lt;script&gt;alert" in page or "&lt;svg onload" in page
     assert seen_escaped > 10  # the payloads were on the pages, as text
 
 

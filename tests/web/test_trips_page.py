@@ -262,13 +262,12 @@ def test_the_list_stays_one_query_per_page_worth(
 def test_a_trail_stored_before_phrases_is_rebuilt_and_translated(
     client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None], trips: dict[str, int]
 ) -> None:
-    with uow:
-        uow.session.execute(
-            sa.update(AssessmentRow)
-            .where(AssessmentRow.activity_id == trips["flight"])
-            .values(explanation=[{"step": "summary", "text": "OLD ENGLISH SUMMARY"}])
-        )
-        uow.commit()
+    _change(
+        uow,
+        sa.update(AssessmentRow)
+        .where(AssessmentRow.activity_id == trips["flight"])
+        .values(explanation=[{"step": "summary", "text": "OLD ENGLISH SUMMARY"}]),
+    )
     log_in_as(client, trips["me"])
     page = _text(client.get(f"/trips/{trips['flight']}?lang=zh-CN").get_data(as_text=True))
     assert "OLD ENGLISH SUMMARY" not in page
@@ -278,16 +277,15 @@ def test_a_trail_stored_before_phrases_is_rebuilt_and_translated(
 def test_what_the_product_guessed_is_said_once_with_how_to_fix_it(
     client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None], trips: dict[str, int]
 ) -> None:
-    with uow:
-        uow.session.execute(
-            sa.update(Activity)
-            .where(Activity.id == trips["flight"])
-            .values(
-                distance_source=DistanceSource.ESTIMATED,
-                note="cabin class missing: economy assumed; some connector remark",
-            )
-        )
-        uow.commit()
+    _change(
+        uow,
+        sa.update(Activity)
+        .where(Activity.id == trips["flight"])
+        .values(
+            distance_source=DistanceSource.ESTIMATED,
+            note="cabin class missing: economy assumed; some connector remark",
+        ),
+    )
     log_in_as(client, trips["me"])
     page = client.get(f"/trips/{trips['flight']}").get_data(as_text=True)
     text = _text(page)
@@ -299,3 +297,28 @@ def test_what_the_product_guessed_is_said_once_with_how_to_fix_it(
     assert "some connector remark" in page  # kept, under Technical details
     chinese = _text(client.get(f"/trips/{trips['flight']}?lang=zh-CN").get_data(as_text=True))
     assert "我们做了哪些假设" in chinese and "经济舱" in chinese
+
+
+def test_a_place_the_booking_named_but_no_list_knows_is_a_guess_to_check(
+    client: FlaskClient, uow: UnitOfWork, log_in_as: Callable[..., None], trips: dict[str, int]
+) -> None:
+    _change(
+        uow,
+        sa.update(Activity)
+        .where(Activity.id == trips["flight"])
+        .values(note='place "O\'Hare Lakeside" not found'),
+    )
+    log_in_as(client, trips["me"])
+    text = _text(client.get(f"/trips/{trips['flight']}").get_data(as_text=True))
+    assert "We could not find “O'Hare Lakeside”, the place named on the booking" in text
+    assert "ask your travel team to correct the booking" in text
+    assert "not found" not in text  # said once, in words, not as the import wrote it
+    chinese = _text(client.get(f"/trips/{trips['flight']}?lang=zh-CN").get_data(as_text=True))
+    assert "O'Hare Lakeside" in chinese and "We could not find" not in chinese
+
+
+def _change(uow: UnitOfWork, statement: sa.Executable) -> None:
+    """Changes what is stored, as an import or an older version could have written it."""
+    with uow:
+        uow.session.execute(statement)
+        uow.commit()

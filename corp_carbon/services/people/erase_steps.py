@@ -10,7 +10,7 @@ any of them leaves nothing changed. The employee row itself changes last (``empl
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -250,22 +250,19 @@ def imports(e: Erasing) -> None:
         e.session.execute(sa.update(ImportRun), changed)
 
 
+def _naming(e: Erasing, model: Any, *people: Any) -> Sequence[Any]:
+    """The rows of ``model`` in which any of the ``people`` columns is the person."""
+    person = e.employee.id
+    return e.session.scalars(sa.select(model).where(sa.or_(*(c == person for c in people)))).all()
+
+
 def requests(e: Erasing) -> None:
     """Their erasure requests keep channel, dates and outcome; the reason HR typed and the
     label of who asked (the person, when they asked themselves) lose what names them.
     Requests they recorded or confirmed for others name them no more either."""
-    person = e.employee.id
-    rows = e.session.scalars(
-        sa.select(ErasureRequest).where(
-            sa.or_(
-                ErasureRequest.employee_id == person,
-                ErasureRequest.requested_by_id == person,
-                ErasureRequest.confirmed_by_id == person,
-            )
-        )
-    ).all()
-    for row in rows:
-        if row.employee_id == person:
+    r = ErasureRequest
+    for row in _naming(e, r, r.employee_id, r.requested_by_id, r.confirmed_by_id):
+        if row.employee_id == e.employee.id:
             row.reason = e.typed.text(row.reason)[:500]
         row.requested_by_label = e.about.text(row.requested_by_label)[:320]
         row.confirmed_by_label = e.about.optional(row.confirmed_by_label)
@@ -276,18 +273,10 @@ def adjustments(e: Erasing) -> None:
     """Large adjustments waiting for or decided by a second person keep their points, status
     and dates; the reasons and keys of those about the person, and the labels of those they
     asked for or decided, lose what names them."""
-    person = e.employee.id
-    rows = e.session.scalars(
-        sa.select(AdjustmentRequest).where(
-            sa.or_(
-                AdjustmentRequest.employee_id == person,
-                AdjustmentRequest.requested_by_id == person,
-                AdjustmentRequest.decided_by_id == person,
-            )
-        )
-    ).all()
+    a = AdjustmentRequest
+    rows = _naming(e, a, a.employee_id, a.requested_by_id, a.decided_by_id)
     for row in rows:
-        if row.employee_id == person:
+        if row.employee_id == e.employee.id:
             row.reason = e.typed.text(row.reason)[:500]
             row.decision_note = e.typed.text(row.decision_note)[:500]
             row.request_key = e.keys.text(row.request_key)[:200]

@@ -74,7 +74,11 @@ def login() -> Response | str | tuple[str, int]:
 def sso_callback() -> Response | tuple[str, int]:
     """302 into the app with a fresh session; 400 with a page saying why when the answer is
     not acceptable (state, nonce, expired or invalid ID token, provider error); 403 for a
-    deactivated employee or unusable claims. A refused sign-in leaves no session behind."""
+    deactivated employee or unusable claims. A refused sign-in leaves no session behind.
+    Someone already signed in goes home as from ``/login``: a forged link to this address
+    must not sign them out."""
+    if current_employee() is not None:
+        return redirect(url_for("carbon.home"))
     if not sso.configured():
         return _refused(404, "Single sign-on is not configured on this server.")
     settings = carbon().settings

@@ -200,6 +200,7 @@ _IMPORT_NOTES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^Exchanged ticket; originally (\d{4}-\d{2}-\d{2})$"), "exchanged_from"),
 )
 _CABIN = re.compile(r"^cabin class missing: (.+) assumed$")
+_PLACE = re.compile(r"^place (['\"])(?P<place>.+)\1 not found(: please check)?$")  # its repr
 
 
 def trail(trip: ActivityView) -> Trail:
@@ -287,6 +288,16 @@ def _guesses(trip: ActivityView, unsure_place: bool) -> list[str]:
             )
         )
     for note in _split(trip.note):
+        place = _PLACE.match(note)
+        if place:
+            found.append(
+                gettext(
+                    "We could not find “%(place)s”, the place named on the booking, so the "
+                    "figures below use a general factor. %(fix)s",
+                    place=place.group("place"),
+                    fix=fix,
+                )
+            )
         cabin = _CABIN.match(note)
         if cabin:
             found.append(
@@ -307,7 +318,7 @@ def _import_notes(trip: ActivityView, found: Trail) -> list[str]:
     if whole and any(p.match(whole) for p, _ in _IMPORT_NOTES):
         notes = [whole]  # a note that itself contains "; "
     for note in notes:
-        if _CABIN.match(note):
+        if _CABIN.match(note) or _PLACE.match(note):
             continue  # said among the guesses
         for pattern, name in _IMPORT_NOTES:
             match = pattern.match(note)
