@@ -13,7 +13,9 @@ import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
+from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from functools import cache
 from typing import Any
 
@@ -107,9 +109,8 @@ def _storable_problem(problem: RowProblem) -> RowProblem:
 def problems_of(record: BookingRecord | CommuteResponse) -> Iterator[RowProblem]:
     """One rejecting problem per value of ``record`` its column cannot hold."""
     row = record.row
-    found = list(_nul_problems(row, "", record))
-    if found:  # a NUL anywhere: the lengths do not matter any more
-        yield from found
+    if _holds_nul(record):  # a NUL anywhere: the lengths do not matter any more
+        yield from _nul_problems(row, "", record)
         return
     yield from _column_problems(row, "", record.traveller, TRAVELLER_COLUMNS)
     if isinstance(record, CommuteResponse):
@@ -129,6 +130,35 @@ def problems_of(record: BookingRecord | CommuteResponse) -> Iterator[RowProblem]
                 f"longer than the {record_key} a record key may have",
                 _shown(key),
             )
+
+
+#: values that hold no text of their own (skipped without a look at their fields).
+_NO_TEXT = (int, float, Decimal, date, datetime, Enum, type(None))
+
+
+@cache
+def _text_fields(kind: type) -> tuple[str, ...]:
+    """A dataclass's field names (``dataclasses.fields`` is too slow to ask per record)."""
+    if not dataclasses.is_dataclass(kind):
+        return ()
+    return tuple(item.name for item in dataclasses.fields(kind))
+
+
+def _holds_nul(value: object) -> bool:
+    """Whether any text of ``value`` (a record, its traveller, its segments) has a NUL: the
+    common answer, no, found in a walk over the fields without building anything."""
+    for name in _text_fields(type(value)):
+        found = getattr(value, name)
+        if isinstance(found, str):
+            if NUL in found:
+                return True
+        elif isinstance(found, tuple):
+            for item in found:
+                if (NUL in item) if isinstance(item, str) else _holds_nul(item):
+                    return True
+        elif not isinstance(found, _NO_TEXT) and _holds_nul(found):
+            return True
+    return False
 
 
 def _nul_problems(row: int, prefix: str, value: object) -> Iterator[RowProblem]:
