@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from corp_carbon.domain.bookings import FileHead
 
@@ -168,10 +168,19 @@ def xlsx_rows(path: Path, guard: XlsxGuard) -> Iterator[tuple[str, ...]]:
     import openpyxl
 
     check_xlsx(path, guard)
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise UnreadableFile(f"{path.name}: cannot open as XLSX ({exc})") from None
+    with path.open("rb") as file:  # ours to close: openpyxl leaves it open when it fails
+        try:
+            book = openpyxl.load_workbook(file, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a damaged file
+            said = str(exc).split("\n", 1)[0].replace(str(path), path.name)  # no server paths
+            raise UnreadableFile(
+                f"{path.name}: cannot open as XLSX ({said}); save it again from the "
+                "spreadsheet program"
+            ) from None
+        yield from _sheet_rows(path, book, guard)
+
+
+def _sheet_rows(path: Path, book: Any, guard: XlsxGuard) -> Iterator[tuple[str, ...]]:
     number = 0
     try:
         sheet = book.worksheets[0]

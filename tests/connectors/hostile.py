@@ -114,3 +114,14 @@ def xlsx_row_number_beyond(path: Path, rows: Sequence[Sequence[object]] = ROWS) 
     assert changed == 1
     parts[SHEET] = sheet
     return _write(path, parts)
+
+
+def xlsx_bad_colour(path: Path, rows: Sequence[Sequence[object]] = ROWS) -> Path:
+    """A font colour that is not aRGB hex: openpyxl fails while opening the file, and left it
+    open (found by the fuzzing test)."""
+    parts = _workbook(rows)
+    styles, changed = re.subn(rb'<color theme="1"\s*/>', b'<color rgb="not a colour"/>',
+                              parts["xl/styles.xml"])  # fmt: skip
+    assert changed == 1, parts["xl/styles.xml"][:400]
+    parts["xl/styles.xml"] = styles
+    return _write(path, parts)

@@ -3,6 +3,7 @@ what is wrong, in bounded time and memory, instead of crashing or exhausting the
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import random
@@ -167,6 +168,18 @@ def test_a_row_numbered_beyond_the_last_row_of_a_sheet_is_refused(tmp_path: Path
         "export.xlsx: a row is numbered beyond 1,048,576, the last row a spreadsheet has; the "
         "file is damaged: save it again"
     )
+
+
+@pytest.mark.filterwarnings("error::ResourceWarning")
+def test_a_file_openpyxl_cannot_open_is_refused_and_closed(tmp_path: Path) -> None:
+    path = hostile.xlsx_bad_colour(tmp_path / "export.xlsx")
+    with pytest.raises(UnreadableFile) as refused:
+        list(xlsx_rows(path, XlsxGuard()))
+    assert str(refused.value) == (
+        "export.xlsx: cannot open as XLSX (Unable to read workbook: could not read stylesheet "
+        "from export.xlsx.); save it again from the spreadsheet program"
+    )
+    gc.collect()  # an unclosed file would warn here, failing the test
 
 
 # --- fuzzing: mutated reference exports through every connector --------------------------

@@ -147,7 +147,8 @@ def _text_fields(kind: type) -> tuple[str, ...]:
 def _holds_nul(value: object) -> bool:
     """Whether any text of ``value`` (a record, its traveller, its segments) has a NUL: the
     common answer, no, found in a walk over the fields without building anything."""
-    for name in _text_fields(type(value)):
+    kind: Any = type(value)
+    for name in _text_fields(kind):
         found = getattr(value, name)
         if isinstance(found, str):
             if NUL in found:
