@@ -182,7 +182,7 @@ def app(settings: Settings) -> Iterator[Flask]:
     application = create_app(settings)
     application.config["TESTING"] = True
     yield application
-    application.extensions[EXTENSION_KEY].engine.dispose()
+    application.extensions[EXTENSION_KEY].dispose()
 
 
 @pytest.fixture
