@@ -21,12 +21,11 @@ from corp_carbon.config import Settings
 from corp_carbon.db.base import Base
 from corp_carbon.db.models import AuditEvent, ReportJob
 from corp_carbon.db.session import UnitOfWork, make_engine, make_session_factory
-from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.web.state import CarbonState
 from tests import report_fixture
 from tests.conftest import make_settings
 from tests.system.test_cli import run
-from tests.web.test_admin_reports import YEAR, _ask, _wait_until_built
+from tests.web.test_admin_reports import YEAR, _ask, _wait_until_built, officer  # noqa: F401
 
 SUMMARY = "/api/v1/reports/summary?from=2026-01-01&to=2026-12-31"
 
@@ -75,30 +74,18 @@ def settings(db_url: str, report_db_url: str, tmp_path: Path) -> Settings:
     return make_settings(db_url, tmp_path, database={"report_url": report_db_url})
 
 
-@pytest.fixture
-def officer(
-    client: FlaskClient,
-    uow: UnitOfWork,
-    create_employee: Callable[..., EmployeeProfile],
-    log_in_as: Callable[..., None],
-) -> FlaskClient:
-    """A sustainability officer of the main database, which holds the whole workbook fixture."""
-    report_fixture.seed_workbook(uow)
-    person = create_employee(email="sofia@example.com", roles=("sustainability",))
-    log_in_as(client, person.id, "sustainability")
-    return client
-
-
+@pytest.mark.usefixtures("officer")  # signed in as a sustainability officer
 def test_the_reports_page_builds_from_the_report_database(
-    officer: FlaskClient, uow: UnitOfWork, db_url: str, report_db_url: str
+    client: FlaskClient, uow: UnitOfWork, db_url: str, report_db_url: str
 ) -> None:
+    report_fixture.seed_workbook(uow)  # the main database: 22 activities, 864 kg
     before = _fingerprint(report_db_url)
-    page = _ask(officer, **YEAR, format="csv")
-    html = _wait_until_built(officer, page)
+    page = _ask(client, **YEAR, format="csv")
+    html = _wait_until_built(client, page)
     assert "The report could not be built" not in html
     link = re.search(r'href="(/admin/reports/\d+/download)"', html)
     assert link, html
-    with officer.get(link.group(1)) as download:
+    with client.get(link.group(1)) as download:
         lines = [line for line in download.data.decode("utf-8-sig").splitlines() if line]
     # one line per activity of 2026: the report database's 15, not the main database's 22
     assert len(lines) - 1 == 15
@@ -113,17 +100,19 @@ def test_the_reports_page_builds_from_the_report_database(
     assert sorted(actions) == ["report.downloaded", "report.requested"]
 
 
+@pytest.mark.usefixtures("officer")
 def test_the_summary_api_and_the_overview_read_the_report_database(
-    officer: FlaskClient, state: CarbonState, report_db_url: str
+    client: FlaskClient, uow: UnitOfWork, state: CarbonState, report_db_url: str
 ) -> None:
+    report_fixture.seed_workbook(uow)
     with state.report_uow() as reading:  # as on a hot standby, a write there would fail
         if reading.session.get_bind().dialect.name == "postgresql":
             assert reading.session.scalar(sa.text("SHOW transaction_read_only")) == "on"
     before = _fingerprint(report_db_url)
-    total = officer.get(SUMMARY).get_json()["total"]
+    total = client.get(SUMMARY).get_json()["total"]
     # the report database's 2026: 50 kg of rail, 750 of flights, 16 of commutes
     assert (total["activities"], total["kg_co2e"]) == (15, 816.0)
-    overview = officer.get("/admin?from=2026-01-01&to=2026-12-31")
+    overview = client.get("/admin?from=2026-01-01&to=2026-12-31")
     assert overview.status_code == 200
     assert "816" in overview.get_data(as_text=True)
     assert _fingerprint(report_db_url) == before
