@@ -23,7 +23,8 @@ CLI = str(Path(sys.executable).with_name("corp-carbon"))
 
 
 def production_config(folder: Path, db_url: str, more: str = "") -> Path:
-    """A production config for ``db_url`` in ``folder``; ``more`` is TOML added at the end."""
+    """A production config for ``db_url`` in ``folder`` (the scheduler's lock through
+    direct_url, as behind PgBouncer); ``more`` is TOML added at the end."""
     config = folder / "corp-carbon.toml"
     config.write_text(
         f"""
@@ -35,6 +36,7 @@ instance_path = "{folder / "instance"}"
 pseudonym_secret = "{secrets.token_hex(32)}"
 [database]
 url = "{db_url}"
+direct_url = "{db_url}"
 [session]
 cookie_secure = false
 [logging]
