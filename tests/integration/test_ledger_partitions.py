@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import subprocess
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from corp_carbon.config import Settings
 from corp_carbon.db.models import Employee, LedgerAccount, LedgerEntry, LedgerTransaction
-from corp_carbon.db.session import UnitOfWork, make_engine, make_session_factory
+from corp_carbon.db.session import UnitOfWork, make_engine
 from corp_carbon.domain.vocabulary import AccountKind, TransactionKind
 from corp_carbon.services.ledger import adjustments
 from corp_carbon.services.ledger import postings as ledger
@@ -30,18 +29,6 @@ from tests.support import OPERATOR, need
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "partition_ledger_entries.sql"
 YEAR = ReportRequest(datetime(2026, 1, 1).date(), datetime(2026, 12, 31).date(), None, ())
-
-
-@pytest.fixture
-def database(pg_database: Callable[..., str], pg_template: str) -> str:
-    return pg_database(template=pg_template)
-
-
-@pytest.fixture
-def uow(database: str) -> Iterator[UnitOfWork]:
-    engine = make_engine(database)
-    yield UnitOfWork(make_session_factory(engine))
-    engine.dispose()
 
 
 def _psql(database: str) -> subprocess.CompletedProcess[str]:
@@ -110,20 +97,20 @@ def _figures(uow: UnitOfWork, people: list[int], settings: Settings) -> dict[str
 
 
 def test_the_ledger_is_partitioned_by_year_and_says_the_same(
-    uow: UnitOfWork, database: str, tmp_path: Path
+    pg_uow: UnitOfWork, pg_url: str, tmp_path: Path
 ) -> None:
-    settings = make_settings(database, tmp_path)
-    people = _history(uow)
-    before = _figures(uow, people, settings)
+    settings = make_settings(pg_url, tmp_path)
+    people = _history(pg_uow)
+    before = _figures(pg_uow, people, settings)
     assert before["sum"] == 0 and len(people) > 10
 
-    done = _psql(database)
+    done = _psql(pg_url)
     assert done.returncode == 0, done.stderr
     assert f"{before['entries']} entries, 0 points" in done.stderr
     assert "unchanged" in done.stderr
 
-    assert _figures(uow, people, settings) == before
-    engine = make_engine(database)
+    assert _figures(pg_uow, people, settings) == before
+    engine = make_engine(pg_url)
     try:
         with engine.connect() as connection:
             parts = dict(connection.execute(sa.text(
@@ -148,12 +135,12 @@ def test_the_ledger_is_partitioned_by_year_and_says_the_same(
     assert sum(parts.values()) == before["entries"]
 
     # the app goes on posting, into this year's partition, with the next id
-    adjustments.adjust(uow, OPERATOR, employee="legal0@example.com", points=7,
+    adjustments.adjust(pg_uow, OPERATOR, employee="legal0@example.com", points=7,
                        reason="after", request_key="after-partitioning")  # fmt: skip
-    after = _figures(uow, people, settings)
+    after = _figures(pg_uow, people, settings)
     assert after["entries"] == before["entries"] + 2
     assert after["last_id"] == before["last_id"] + 2  # type: ignore[operator]
 
-    again = _psql(database)
+    again = _psql(pg_url)
     assert again.returncode != 0
     assert "partitioned already" in again.stderr

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -21,7 +21,7 @@ import requests
 import sqlalchemy as sa
 
 from corp_carbon.db.models import ImportRun
-from corp_carbon.db.session import UnitOfWork, make_engine, make_session_factory
+from corp_carbon.db.session import UnitOfWork, make_engine
 from corp_carbon.domain.people import Actor
 from corp_carbon.domain.vocabulary import Role
 from corp_carbon.services.people.employees import add_employee
@@ -48,18 +48,6 @@ _keys = itertools.count()
 
 
 @pytest.fixture
-def database(pg_database: Callable[..., str], pg_template: str) -> str:
-    return pg_database(template=pg_template)
-
-
-@pytest.fixture
-def uow(database: str) -> Iterator[UnitOfWork]:
-    engine = make_engine(database)
-    yield UnitOfWork(make_session_factory(engine))
-    engine.dispose()
-
-
-@pytest.fixture
 def inbox(tmp_path: Path) -> Path:
     """The folder the schedulers' source "drop" pulls from."""
     folder = tmp_path / "inbox"
@@ -68,13 +56,13 @@ def inbox(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def config(database: str, inbox: Path, tmp_path: Path) -> Path:
+def config(pg_url: str, inbox: Path, tmp_path: Path) -> Path:
     """One production config for every process: redemptions limited per person far above
     this test's 10 (the ledger decides, not the limiter), and a folder source pulled every
     second by whichever scheduler leads."""
     return production_config(
         tmp_path,
-        database,
+        pg_url,
         f"""[limits]
 redemptions = "100 per minute"
 [scheduler]
@@ -119,12 +107,12 @@ def _balances(instance: Served, tokens: list[dict[str, str]]) -> list[int]:
 
 
 def test_redemptions_spread_over_two_instances_stay_exact(
-    uow: UnitOfWork, instances: tuple[Served, Served]
+    pg_uow: UnitOfWork, instances: tuple[Served, Served]
 ) -> None:
-    people = [_person(uow, POINTS) for _ in range(PEOPLE)]
-    tokens = [_token(uow, actor) for _, actor in people]
-    reward_id = _reward(uow, cost_points=1000)
-    ledger = [_balance(uow, employee_id) for employee_id, _ in people]
+    people = [_person(pg_uow, POINTS) for _ in range(PEOPLE)]
+    tokens = [_token(pg_uow, actor) for _, actor in people]
+    reward_id = _reward(pg_uow, cost_points=1000)
+    ledger = [_balance(pg_uow, employee_id) for employee_id, _ in people]
     assert ledger == [POINTS] * PEOPLE
     for instance in instances:  # either instance reads the ledger as it is
         assert _balances(instance, tokens) == ledger
@@ -156,10 +144,10 @@ def test_redemptions_spread_over_two_instances_stay_exact(
     for instance in instances:  # each instance's own access log shows its half
         posts = [line for line in instance.access_log() if line["path"] == "/api/v1/redemptions"]
         assert len(posts) == 25
-    assert _holds(uow) == _redemptions(uow) == PEOPLE * 7
-    assert _redemption_account(uow) == PEOPLE * 7 * 1000
-    assert _ledger_total(uow) == 0  # double entry: every point taken went somewhere
-    ledger = [_balance(uow, employee_id) for employee_id, _ in people]
+    assert _holds(pg_uow) == _redemptions(pg_uow) == PEOPLE * 7
+    assert _redemption_account(pg_uow) == PEOPLE * 7 * 1000
+    assert _ledger_total(pg_uow) == 0  # double entry: every point taken went somewhere
+    ledger = [_balance(pg_uow, employee_id) for employee_id, _ in people]
     assert ledger == [0] * PEOPLE
     for instance in instances:
         assert _balances(instance, tokens) == ledger
@@ -178,19 +166,19 @@ def _runs(database: str) -> list[tuple[int, str]]:
 
 
 def test_two_schedulers_one_leader_beside_two_instances(
-    database: str,
-    uow: UnitOfWork,
+    pg_url: str,
+    pg_uow: UnitOfWork,
     config: Path,
     inbox: Path,
     instances: tuple[Served, Served],
     tmp_path: Path,
 ) -> None:
-    ops = add_employee(uow, OPERATOR, email="ops@example.com", name="Ops", roles=("admin",))
-    admin = _token(uow, Actor(label=ops.email, employee_id=ops.id), Role.ADMIN, ("import",))
-    add_directory(partial(add_employee, uow, OPERATOR))  # the export's travellers
+    ops = add_employee(pg_uow, OPERATOR, email="ops@example.com", name="Ops", roles=("admin",))
+    admin = _token(pg_uow, Actor(label=ops.email, employee_id=ops.id), Role.ADMIN, ("import",))
+    add_directory(partial(add_employee, pg_uow, OPERATOR))  # the export's travellers
     processes = pull_across_a_fail_over(config, inbox, tmp_path)
     assert sum(p.text().count("this scheduler is the leader") for p in processes) == 2
-    runs = _runs(database)
+    runs = _runs(pg_url)
     assert [name for _, name in runs] == ["first.csv", "second.csv"]  # each pulled once
     for run_id, _ in runs:  # both instances tell the same about each run
         first, second = (i.get(f"/api/v1/imports/{run_id}", headers=admin) for i in instances)
