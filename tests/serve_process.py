@@ -97,8 +97,9 @@ class Served:
         """The access log's lines, each one JSON object (a line that is not fails here)."""
         return [json.loads(line) for line in self.stdout().splitlines() if line.strip()]
 
-    def stop(self, timeout: float = 40) -> int:
-        """SIGTERM, as a deployment stops it; its exit status."""
+    def stop(self, timeout: float = 60) -> int:
+        """SIGTERM, as a deployment stops it; its exit status (gunicorn gives workers
+        [server] graceful_timeout, 30 s, before it kills them)."""
         if self.popen.poll() is None:
             self.popen.send_signal(signal.SIGTERM)
         try:

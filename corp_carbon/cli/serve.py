@@ -54,7 +54,9 @@ def serve_command(binds: tuple[str, ...], workers: int | None, check: bool) -> N
     """
     try:
         from corp_carbon.cli import gunicorn_server
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] != "gunicorn":
+            raise
         raise click.ClickException(f"gunicorn is not installed: {INSTALL_HINT}") from None
     from corp_carbon.config import check_serving, load_settings
     from corp_carbon.logging_setup import configure_logging

@@ -51,7 +51,9 @@ def test_serve_refuses_what_production_must_not_run_with(
 def test_without_gunicorn_it_says_what_to_install(tmp_path: Path) -> None:
     shadow = tmp_path / "shadow" / "gunicorn"
     shadow.mkdir(parents=True)
-    (shadow / "__init__.py").write_text("raise ImportError('no gunicorn here')\n")
+    (shadow / "__init__.py").write_text(  # as Python says it when gunicorn is not there
+        "raise ModuleNotFoundError(\"No module named 'gunicorn'\", name='gunicorn')\n"
+    )
     path = f"{shadow.parent}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
     result = run(["serve"], {**GOOD, "PYTHONPATH": path}, tmp_path)
     assert result.returncode == 1
