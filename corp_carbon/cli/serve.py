@@ -76,6 +76,15 @@ def serve_command(binds: tuple[str, ...], workers: int | None, check: bool) -> N
             "runs on PostgreSQL ([database] url)",
             settings.database_url.removeprefix("sqlite:///"),
         )
+    if settings.limits.enabled and settings.limits.storage_uri.startswith("memory:"):
+        log.warning(
+            "[limits] storage_uri %s: each of the %d workers counts requests on its own, so a "
+            "limit allows up to %d times as many; share the counts through redis:// or "
+            "memcached://",
+            settings.limits.storage_uri,
+            options["workers"],
+            options["workers"],
+        )
     log.info("corp-carbon serve: gunicorn %s", describe(options))
     gunicorn_server.CarbonServer(settings, options).run()
 

@@ -103,5 +103,6 @@ def test_serve_logs_each_request_as_json_and_stops_gracefully(db_url: str, tmp_p
     assert "never-logged" not in everything
     assert "Traceback" not in everything
     log = served.stderr()
+    assert "each of the 2 workers counts requests on its own" in log  # [limits] memory://
     assert "Booting worker" in log and "Shutting down: Master" in log
     assert log.count("Booting worker with pid") == 2  # [server] workers = 2
