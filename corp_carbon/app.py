@@ -18,7 +18,7 @@ from flask import Flask
 from corp_carbon.config import Settings, check_startup, load_settings
 from corp_carbon.db.session import make_session_factory
 from corp_carbon.logging_setup import configure_logging
-from corp_carbon.runtime import connected_engine
+from corp_carbon.runtime import connected_engine, report_engine
 from corp_carbon.services.scoring import methodology
 from corp_carbon.web import errors, rate_limits
 from corp_carbon.web.auth import sso
@@ -66,8 +66,13 @@ def init_app(app: Flask, config: ConfigSource = None, *, url_prefix: str | None 
         app.extensions[LOGGING_CONFIGURED] = True
     methodology.validate(settings)
     engine = connected_engine(settings)
+    reports = report_engine(settings, engine)
     app.extensions[EXTENSION_KEY] = CarbonState(
-        settings=settings, engine=engine, session_factory=make_session_factory(engine)
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        report_engine=reports,
+        report_session_factory=make_session_factory(reports),
     )
     prefix = (
         url_prefix if url_prefix is not None else (settings.app.url_prefix or DEFAULT_PLUGIN_PREFIX)

@@ -24,15 +24,7 @@ def configure_logging(settings: Settings, *, own_root: bool) -> logging.Logger:
             target.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
     setattr(handler, _HANDLER_MARK, True)
-    if settings.logging.format == "json":
-        handler.setFormatter(
-            JsonFormatter(
-                "%(asctime)s %(levelname)s %(name)s %(message)s",
-                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-            )
-        )
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(formatter(settings))
     target.addHandler(handler)
     target.setLevel(settings.logging.level)
     # Alembic announces its context at INFO on every health check; keep its warnings only.
@@ -45,6 +37,16 @@ def configure_logging(settings: Settings, *, own_root: bool) -> logging.Logger:
     logger = logging.getLogger(LOGGER_NAME)
     logger.setLevel(settings.logging.level)
     return logger
+
+
+def formatter(settings: Settings) -> logging.Formatter:
+    """``[logging] format``: one JSON object per line, or a human-readable line."""
+    if settings.logging.format == "json":
+        return JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    return logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 class _LostConnection(logging.Filter):

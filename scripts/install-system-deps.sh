@@ -3,6 +3,8 @@
 # already there is left alone, so a second run takes about a second.
 #
 #   PostgreSQL  the production database; tests run every database test on it and on SQLite
+#   PgBouncer   the connection pooler of the production guide; a test serves through it in
+#               transaction mode (tests start their own; the package's service stays off)
 #   Node.js     runs the OpenID Connect provider (tests/idp) the SSO login tests sign in at
 #   LibreOffice opens the audit log's XLSX export in a test, as a spreadsheet user would, and
 #               prints the ESG workbook to PDF; poppler-utils (pdftoppm) renders its pages
@@ -52,6 +54,12 @@ fi
 if ! have_package postgresql && ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
   echo "installing PostgreSQL"
   apt_install postgresql
+fi
+
+# --- PgBouncer (tests/system/test_pgbouncer.py starts its own on a free port) ------------
+if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
+  echo "installing PgBouncer"
+  apt_install pgbouncer
 fi
 
 pg_ready() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }

@@ -27,7 +27,7 @@ from corp_carbon import create_app
 from corp_carbon.config import Settings, load_settings
 from corp_carbon.db import migrate
 from corp_carbon.db.models import Employee
-from corp_carbon.db.session import UnitOfWork
+from corp_carbon.db.session import UnitOfWork, make_engine, make_session_factory
 from corp_carbon.domain.people import EmployeeProfile
 from corp_carbon.services.people.employees import add_employee
 from corp_carbon.web.access import (
@@ -113,6 +113,20 @@ def pg_database(
         _drop_database(pg_admin, name)
 
 
+@pytest.fixture
+def pg_url(pg_database: Callable[..., str], pg_template: str) -> str:
+    """A migrated PostgreSQL database of its own, for the tests that are PostgreSQL's only."""
+    return pg_database(template=pg_template)
+
+
+@pytest.fixture
+def pg_uow(pg_url: str) -> Iterator[UnitOfWork]:
+    """A unit of work on ``pg_url``, without an app."""
+    engine = make_engine(pg_url)
+    yield UnitOfWork(make_session_factory(engine))
+    engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -182,7 +196,7 @@ def app(settings: Settings) -> Iterator[Flask]:
     application = create_app(settings)
     application.config["TESTING"] = True
     yield application
-    application.extensions[EXTENSION_KEY].engine.dispose()
+    application.extensions[EXTENSION_KEY].dispose()
 
 
 @pytest.fixture

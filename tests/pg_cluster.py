@@ -36,7 +36,7 @@ def server_binaries() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
-def _as_postgres() -> list[str]:
+def as_postgres() -> list[str]:
     if os.geteuid() != 0:
         return []
     try:
@@ -51,7 +51,7 @@ class Cluster:
 
     def __init__(self, binaries: Path) -> None:
         self.binaries = binaries
-        self.prefix = _as_postgres()
+        self.prefix = as_postgres()
         self.root = Path(tempfile.mkdtemp(prefix="ccpg-"))  # short: the socket path is limited
         if self.prefix:
             shutil.chown(self.root, "postgres", "postgres")

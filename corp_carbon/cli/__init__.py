@@ -62,6 +62,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "corp_carbon.cli.scheduler:scheduler_command",
         "Run the scheduled jobs until SIGTERM or Ctrl-C.",
     ),
+    "serve": LazyCommand(
+        "corp_carbon.cli.serve:serve_command",
+        "Serve the app in production with gunicorn until SIGTERM (requests in flight finish).",
+    ),
     "sources": LazyCommand(
         "corp_carbon.cli.scheduler:sources",
         "Sources of booking exports pulled on a schedule ([[sources]] in the config file).",

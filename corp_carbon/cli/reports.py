@@ -109,7 +109,7 @@ def report_command(
         partial = output.with_name(output.name + ".part")
         with partial.open("wb") as target:
             written = write_report(
-                state.uow(), state.settings, request, target, chosen,  # type: ignore[arg-type]
+                state.report_uow(), state.settings, request, target, chosen,  # type: ignore[arg-type]
                 json_detail=with_detail,
             )  # fmt: skip
         partial.replace(output)

@@ -7,7 +7,7 @@ and ``environment`` how a file, a mapping and ``CORP_CARBON_*`` variables become
 
 from corp_carbon.config.environment import load_settings
 from corp_carbon.config.sections import SchedulerSection
-from corp_carbon.config.settings import ConfigError, Settings, check_startup
+from corp_carbon.config.settings import ConfigError, Settings, check_serving, check_startup
 from corp_carbon.config.sources import SourceConfig, interval_seconds
 from corp_carbon.config.sso import SsoClaimsSection, SsoRolesSection
 
@@ -18,6 +18,7 @@ __all__ = [
     "SourceConfig",
     "SsoClaimsSection",
     "SsoRolesSection",
+    "check_serving",
     "check_startup",
     "interval_seconds",
     "load_settings",

@@ -35,6 +35,15 @@ class DatabaseSection(Section):
     pool_size: int = Field(default=5, ge=1, le=200)
     #: seconds to wait for the database at start before giving up.
     connect_timeout: int = Field(default=5, ge=1, le=120)
+    #: a read replica for reports (the ESG workbook, CSV/JSON, the summary API, the overview
+    #: page); "" = ``url``. Nothing is ever written there.
+    report_url: str = ""
+    #: PostgreSQL reached directly, not through a pooler, for what needs a session of its
+    #: own: the scheduler's leadership lock; "" = ``url``.
+    direct_url: str = ""
+    #: psycopg prepares a statement run 5 times on a connection; false turns that off, as
+    #: PgBouncer in transaction mode (before 1.21) requires.
+    prepared_statements: bool = True
 
 
 class SessionSection(Section):

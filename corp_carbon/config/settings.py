@@ -24,6 +24,7 @@ from corp_carbon.config.sections import (
     SessionSection,
     WebSection,
 )
+from corp_carbon.config.server import MIN_SECRET_LENGTH, ServerSection
 from corp_carbon.config.sources import SourceConfig
 from corp_carbon.config.sso import SsoSection
 
@@ -37,6 +38,7 @@ class ConfigError(Exception):
 class Settings(Section):
     app: AppSection = AppSection()
     database: DatabaseSection = DatabaseSection()
+    server: ServerSection = ServerSection()  # corp-carbon serve (gunicorn)
     session: SessionSection = SessionSection()
     dev_login: DevLoginSection = DevLoginSection()
     logging: LoggingSection = LoggingSection()
@@ -127,3 +129,34 @@ def check_startup(settings: Settings) -> None:
             f"[dev_login] enabled: the development login cannot be enabled in production mode "
             f"(in {settings.source})"
         )
+
+
+def check_serving(settings: Settings) -> None:
+    """What ``corp-carbon serve`` refuses besides ``check_startup``: it serves production, so
+    no development login, and secrets that every worker and instance share and nobody can
+    guess (a missing key would be a random one per worker, signing each out of the others)."""
+    if settings.dev_login.enabled:
+        raise ConfigError(
+            "[dev_login] enabled: corp-carbon serve never serves the development login, which "
+            "lets anyone sign in as anyone; set it false, or use 'corp-carbon demo' or "
+            "'corp-carbon run' on your own machine "
+            f"(in {settings.origin_of('dev_login', 'enabled')})"
+        )
+    if not settings.is_production:
+        raise ConfigError(
+            f"[app] mode: {settings.app.mode!r}: corp-carbon serve runs mode 'production' only; "
+            "use 'corp-carbon run' for development and 'corp-carbon demo' for the demo "
+            f"(in {settings.origin_of('app', 'mode')})"
+        )
+    check_startup(settings)
+    for section, key, value in (
+        ("app", "secret_key", settings.app.secret_key),
+        ("privacy", "pseudonym_secret", settings.privacy.pseudonym_secret),
+    ):
+        if len(value) < MIN_SECRET_LENGTH or len(set(value)) < 8:
+            raise ConfigError(
+                f"[{section}] {key}: too easy to guess for production (at least "
+                f"{MIN_SECRET_LENGTH} random characters); make one with "
+                "python -c 'import secrets; print(secrets.token_hex(32))' "
+                f"(in {settings.origin_of(section, key)})"
+            )

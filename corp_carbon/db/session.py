@@ -23,9 +23,18 @@ RowT = TypeVar("RowT")
 
 
 def make_engine(
-    url: str, *, echo: bool = False, pool_size: int = 5, connect_timeout: int = 5
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 5,
+    connect_timeout: int = 5,
+    prepared_statements: bool = True,
 ) -> Engine:
-    """An engine with the per-dialect settings the ledger relies on."""
+    """An engine with the per-dialect settings the ledger relies on.
+
+    ``prepared_statements=False`` keeps psycopg from preparing statements on the server,
+    which PgBouncer in transaction mode cannot follow between server connections.
+    """
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     if parsed.get_backend_name() == "sqlite":
@@ -38,6 +47,8 @@ def make_engine(
         return engine
     if parsed.get_backend_name() == "postgresql":
         kwargs["connect_args"] = {"connect_timeout": connect_timeout}
+        if not prepared_statements and parsed.get_driver_name() == "psycopg":
+            kwargs["connect_args"]["prepare_threshold"] = None
         kwargs["pool_size"] = pool_size
         kwargs["pool_pre_ping"] = True
     return sa.create_engine(parsed, **kwargs)

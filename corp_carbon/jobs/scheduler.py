@@ -266,9 +266,12 @@ class FileLock:
 
 
 def leadership_for(settings: Settings) -> Leadership:
+    """The advisory lock goes to ``[database] direct_url`` when set: a session lock must not
+    pass through a transaction-mode pooler, which hands each statement any server session."""
     url = make_url(settings.database_url)
     if url.get_backend_name() == "postgresql":
-        return AdvisoryLock(settings.database_url, settings.database.connect_timeout)
+        direct = settings.database.direct_url or settings.database_url
+        return AdvisoryLock(direct, settings.database.connect_timeout)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         return FileLock(Path(str(url.database)).resolve().with_suffix(".scheduler.lock"))
     return FileLock(settings.instance_dir / "scheduler.lock")

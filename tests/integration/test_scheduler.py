@@ -387,15 +387,12 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.mark.slow
-def test_two_scheduler_processes_elect_one_leader_and_fail_over(
-    db_url: str, tmp_path: Path
-) -> None:
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    config = scheduler_config(tmp_path, db_url, inbox, schedule="every 1s")
+def pull_across_a_fail_over(config: Path, inbox: Path, folder: Path) -> list[Process]:
+    """Two ``corp-carbon scheduler`` processes of ``config`` (a source pulling ``inbox``
+    every second): exactly one leads and pulls a first file; killed with SIGKILL, the other
+    takes over and pulls a second file; then it stops on SIGTERM. The processes, finished."""
     lines = EXPORT.read_text(encoding="utf-8").splitlines(keepends=True)
-    processes = [Process(config, tmp_path / f"scheduler-{n}.log") for n in (1, 2)]
+    processes = [Process(config, folder / f"scheduler-{n}.log") for n in (1, 2)]
     try:
         wait_until(
             lambda: sum(p.leads for p in processes) == 1 and any(p.stands_by for p in processes),
@@ -424,6 +421,18 @@ def test_two_scheduler_processes_elect_one_leader_and_fail_over(
     finally:
         for process in processes:
             process.close()
+    assert not re.search(r"Traceback", "".join(p.text() for p in processes))
+    return processes
+
+
+@pytest.mark.slow
+def test_two_scheduler_processes_elect_one_leader_and_fail_over(
+    db_url: str, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    config = scheduler_config(tmp_path, db_url, inbox, schedule="every 1s")
+    pull_across_a_fail_over(config, inbox, tmp_path)
     engine = make_engine(db_url)
     try:
         with engine.connect() as connection:
@@ -431,4 +440,3 @@ def test_two_scheduler_processes_elect_one_leader_and_fail_over(
         assert names == ["first.csv", "second.csv"]
     finally:
         engine.dispose()
-    assert not re.search(r"Traceback", "".join(p.text() for p in processes))

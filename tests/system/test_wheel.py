@@ -2,12 +2,14 @@
 
 Builds the wheel, installs it (with its dependencies from the package index, through pip's
 cache) into a fresh virtual environment, then migrates a database and serves the app with
-both ``corp-carbon run`` and gunicorn from a folder that has no source code in it.
+``corp-carbon run``, gunicorn and ``corp-carbon serve`` from a folder that has no source code in
+it.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import zipfile
@@ -79,8 +81,8 @@ def test_wheel_contains_templates_migrations_and_static(wheel: Path) -> None:
 def outside(tmp_path: Path, venv: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CORP_CARBON_", "PYTHON"))}
     env.update(
-        CORP_CARBON_APP_SECRET_KEY="wheel-test",
-        CORP_CARBON_PRIVACY_PSEUDONYM_SECRET="wheel-test",
+        CORP_CARBON_APP_SECRET_KEY=secrets.token_hex(32),  # long enough for `serve`
+        CORP_CARBON_PRIVACY_PSEUDONYM_SECRET=secrets.token_hex(32),
         CORP_CARBON_SESSION_COOKIE_SECURE="false",
         CORP_CARBON_DATABASE_URL=f"sqlite:///{tmp_path / 'carbon.sqlite'}",
         HOME=str(tmp_path),
@@ -130,6 +132,7 @@ def test_installed_wheel_migrates_and_serves(
     for command in (
         [str(bin_dir / "corp-carbon"), "run", "--port", "{port}"],
         [str(bin_dir / "gunicorn"), "-w", "2", "-b", "127.0.0.1:{port}", "corp_carbon.wsgi:app"],
+        [str(bin_dir / "corp-carbon"), "serve", "--bind", "127.0.0.1:{port}", "--workers", "2"],
     ):
         port = free_port()
         argv = [part.format(port=port) for part in command]

@@ -79,22 +79,23 @@ def _figures(period: Period, sees_emissions: bool) -> dict[str, Any]:
     first, last = period.first, period.last
     found: dict[str, Any] = {"period": period}
     if not sees_emissions:
-        found["position"] = points_position(state.uow(), settings, first, last)
+        found["position"] = points_position(state.report_uow(), settings, first, last)
         return found
     k = settings.privacy.min_group_size
     summaries = {
-        d: period_summary(state.uow(), first, last, [d], min_group_size=k) for d in BREAKDOWNS
+        d: period_summary(state.report_uow(), first, last, [d], min_group_size=k)
+        for d in BREAKDOWNS
     }
     try:
-        programme = programme_figures(state.uow(), settings, first, last)
+        programme = programme_figures(state.report_uow(), settings, first, last)
     except DomainError as exc:  # the avoided figures cannot be computed; the rest can
         found.update(programme=None, avoided_problem=exc.message)
-        found["position"] = points_position(state.uow(), settings, first, last)
+        found["position"] = points_position(state.report_uow(), settings, first, last)
     else:
         found.update(programme=programme, position=programme.position)
     found.update(
         summary=summaries[Dimension.MONTH],
         breakdowns=[view.breakdown(summaries[d], period) for d in BREAKDOWNS],
-        quality=data_quality(state.uow(), first, last),
+        quality=data_quality(state.report_uow(), first, last),
     )
     return found

@@ -114,7 +114,7 @@ def _page(values: dict[str, str], *, error: str | None, chosen: list[str] | None
         factor_sets=sorted(sets.values(), key=lambda s: (s.publisher, -s.year, s.id)),
         set_names=_set_names(),
         chosen=set(chosen or ()),
-        departments=report_departments(state.uow()),
+        departments=report_departments(state.report_uow()),
         formats=FORMATS,
         reports=report_jobs.recent_reports(state.uow()),
         my_id=current_actor().employee_id,
@@ -157,6 +157,6 @@ def _workers(app: Flask) -> ThreadPoolExecutor:
 
 def _build(state: CarbonState, report_id: int) -> None:
     def build(options: ReportOptions, path: Path, progress: Progress) -> None:
-        build_file(state.uow(), state.settings, options, path, progress)
+        build_file(state.report_uow(), state.settings, options, path, progress)
 
     report_jobs.build_report(state.uow, state.settings, report_id, build)

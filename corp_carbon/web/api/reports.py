@@ -41,7 +41,7 @@ def api_report_summary() -> Response:
         raise DomainError(f"group_by: {problem}") from None
     state = carbon()
     k = state.settings.privacy.min_group_size
-    summary = period_summary(state.uow(), date_from, date_to, dimensions, min_group_size=k)
+    summary = period_summary(state.report_uow(), date_from, date_to, dimensions, min_group_size=k)
     names = [d.value for d in dimensions]
     body = ReportSummary.model_validate(
         {
