@@ -1,5 +1,5 @@
-"""scripts/partition_ledger_entries.sql, run with psql as an operator would: the ledger becomes
-a table partitioned by year and says the same afterwards.
+"""migrations/partitioning/partition_ledger_entries.sql, run with psql as an operator would:
+the ledger becomes a table partitioned by year and says the same afterwards.
 
 PostgreSQL only: declarative partitioning is PostgreSQL's, and SQLite never grows this big.
 """
@@ -27,7 +27,12 @@ from tests import report_fixture
 from tests.conftest import make_settings
 from tests.support import OPERATOR, need
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "partition_ledger_entries.sql"
+SCRIPT = (
+    Path(__file__).resolve().parents[2]
+    / "migrations"
+    / "partitioning"
+    / "partition_ledger_entries.sql"
+)
 YEAR = ReportRequest(datetime(2026, 1, 1).date(), datetime(2026, 12, 31).date(), None, ())
 
 

@@ -1,7 +1,7 @@
 -- Converts ledger_entries into a table partitioned by year of created_at (PostgreSQL 13+),
 -- keeping every row, its id sequence, constraints, indexes and append-only triggers.
 --
---   psql -v ON_ERROR_STOP=1 -h DB -U OWNER -d carbon -f scripts/partition_ledger_entries.sql
+--   psql -v ON_ERROR_STOP=1 -h DB -U OWNER -d carbon -f migrations/partitioning/partition_ledger_entries.sql
 --
 -- Run it on the direct connection (not through PgBouncer), in a maintenance window: it is one
 -- transaction that holds an exclusive lock on ledger_entries while it copies the rows (2
