@@ -52,6 +52,8 @@ class Table:
     owner: str
     #: extra FROM items (joined lookups) the expressions use.
     joins: str = ""
+    #: date columns a copy moves back by whole years when the company spans several.
+    dated: tuple[str, ...] = ()
 
 
 def _shift(column: str, table: str) -> str:
@@ -93,11 +95,13 @@ TABLES = (
             "employee_id": _shift("employee_id", "employees"),
         },
         "t.employee_id",
+        dated=("valid_from",),
     ),
     Table(
         "journeys",
         {"id": _shift("id", "journeys"), "employee_id": _shift("employee_id", "employees")},
         "t.employee_id",
+        dated=("start_date", "end_date"),
     ),
     Table(
         "activities",
@@ -114,6 +118,7 @@ TABLES = (
         },
         "t.employee_id",
         "JOIN bench_posts p ON p.k = (t.employee_id + c.j * {employees}) % 200",
+        dated=("travel_date",),
     ),
     Table(
         "assessments",
@@ -179,8 +184,16 @@ def _columns(conn: sa.Connection, table: str) -> list[str]:
 
 
 def replicate(
-    engine: sa.Engine, templates: int, employees: int, say: Callable[[str], None]
+    engine: sa.Engine,
+    templates: int,
+    employees: int,
+    say: Callable[[str], None],
+    *,
+    years: int = 1,
 ) -> None:
+    """Copies the templates until there are ``employees``; with ``years`` > 1, copy j's
+    dates move back ``j % years`` years (of 364 days: the same weekday), so the company's
+    history spans that many years while each employee keeps one."""
     postgres = engine.dialect.name == "postgresql"
     with engine.begin() as conn:
         if postgres:
@@ -195,7 +208,9 @@ def replicate(
         strides: dict[str, Any] = {row[0]: row[1] for row in rows}
         system = conn.scalars(sa.text("SELECT id FROM ledger_accounts WHERE employee_id IS NULL"))
         strides["system_accounts"] = ", ".join(str(i) for i in system) or "NULL"
-        statements = {t.name: _copy_statement(conn, t).format(**strides) for t in TABLES}
+        statements = {
+            t.name: _copy_statement(conn, t, years, postgres).format(**strides) for t in TABLES
+        }
         clock = time.perf_counter()
         for first in range(1, copies + 1, COPIES_PER_STATEMENT):
             last = min(copies, first + COPIES_PER_STATEMENT - 1)
@@ -314,15 +329,27 @@ def _helpers(conn: sa.Connection) -> None:
     )
 
 
-def _copy_statement(conn: sa.Connection, table: Table) -> str:
+def _copy_statement(conn: sa.Connection, table: Table, years: int, postgres: bool) -> str:
     columns = _columns(conn, table.name)
     values = [table.shifted.get(c, f"t.{c}") for c in columns]
+    if years > 1:
+        values = [
+            _years_back(c, years, postgres) if c in table.dated else v
+            for c, v in zip(columns, values, strict=True)
+        ]
     return (
         f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(values)} "
         f"FROM {table.name} t CROSS JOIN bench_copies c {table.joins} "
         f"JOIN bench_core k ON k.employee_id = {table.owner} AND k.rank <= c.upto "
         f"WHERE {_template_row(table)}"
     )
+
+
+def _years_back(column: str, years: int, postgres: bool) -> str:
+    days = f"(c.j % {years}) * 364"
+    if postgres:
+        return f"t.{column} - {days}"
+    return f"date(t.{column}, '-' || ({days}) || ' days')"
 
 
 def _template_row(table: Table) -> str:

@@ -89,9 +89,12 @@ def build(
     instance: str,
     seed: int = 2026,
     today: date | None = None,
+    years: int = 1,
     say: Callable[[str], None] = print,
 ) -> Built:
-    """Migrates the empty database at ``url`` and fills it; returns what was built."""
+    """Migrates the empty database at ``url`` and fills it; returns what was built. With
+    ``years`` > 1 the replicas' years are spread over that many years back (the templates
+    keep the current one), for reports over a long history."""
     if employees < MIN_EMPLOYEES:
         raise ValueError(f"--employees: at least {MIN_EMPLOYEES}")
     templates = min(TEMPLATE_EMPLOYEES, employees // 2)
@@ -105,7 +108,7 @@ def build(
     clock = time.perf_counter()
     engine = sa.create_engine(url)  # no foreign-key pragma on SQLite: loading, not serving
     try:
-        page_copies.replicate(engine, templates, employees, say)
+        page_copies.replicate(engine, templates, employees, say, years=years)
         built.seconds["replicas"] = time.perf_counter() - clock
         clock = time.perf_counter()
         page_copies.finish(engine)
