@@ -117,6 +117,37 @@ def current_assessment() -> Any:
     )
 
 
+@dataclass(frozen=True)
+class CurrentAssessment:
+    """Each activity's current assessment, to join to a query of activities: ``source`` on
+    ``on`` (an outer join keeps unassessed activities), the chosen columns as ``c.<name>``
+    (in their order when iterated)."""
+
+    source: Any
+    on: Any
+    c: Any
+
+
+def current_assessment_of(session: Session, *columns: Any) -> CurrentAssessment:
+    """``current_assessment``'s rule for queries over many activities (a period, a
+    department). On PostgreSQL a LATERAL subquery of ``columns`` reads each activity's row
+    by index (``ix_assessments_current_figures``; from the index alone when ``columns`` are
+    among its figures), so the cost follows the activities asked for: the plain join, with
+    its correlated maximum, hashes the whole assessments table, every year of it, for a
+    one-month report. SQLite has no LATERAL: the plain join there."""
+    if session.get_bind().dialect.name == "postgresql":
+        current = (
+            sa.select(*columns)
+            .where(AssessmentRow.activity_id == Activity.id, AssessmentRow.comparison.is_(False))
+            .order_by(AssessmentRow.methodology_version_id.desc())
+            .limit(1)
+            .lateral("current_assessment")
+        )
+        return CurrentAssessment(current, sa.true(), current.c)
+    picked = sa.select(*columns).selected_columns  # the columns themselves, by name
+    return CurrentAssessment(AssessmentRow, current_assessment(), picked)
+
+
 def _own_activities(employee_id: int) -> Any:
     """An employee's activities with their current assessment, newest first."""
     return (

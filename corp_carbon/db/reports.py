@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from corp_carbon.db.models import Activity
 from corp_carbon.db.models import Assessment as AssessmentRow
-from corp_carbon.db.queries import COUNTABLE, current_assessment
+from corp_carbon.db.queries import COUNTABLE, CurrentAssessment, current_assessment_of
 from corp_carbon.domain.reporting import (
     HAUL_CABIN_SEPARATOR,
     ZERO_KG,
@@ -35,21 +35,22 @@ def _month(session: Session) -> Any:
     return sa.func.strftime("%Y-%m", Activity.travel_date)
 
 
-def _haul_cabin() -> Any:
+def _haul_cabin(current: CurrentAssessment) -> Any:
     """``haul|cabin`` of a flight (either part empty when unknown); NULL for anything else."""
-    haul = sa.func.coalesce(AssessmentRow.haul, "")
+    haul = sa.func.coalesce(current.c.haul, "")
     cabin = sa.func.coalesce(sa.cast(Activity.cabin, sa.String), "")
     return sa.case((Activity.mode == Mode.AIR, haul + HAUL_CABIN_SEPARATOR + cabin), else_=None)
 
 
-def _column(session: Session, dimension: Dimension) -> Any:
+def _column(session: Session, dimension: Dimension, current: CurrentAssessment) -> Any:
+    if dimension is Dimension.HAUL_CABIN:  # the one that needs the haul picked
+        return _haul_cabin(current)
     return {
         Dimension.MONTH: _month(session),
         Dimension.MODE: Activity.mode,
         Dimension.DEPARTMENT: Activity.department,
         Dimension.OFFICE: Activity.office,
         Dimension.CATEGORY: Activity.kind,
-        Dimension.HAUL_CABIN: _haul_cabin(),
     }[dimension]
 
 
@@ -57,22 +58,29 @@ def report_cells(
     session: Session, date_from: date, date_to: date, dimensions: Sequence[Dimension]
 ) -> Iterator[tuple[ActivityKind, Cell]]:
     """The confirmed activities of [date_from, date_to] with their current assessment,
-    summed per (dimensions, kind, employee); unassessed activities count with 0 kg."""
-    keys = [_column(session, d).label(f"k{i}") for i, d in enumerate(dimensions)]
+    summed per (dimensions, kind, employee); unassessed activities count with 0 kg. The
+    period's activities come from the travel date's index, each one's assessment by its own
+    (``current_assessment_of``), so a month costs a month whatever the years stored."""
+    stored = AssessmentRow
+    picked = [stored.kg_co2e, stored.avoided_kg_co2e, stored.points]
+    if Dimension.HAUL_CABIN in dimensions:
+        picked.append(stored.haul)
+    current = current_assessment_of(session, *picked)
+    keys = [_column(session, d, current).label(f"k{i}") for i, d in enumerate(dimensions)]
     query = (
         sa.select(
             *keys,
             Activity.kind,
             Activity.employee_id,
-            sa.func.sum(AssessmentRow.kg_co2e),
-            sa.func.sum(AssessmentRow.avoided_kg_co2e),
-            sa.func.sum(AssessmentRow.points),
+            sa.func.sum(current.c.kg_co2e),
+            sa.func.sum(current.c.avoided_kg_co2e),
+            sa.func.sum(current.c.points),
             sa.func.count(),
             sa.func.sum(Activity.distance_km),
             sa.func.sum(Activity.nights),
         )
         .select_from(Activity)
-        .outerjoin(AssessmentRow, current_assessment())
+        .outerjoin(current.source, current.on)
         .where(
             Activity.status.in_(COUNTABLE),
             Activity.travel_date >= date_from,

@@ -24,7 +24,7 @@ from corp_carbon.db.models import (
     MethodologyVersion,
 )
 from corp_carbon.db.models import Assessment as AssessmentRow
-from corp_carbon.db.queries import COUNTABLE, current_assessment
+from corp_carbon.db.queries import COUNTABLE, current_assessment_of
 from corp_carbon.domain.inventory import DetailRow
 from corp_carbon.domain.vocabulary import ActivityKind, CalculationMethod
 
@@ -77,6 +77,18 @@ def detail_rows(
     """The confirmed activities of the scope with their current assessment (None figures when
     unassessed), oldest first; ``employee_key`` turns an employee's public id into the
     pseudonymous key the row shows."""
+    row = AssessmentRow
+    current = current_assessment_of(
+        session,
+        row.factor_set_id,
+        row.factor_id,
+        row.kg_co2e,
+        row.baseline,
+        row.baseline_kg_co2e,
+        row.avoided_kg_co2e,
+        row.points,
+        row.haul,
+    )
     query = (
         sa.select(
             Activity.id,
@@ -97,14 +109,7 @@ def detail_rows(
             Activity.method,
             Activity.spend_amount,
             Activity.spend_currency,
-            AssessmentRow.factor_set_id,
-            AssessmentRow.factor_id,
-            AssessmentRow.kg_co2e,
-            AssessmentRow.baseline,
-            AssessmentRow.baseline_kg_co2e,
-            AssessmentRow.avoided_kg_co2e,
-            AssessmentRow.points,
-            AssessmentRow.haul,
+            *current.c,
             Activity.status,
             Activity.verification,
             ImportSource.connector,
@@ -112,7 +117,7 @@ def detail_rows(
         )
         .select_from(Activity)
         .join(Employee, Employee.id == Activity.employee_id)
-        .outerjoin(AssessmentRow, current_assessment())
+        .outerjoin(current.source, current.on)
         .outerjoin(ImportSource, ImportSource.id == Activity.source_id)
         .where(*_in_scope(scope))
         .order_by(Activity.travel_date, Activity.id)

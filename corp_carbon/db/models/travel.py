@@ -119,6 +119,8 @@ class Activity(Base):
             postgresql_include=["status", "id"],
         ),
         sa.Index("ix_activities_source_booking", "source_id", "source_booking_key"),
+        #: reports sum a period's activities: a month of a long history is a range of this.
+        sa.Index("ix_activities_travel_date", "travel_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

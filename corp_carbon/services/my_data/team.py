@@ -21,14 +21,13 @@ import time
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from corp_carbon.db.models import Activity, Employee
 from corp_carbon.db.models import Assessment as AssessmentRow
-from corp_carbon.db.queries import COUNTABLE, current_assessment
+from corp_carbon.db.queries import COUNTABLE, CurrentAssessment, current_assessment_of
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.errors import NotFound
@@ -84,34 +83,12 @@ class TeamView:
         return self.month is not None
 
 
-@dataclass(frozen=True)
-class _Figures:
-    """Where a trip's current figures come from in a query: a FROM clause joined on ``on``."""
-
-    source: Any
-    on: Any
-    kg_co2e: Any
-    avoided_kg_co2e: Any
-    points: Any
-
-
-def _current_figures(session: Session) -> _Figures:
-    """Each trip's current assessment (``queries.current_assessment``'s rule). On PostgreSQL
-    a LATERAL subquery reads it by index per trip: a department's year of trips in 12 ms
-    where the plain join, with its correlated maximum, hashes the whole assessments table
-    (200 ms at 200,000 assessments, growing with the company). SQLite has no LATERAL."""
-    if session.get_bind().dialect.name == "postgresql":
-        current = (
-            sa.select(AssessmentRow.kg_co2e, AssessmentRow.avoided_kg_co2e, AssessmentRow.points)
-            .where(AssessmentRow.activity_id == Activity.id, AssessmentRow.comparison.is_(False))
-            .order_by(AssessmentRow.methodology_version_id.desc())
-            .limit(1)
-            .lateral("current_figures")
-        )
-        c = current.c
-        return _Figures(current, sa.true(), c.kg_co2e, c.avoided_kg_co2e, c.points)
+def _current_figures(session: Session) -> CurrentAssessment:
+    """Each trip's current figures: a department's year of trips in 12 ms on PostgreSQL,
+    where the plain join hashed the whole assessments table (200 ms at 200,000 assessments,
+    growing with the company)."""
     row = AssessmentRow
-    return _Figures(row, current_assessment(), row.kg_co2e, row.avoided_kg_co2e, row.points)
+    return current_assessment_of(session, row.kg_co2e, row.avoided_kg_co2e, row.points)
 
 
 def _headcount(session: Session, department: str) -> tuple[int, int]:
@@ -134,7 +111,8 @@ def _totals(
     """The department's confirmed trips of this year and of this month, in one query: trips
     count for the department they were made in (``Activity.department``), as in reports."""
     this_month = Activity.travel_date >= month_start
-    f = _current_figures(session)
+    current = _current_figures(session)
+    f = current.c
     row = session.execute(
         sa.select(
             sa.func.sum(f.kg_co2e),
@@ -147,7 +125,7 @@ def _totals(
             sa.func.count(Activity.id).filter(this_month),
         )
         .select_from(Activity)
-        .outerjoin(f.source, f.on)
+        .outerjoin(current.source, current.on)
         .where(
             Activity.department == department,
             Activity.travel_date >= year_start,
@@ -172,13 +150,14 @@ def _ranking(session: Session, department: str, month_start: date, today: date) 
             )
         ).all()
     )
-    f = _current_figures(session)
+    current = _current_figures(session)
+    f = current.c
     sums = {
         employee_id: (int(points or 0), avoided)
         for employee_id, points, avoided in session.execute(
             sa.select(Activity.employee_id, sa.func.sum(f.points), sa.func.sum(f.avoided_kg_co2e))
             .select_from(Activity)
-            .join(f.source, f.on)
+            .join(current.source, current.on)
             .where(
                 Activity.employee_id.in_(list(members)),
                 Activity.travel_date >= month_start,

@@ -19,7 +19,7 @@ from corp_carbon.catalogue import methodology_from_settings
 from corp_carbon.config import Settings
 from corp_carbon.db.models import Activity
 from corp_carbon.db.models import Assessment as AssessmentRow
-from corp_carbon.db.queries import COUNTABLE, current_assessment
+from corp_carbon.db.queries import COUNTABLE, current_assessment_of
 from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.methodology import Additionality, Methodology
 from corp_carbon.domain.programme import PERSONAL, REFERENCE, ZERO_KG, AvoidedByCategory
@@ -75,10 +75,11 @@ def scored_under(session: Session, settings: Settings) -> Methodology:
 
 def stored_avoided(session: Session, date_from: date, date_to: date) -> AvoidedByCategory:
     """The current assessments' avoided kg by kind of activity, summed in the database."""
+    current = current_assessment_of(session, AssessmentRow.avoided_kg_co2e)
     rows = session.execute(
-        sa.select(Activity.kind, sa.func.sum(AssessmentRow.avoided_kg_co2e))
+        sa.select(Activity.kind, sa.func.sum(current.c.avoided_kg_co2e))
         .select_from(Activity)
-        .join(AssessmentRow, current_assessment())
+        .join(current.source, current.on)
         .where(
             Activity.status.in_(COUNTABLE),
             Activity.travel_date >= date_from,

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from corp_carbon.catalogue import catalogue_for
 from corp_carbon.config import Settings
@@ -296,20 +296,7 @@ def journey_groups(
     if kinds is not None:
         query = query.where(Activity.kind.in_(list(kinds)))
     if period is not None:
-        first, last = period
-        query = query.where(
-            sa.or_(
-                sa.and_(
-                    Activity.journey_id.is_(None),
-                    Activity.travel_date >= first,
-                    Activity.travel_date <= last,
-                ),
-                sa.and_(
-                    Journey.start_date <= last,
-                    Journey.end_date >= first,
-                ),
-            )
-        )
+        query = query.where(_in_period(session, *period))
     group: list[tuple[Activity, Journey | None, CommuteProfile | None]] = []
     result = session.execute(query.execution_options(yield_per=BATCH))
     try:
@@ -322,6 +309,26 @@ def journey_groups(
             yield group
     finally:
         result.close()  # a server-side cursor on PostgreSQL, also when the caller stops early
+
+
+def _in_period(session: Session, first: date, last: date) -> sa.ColumnElement[bool]:
+    """Activities of [first, last], and the other legs of their journeys: both by index, so
+    a month of a long history reads that month (a condition on the journey's dates, across
+    the outer join, read every activity ever stored). On PostgreSQL the journeys come first,
+    as one array parameter: PostgreSQL then hashes it for the rows it checks again, where an
+    array computed inside the query is searched end to end for each row."""
+    legs = aliased(Activity)
+    journeys = (
+        sa.select(legs.journey_id)
+        .where(legs.travel_date >= first, legs.travel_date <= last)
+        .group_by(legs.journey_id)
+    )
+    in_period = sa.and_(Activity.travel_date >= first, Activity.travel_date <= last)
+    if session.get_bind().dialect.name != "postgresql":
+        return sa.or_(in_period, Activity.journey_id.in_(journeys))
+    ids = [journey for journey in session.scalars(journeys) if journey is not None]
+    listed = sa.bindparam("period_journeys", ids, type_=sa.ARRAY(sa.Integer))
+    return sa.or_(in_period, Activity.journey_id == sa.any_(listed))
 
 
 def record_factor_set(session: Session, fs: FactorSet, recorded: set[str]) -> None:
