@@ -61,7 +61,10 @@ def complete(
 
 
 def rebuild(session: Session, settings: Settings, activity_ids: set[int]) -> dict[int, list[Any]]:
-    """Trails of the activities' scoring assessments (newest methodology), by activity id."""
+    """Trails of the activities' scoring assessments (newest methodology), by activity id.
+
+    What the trips share is read once for all of them (a page lists 50): each methodology
+    version's scorer, the travellers, the commute profiles, the legs of rail journeys."""
     catalogue = catalogue_for(settings)
     newest = sa.select(sa.func.max(MethodologyVersion.id)).scalar_subquery()
     rows = session.execute(
@@ -75,16 +78,20 @@ def rebuild(session: Session, settings: Settings, activity_ids: set[int]) -> dic
             Assessment.methodology_version_id == newest,
         )
     ).all()
+    known = _Known(session, [activity for activity, *_ in rows])
+    scorers: dict[int, tuple[Any, Scorer]] = {}
     trails: dict[int, list[Any]] = {}
     for activity, journey, stored, version in rows:
-        methodology = methodology_from_parameters(version.version, version.parameters)
-        scorer = Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards)
+        if version.id not in scorers:
+            methodology = methodology_from_parameters(version.version, version.parameters)
+            scorer = Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards)
+            scorers[version.id] = (methodology, scorer)
+        methodology, scorer = scorers[version.id]
         fs = catalogue.factor_sets.get(stored.factor_set_id)
         if fs is None:
             continue
         try:
-            profile = _profile(session, activity)
-            result = _assess(session, scorer, activity, journey, profile, methodology, fs)
+            result = _assess(known, scorer, activity, journey, methodology, fs)
         except DomainError as exc:
             trails[activity.id] = [_check(say(N_("trail unavailable: %(why)s"), why=exc.message))]
             continue
@@ -113,39 +120,62 @@ def _check(phrase: Phrase) -> dict[str, Any]:
     return {"step": "check", "text": str(phrase), "say": phrase.to_json()}
 
 
-def _profile(session: Session, activity: Activity) -> CommuteProfile | None:
-    """The profile whose declared baseline the import used (commutes only: the latest)."""
-    if activity.kind is not ActivityKind.COMMUTE:
-        return None
-    return session.scalars(
-        sa.select(CommuteProfile)
-        .where(CommuteProfile.employee_id == activity.employee_id)
-        .order_by(CommuteProfile.valid_from.desc())
-        .limit(1)
-    ).first()
+class _Known:
+    """The travellers, latest commute profiles and rail journeys' legs of the trips whose
+    trails are rebuilt, each read in one query."""
+
+    def __init__(self, session: Session, activities: list[Activity]) -> None:
+        self.travellers = Travellers(session)
+        self.travellers.load({a.employee_id for a in activities})
+        commuters = sorted({a.employee_id for a in activities if a.kind is ActivityKind.COMMUTE})
+        #: the profile whose declared baseline the import used (commutes only: the latest).
+        self.profiles: dict[int, CommuteProfile] = {}
+        if commuters:
+            for profile in session.scalars(
+                sa.select(CommuteProfile)
+                .where(CommuteProfile.employee_id.in_(commuters))
+                .order_by(CommuteProfile.employee_id, CommuteProfile.valid_from.desc())
+            ):
+                self.profiles.setdefault(profile.employee_id, profile)
+        rail = sorted(
+            {a.journey_id for a in activities if a.journey_id is not None and a.mode in _LEGGED}
+        )
+        self.legs: dict[int, list[Activity]] = {}
+        if rail:
+            for leg in session.scalars(
+                sa.select(Activity)
+                .where(
+                    Activity.journey_id.in_(rail),
+                    Activity.status == ActivityStatus.CONFIRMED,
+                )
+                .order_by(Activity.journey_id, Activity.leg_index)
+            ):
+                self.legs.setdefault(leg.journey_id or 0, []).append(leg)
+
+    def profile(self, activity: Activity) -> CommuteProfile | None:
+        if activity.kind is not ActivityKind.COMMUTE:
+            return None
+        return self.profiles.get(activity.employee_id)
+
+
+#: modes whose journeys are scored whole (a rail or coach journey with connections).
+_LEGGED = (Mode.RAIL, Mode.COACH)
 
 
 def _assess(
-    session: Session,
+    known: _Known,
     scorer: Scorer,
     activity: Activity,
     journey: Journey | None,
-    profile: CommuteProfile | None,
     methodology: Any,
     fs: Any,
 ) -> Any:
     """As the import scored it: a rail or coach journey with connections as a whole."""
-    traveller = Travellers(session).get(activity.employee_id)
-    if journey is not None and activity.mode in (Mode.RAIL, Mode.COACH):
-        legs = session.scalars(
-            sa.select(Activity)
-            .where(
-                Activity.journey_id == journey.id,
-                Activity.status == ActivityStatus.CONFIRMED,
-            )
-            .order_by(Activity.leg_index)
-        ).all()
-        if len(legs) > 1 and all(leg.mode in (Mode.RAIL, Mode.COACH) for leg in legs):
+    traveller = known.travellers.get(activity.employee_id)
+    profile = known.profile(activity)
+    if journey is not None and activity.mode in _LEGGED:
+        legs = known.legs.get(journey.id, [])
+        if len(legs) > 1 and all(leg.mode in _LEGGED for leg in legs):
             results = scorer.assess_journey(
                 [trip_for(leg, journey, profile, methodology, traveller) for leg in legs], fs
             )
