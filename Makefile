@@ -3,8 +3,8 @@
 #   make test   install the test extras into .venv and run the whole suite; changes nothing
 #               outside the work tree (tests whose system part is missing skip, naming
 #               scripts/install-system-deps.sh)
-#   make system-deps test   the same on a fresh machine, installing PostgreSQL, Node.js and
-#               LibreOffice first (apt-get; what CI runs)
+#   make system-deps test   the same on a fresh machine, installing PostgreSQL, Node.js,
+#               LibreOffice, Chromium and wrk first (apt-get; what CI runs)
 
 PYTHON ?= python3
 VENV ?= .venv

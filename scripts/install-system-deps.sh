@@ -11,6 +11,7 @@
 #   Chromium    the browser tests (tests/browser) drive Debian's chromium with Playwright (never
 #               `playwright install`); fonts-noto-cjk draws the Chinese pages; axe-core (npm,
 #               tests/browser/package-lock.json) checks each page's accessibility
+#   wrk         benchmarks/bench_web.py loads the pages and the API with it (Debian's package)
 #
 # Run as root (or with sudo) on Debian/Ubuntu. Tests whose component is missing are skipped
 # with a reason naming this script; CI (CORP_CARBON_REQUIRE_SYSTEM=1) fails them instead.
@@ -48,6 +49,12 @@ fi
 if ! have_package fonts-noto-cjk; then
   echo "installing fonts-noto-cjk (Chinese text in the browser tests' screenshots)"
   apt_install fonts-noto-cjk
+fi
+
+# --- wrk (the HTTP load generator of benchmarks/bench_web.py) ------------------------------
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "installing wrk"
+  apt_install wrk
 fi
 
 # --- PostgreSQL -------------------------------------------------------------------------
