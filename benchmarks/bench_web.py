@@ -530,6 +530,7 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
     print_table(results)
     print(f"load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after")
+    print(f"server log (one JSON line per request, with its duration): {server.log}")
     if args.json:
         document = {
             "database": url,
