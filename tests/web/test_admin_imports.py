@@ -173,13 +173,14 @@ def test_an_upload_runs_the_import_and_its_page_lists_the_rejected_rows(
     )
     assert "Completed with errors" in page
     problems = page[page.index("Row problems") :]
-    rows = re.findall(
-        r"<tr>\s*<td>([^<]+)</td>\s*<td class=\"num\">(\d+)</td>\s*<td>([^<]+)</td>\s*"
-        r"<td(?: lang=\"en\")?>([^<]+)</td>.*?<span class=\"badge \w+\">(\w+)</span>",
+    rows = re.findall(  # each problem: its row heads it, then file, column, problem, outcome
+        r"<tr>\s*<th scope=\"row\"[^>]*>(\d+)</th>\s*<td[^>]*><span class=\"cell\">([^<]+)</span>"
+        r"</td>\s*<td[^>]*><span class=\"cell\">([^<]+)</span></td>.*?"
+        r"<span class=\"badge \w+\">(\w+)</span>",
         problems,
         re.S,
     )
-    assert [(file, int(row), field, outcome) for file, row, field, _, outcome in rows] == [
+    assert [(file, int(row), field, outcome) for row, file, field, outcome in rows] == [
         ("navan_bookings_export.csv", 11, "cabin", "Warning"),
         ("navan_bookings_export.csv", 12, "origin", "Rejected"),
         ("navan_bookings_export.csv", 13, "startDate", "Rejected"),
