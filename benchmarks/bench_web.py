@@ -12,11 +12,10 @@ floor's throughput, measured in the same run.
   per employee), in a PostgreSQL database named after its size (``bench_web_100000``), kept
   and reused by later runs (its comment records the measured employee once the build is
   complete); ``--rebuild`` makes it again. Migrations are applied on every run.
-- **Server.** gunicorn with the production settings the README documents: sync workers,
-  ``2 x cores + 1`` of them (gunicorn's recommendation), serving ``corp_carbon.wsgi:app``
-  with a production configuration (``[app] mode = "production"``, JSON request logs at
-  INFO, to a file) plus the floor route (``benchmarks/web_app.py``). ``server_argv`` is the
-  one place to change when ``corp-carbon serve`` takes over.
+- **Server.** ``corp-carbon serve``, the production command the README documents: gunicorn
+  with sync workers, ``2 x cores + 1`` of them (gunicorn's recommendation), the rest from
+  ``[server]``'s defaults, a production configuration (``[app] mode = "production"``, JSON
+  request and access logs, to a file), plus the floor route (``benchmarks/web_serve.py``).
 - **Sign-in.** A seeded sample of employees, each with a session cookie signed with the
   server's key, as a completed login makes it; the API endpoints use API tokens of the same
   employees (``Authorization: Bearer``), as scripts do; the overview, administrators'
@@ -139,16 +138,12 @@ class Measured:
 
 
 def server_argv(port: int, workers: int) -> list[str]:
-    """The production server: gunicorn as the README runs it (sync workers), on loopback.
-    When ``corp-carbon serve`` exists, this becomes that command with the same workers and
-    bind (its app spec must still name ``benchmarks.web_app:app``, for the floor)."""
+    """The production server: ``corp-carbon serve`` on loopback with the workers asked for,
+    plus the floor route (``benchmarks/web_serve.py``)."""
     return [
-        sys.executable, "-m", "gunicorn",
-        "--workers", str(workers),
-        "--worker-class", "sync",
+        sys.executable, "-m", "benchmarks.web_serve",
         "--bind", f"127.0.0.1:{port}",
-        "--graceful-timeout", "5",
-        "benchmarks.web_app:app",
+        "--workers", str(workers),
     ]  # fmt: skip
 
 
@@ -202,6 +197,8 @@ def production_config(folder: Path, url: str) -> Path:
         f'instance_path = "{folder / "instance"}"\n'
         f'[database]\nurl = "{url}"\n'
         f'[privacy]\npseudonym_secret = "{secrets.token_hex(32)}"\n'
+        # stopping between runs should not wait the production 30 s for a stuck overview
+        "[server]\ngraceful_timeout = 5\n"
     )
     return config
 

@@ -69,10 +69,14 @@ class CarbonServer(BaseApplication):  # type: ignore[misc]
                 self.cfg.set(name, value)
 
     def load(self) -> Flask:
-        """Runs in each worker: its own app, engine and connection pool."""
+        """Runs in each worker: its own app, engine and connection pool, and the start-up
+        heap frozen once (``runtime.freeze_start_up_heap``: the p99 of the busiest pages)."""
         from corp_carbon.app import create_app
+        from corp_carbon.runtime import freeze_start_up_heap
 
-        return create_app(self.settings)
+        app = create_app(self.settings)
+        freeze_start_up_heap()
+        return app
 
 
 def json_logger(settings: Settings) -> type[Logger]:

@@ -49,7 +49,7 @@ def test_the_benchmark_loads_every_endpoint(pg_admin: sa.Engine, tmp_path: Path)
     out = tmp_path / "web.json"
     try:
         argv = [
-            "--employees", "50", "--pg", PG_SERVER, "--seconds", "1", "--warmup", "0",
+            "--employees", "50", "--pg", PG_SERVER, "--seconds", "2", "--warmup", "0",
             "--workers", "2", "--sample", "20", "--tokens", "5", "--json", str(out),
         ]  # fmt: skip
         assert bench_web.main(argv) == 0

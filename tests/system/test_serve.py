@@ -4,13 +4,16 @@ graceful stop on SIGTERM."""
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 from pathlib import Path
 
 import pytest
 
+from corp_carbon.config import Settings
 from corp_carbon.config.server import usable_cpus
+from corp_carbon.web.state import EXTENSION_KEY
 from tests.serve_process import Served, production_config
 from tests.system.test_cli import assert_one_clear_line, run
 
@@ -70,10 +73,27 @@ def test_check_names_the_workers_from_the_cores_and_an_outdated_schema(
     assert result.stdout.splitlines()[0] == "configuration and database: ok"
     assert f"workers {2 * usable_cpus() + 1} sync" in result.stdout
     assert "bind 127.0.0.1:8000," in result.stdout
+    # a safety net against slow memory growth, not a worker replaced every few seconds
+    assert "max_requests 20000 (+ up to 2000)" in result.stdout
     empty = run(["serve", "--check"], {**GOOD, "CORP_CARBON_DATABASE_URL": empty_db_url},
                 tmp_path)  # fmt: skip
     assert empty.returncode == 1
     assert "schema outdated" in empty.stderr and "run 'corp-carbon db upgrade'" in empty.stderr
+
+
+def test_each_worker_freezes_its_start_up_heap(settings: Settings) -> None:
+    """What a worker loads at start stays out of every full collection (the p99 under load)."""
+    from corp_carbon.cli.gunicorn_server import CarbonServer, options
+
+    server = CarbonServer(settings, options(settings, ["127.0.0.1:0"], 1))
+    before = gc.get_freeze_count()
+    try:
+        app = server.load()
+        assert app.url_map.bind("localhost").match("/trips")  # the whole app, not a stub
+        assert gc.get_freeze_count() > before + 50_000  # its modules, app and templates
+        app.extensions[EXTENSION_KEY].dispose()
+    finally:
+        gc.unfreeze()
 
 
 def test_serve_logs_each_request_as_json_and_stops_gracefully(db_url: str, tmp_path: Path) -> None:
