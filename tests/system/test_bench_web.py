@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from benchmarks import bench_web, wrk
+from benchmarks import bench_web, web_setup, wrk
 from tests.conftest import PG_SERVER
 from tests.support import need
 
@@ -65,7 +65,7 @@ def test_the_benchmark_loads_every_endpoint(pg_admin: sa.Engine, tmp_path: Path)
         assert document["sample"]["tokens"] == 5
         assert document["sample"]["administrators"] >= 1
         # a second run reuses the database its first run built
-        assert bench_web.cached_database(PG_SERVER, 50, False, str(tmp_path))[1] > 0
+        assert web_setup.cached_database(PG_SERVER, 50, False, str(tmp_path))[1] > 0
     finally:
         with pg_admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
