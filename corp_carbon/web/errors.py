@@ -27,6 +27,7 @@ def _title(status: int) -> str:
         405: gettext("That action is not allowed here"),
         409: gettext("That conflicts with the current state"),
         413: gettext("The upload is too large"),
+        429: gettext("Too many requests in a short time"),
         500: gettext("Something went wrong on our side"),
         503: gettext("The service is unavailable for a moment"),
     }

@@ -79,6 +79,7 @@ def test_api_and_pages_answer_503_then_recover(
     text = page.get_data(as_text=True)
     assert '<html lang="en">' in text and "Back to my account" in text
     assert "Sign out" not in text  # nobody was looked up: the page never asked the database
+    assert "Sign in" not in text  # and signing in would need it too
 
     chinese = client.get("/", headers={"Accept-Language": "zh-CN"})
     assert chinese.status_code == 503
