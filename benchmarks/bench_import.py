@@ -16,7 +16,10 @@ employees, so each peak RSS (the child's ``VmHWM``) belongs to that measurement 
   flat table of text columns with a primary key, in one transaction.
 
 Rounds are round-robin (the order alternates), and the ratio is the median of the per-round
-ratios import/COPY (target: at least 0.1, aiming for 0.2). With N above 100,000 one more
+ratios import/COPY (target: at least 0.1, aiming for 0.2). Each round also prints the CPU
+seconds of both measurements, the child's and its PostgreSQL backends' (read from ``/proc``:
+the server is on this machine), which other jobs on a shared machine disturb far less than
+the wall clock. With N above 100,000 one more
 import of 100,000 segments shows whether peak memory grows with the file (target: under
 500 MB at any size). The counts of every import are checked against what was generated;
 ``--quick`` checks only those (one round, no speed expectations) and fails on a mismatch.
@@ -63,6 +66,29 @@ FLOOR_TABLE = (
     "CREATE TABLE bench_segments (id bigint PRIMARY KEY, segment_no integer, "
     + ", ".join(f"{c} text" for c in FLOOR_COLUMNS if c not in ("id", "segment_no"))
     + ")"
+)
+
+
+def _backend_cpu(query: Any) -> float:
+    """CPU seconds used so far by the client backends of the database that ``query`` (a
+    connection's execute) runs in; the server runs on this machine. With the client's own CPU
+    time, a measure of the work done that other jobs on a shared machine disturb far less
+    than the wall clock."""
+    pids = [row[0] for row in query(_BACKENDS)]
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # not on this machine, or gone
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+_BACKENDS = (
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+    "AND backend_type = 'client backend'"
 )
 
 
@@ -166,6 +192,7 @@ def child_import(
         profiler.enable()
     runs = []
     started = time.perf_counter()
+    cpu_started = time.process_time()
     for connector, stats in files:
         path = Path(stats.path)
         t0 = time.perf_counter()
@@ -186,12 +213,15 @@ def child_import(
             }
         )
     seconds = time.perf_counter() - started
+    cpu = {"client": time.process_time() - cpu_started}
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(str(profile))
     peak_mb = _peak_mb()
     with engine.connect() as c:
         import sqlalchemy as sa
+
+        cpu["database"] = _backend_cpu(c.exec_driver_sql)
 
         def one(sql: str) -> Any:
             return c.scalar(sa.text(sql))
@@ -208,7 +238,8 @@ def child_import(
             "database_mb": round(one("SELECT pg_database_size(current_database())") / 2**20),
         }
     engine.dispose()
-    return {"seconds": seconds, "start_mb": start_mb, "peak_mb": peak_mb, "runs": runs, "db": db}
+    return {"seconds": seconds, "start_mb": start_mb, "peak_mb": peak_mb, "runs": runs, "db": db,
+            "cpu": cpu}  # fmt: skip
 
 
 def _navan_rows(path: Path) -> Any:
@@ -242,6 +273,7 @@ def child_copy(url: str, manifest: Manifest) -> Result:
         conn.commit()
     start_mb = _peak_mb()
     started = time.perf_counter()
+    cpu_started = time.process_time()
     rows = 0
     with psycopg.connect(_dsn(url)) as conn, conn.cursor() as cur:
         columns = ", ".join(FLOOR_COLUMNS)
@@ -265,13 +297,14 @@ def child_copy(url: str, manifest: Manifest) -> Result:
                      destination, departs, arrives, carrier, service, *tail)
                 )  # fmt: skip
         conn.commit()
-    seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        cpu = {"client": time.process_time() - cpu_started, "database": _backend_cpu(conn.execute)}
     peak_mb = _peak_mb()
     with psycopg.connect(_dsn(url)) as conn:
         found = conn.execute("SELECT count(*) FROM bench_segments").fetchone()
     stored = found[0] if found else 0
     return {"seconds": seconds, "start_mb": start_mb, "peak_mb": peak_mb, "rows": rows,
-            "stored": stored}  # fmt: skip
+            "stored": stored, "cpu": cpu}  # fmt: skip
 
 
 def measure(kind: str, server: str, template: str, data: Path, args: argparse.Namespace,
@@ -433,6 +466,7 @@ def main() -> None:
                 f"= {import_rate / copy_rate:.3f} of COPY; peak RSS import "
                 f"{got['import']['peak_mb']:.0f} MB, COPY {got['copy']['peak_mb']:.0f} MB"
             )
+            print(f"  CPU seconds: import {_cpu(got['import'])}, COPY {_cpu(got['copy'])}")
         if flat is not None:
             flat_data = _data_dir(args.data, args.flat_segments, args)
             flat_result = measure("import", server, template, flat_data, args)
@@ -450,6 +484,12 @@ def main() -> None:
     path.write_text(json.dumps(summary, indent=1, default=str))
     print(f"results written to {path}")
     _fail_on(problems)
+
+
+def _cpu(result: Result) -> str:
+    cpu = result["cpu"]
+    total = cpu["client"] + cpu["database"]
+    return f"{total:.1f} (Python {cpu['client']:.1f} + PostgreSQL {cpu['database']:.1f})"
 
 
 def _describe(m: Manifest) -> str:

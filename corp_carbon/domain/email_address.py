@@ -21,6 +21,7 @@ so ``Kim@Bücher.Example`` and ``kim@xn--bcher-kva.example`` are one address.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Final
 
 import idna
@@ -36,6 +37,8 @@ _LABEL: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.ASCII)
 _SPACE_OR_CONTROL: Final = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\ufeff]")
 #: how much of a refused value an error message quotes.
 _QUOTED: Final = 80
+#: domains whose check is kept (a company has a handful; a bound against odd files).
+_DOMAINS_KEPT: Final = 1024
 
 
 class InvalidEmail(DomainError):
@@ -94,33 +97,41 @@ def lookup_key(raw: str) -> str:
 
 def _domain(raw: str, domain: str) -> str:
     """The domain in lower-case Unicode form, checked in its ASCII (A-label) form."""
+    unicode_domain, reason = _domain_form(domain)
+    if reason is not None:
+        raise InvalidEmail(raw, reason)
+    return unicode_domain
+
+
+@lru_cache(maxsize=_DOMAINS_KEPT)
+def _domain_form(domain: str) -> tuple[str, str | None]:
+    """``_domain``'s answer for one domain: its form, or why it is refused. Kept per domain:
+    a company's addresses share a handful of domains, and an import checks every address."""
     if not domain:
-        raise InvalidEmail(raw, "nothing after the @")
+        return "", "nothing after the @"
     if domain.endswith("."):
-        raise InvalidEmail(raw, "the domain ends with a dot")
+        return "", "the domain ends with a dot"
     if domain.startswith("[") or domain.replace(".", "").isdigit():
-        raise InvalidEmail(raw, "an IP address is not accepted as the domain")
+        return "", "an IP address is not accepted as the domain"
     if len(domain) > MAX_DOMAIN:
-        raise InvalidEmail(raw, f"more than {MAX_DOMAIN} characters after the @")
+        return "", f"more than {MAX_DOMAIN} characters after the @"
     ascii_domain = unicode_domain = domain.lower()
     if not ascii_domain.isascii() or "xn--" in ascii_domain or not _plain(ascii_domain):
         try:  # the idna package only when needed: it is ~40 times slower than the regex
             ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
             unicode_domain = idna.decode(ascii_domain)
         except (idna.IDNAError, UnicodeError) as exc:
-            raise InvalidEmail(raw, f"the domain is not a valid domain name: {exc}") from None
+            return "", f"the domain is not a valid domain name: {exc}"
     labels = ascii_domain.split(".")
     if len(labels) < 2:
-        raise InvalidEmail(raw, "the domain needs a dot, as in example.com or corp.local")
+        return "", "the domain needs a dot, as in example.com or corp.local"
     if len(ascii_domain) > MAX_DOMAIN:
-        raise InvalidEmail(raw, f"the domain is longer than {MAX_DOMAIN} characters as ASCII")
+        return "", f"the domain is longer than {MAX_DOMAIN} characters as ASCII"
     if not all(_LABEL.fullmatch(label) for label in labels):
-        raise InvalidEmail(
-            raw, "the domain may contain only letters, digits, hyphens and single dots"
-        )
+        return "", "the domain may contain only letters, digits, hyphens and single dots"
     if labels[-1].isdigit():
-        raise InvalidEmail(raw, "the domain cannot end with a number")
-    return unicode_domain.lower()
+        return "", "the domain cannot end with a number"
+    return unicode_domain.lower(), None
 
 
 def _plain(ascii_domain: str) -> bool:

@@ -121,6 +121,17 @@ class Activity(Base):
         sa.Index("ix_activities_source_booking", "source_id", "source_booking_key"),
         #: reports sum a period's activities: a month of a long history is a range of this.
         sa.Index("ix_activities_travel_date", "travel_date"),
+        #: nearly always NULL: partial, so a new activity writes no entry in them (every
+        #: lookup is by equality, which implies NOT NULL).
+        *(
+            sa.Index(
+                f"ix_activities_{column}",
+                column,
+                postgresql_where=sa.text(f"{column} IS NOT NULL"),
+                sqlite_where=sa.text(f"{column} IS NOT NULL"),
+            )
+            for column in ("replaced_by_id", "duplicate_of_id")
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,9 +178,9 @@ class Activity(Base):
         enum_type(ActivityStatus, "status"), default=ActivityStatus.CONFIRMED
     )
     #: the newer activity that replaced this one (ticket exchange).
-    replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activities.id"), index=True)
+    replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activities.id"))
     #: the activity this one duplicates (same trip from another source).
-    duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activities.id"), index=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activities.id"))
     #: "imported" requires a source (a check constraint); manual entries say how they are backed.
     verification: Mapped[Verification] = mapped_column(enum_type(Verification, "verification"))
     source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_sources.id"))
@@ -220,9 +231,8 @@ class Assessment(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    activity_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("activities.id", ondelete="RESTRICT"), index=True
-    )
+    #: no index of its own: the unique key and ``ix_assessments_current_figures`` lead with it.
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activities.id", ondelete="RESTRICT"))
     methodology_version_id: Mapped[int] = mapped_column(sa.ForeignKey("methodology_versions.id"))
     factor_set_id: Mapped[str] = mapped_column(sa.ForeignKey("factor_sets.id"))
     radiative_forcing: Mapped[bool]

@@ -184,9 +184,51 @@ def _nul_problems(row: int, prefix: str, value: object) -> Iterator[RowProblem]:
         yield from _nul_problems(row, f"{name}.", found)
 
 
+def _fits(value: object, columns: Mapping[str, Column]) -> bool:
+    """Whether every value of ``columns`` fits (``_column_problems`` finds nothing): the
+    common answer, checked without building a generator or its messages."""
+    for name, length, largest in _checks(id(columns), columns):
+        found: Any = getattr(value, name)
+        if found is None:
+            continue
+        if length is not None:
+            if isinstance(found, str) and len(found) > length:
+                return False
+        elif (
+            largest is not None
+            and isinstance(found, int | Decimal)
+            and abs(Decimal(found)) > largest
+        ):
+            return False
+    return True
+
+
+_CHECKS: dict[int, tuple[tuple[str, int | None, Decimal | None], ...]] = {}
+
+
+def _checks(
+    key: int, columns: Mapping[str, Column]
+) -> tuple[tuple[str, int | None, Decimal | None], ...]:
+    """Each field with its column's length or largest number (kept per mapping: the
+    mappings are this module's constants)."""
+    found = _CHECKS.get(key)
+    if found is None:
+        found = _CHECKS[key] = tuple(
+            (
+                name,
+                limit if isinstance(limit := _limit(column), int) else None,
+                limit if isinstance(limit, Decimal) else None,
+            )
+            for name, column in columns.items()
+        )
+    return found
+
+
 def _column_problems(
     row: int, where: str, value: object, columns: Mapping[str, Column]
 ) -> Iterator[RowProblem]:
+    if _fits(value, columns):
+        return
     for name, column in columns.items():
         found: object = getattr(value, name)
         limit = _limit(column)

@@ -102,8 +102,21 @@ def credit_assessed(
         _already_earned_self_reported(session, employee_ids),
     )
     point_caps = PointCaps(current.points_policy)
+    # columns, not entities: thousands of rows need no ORM objects or identity map
     query = (
-        sa.select(Activity, Assessment)
+        sa.select(
+            Activity.id,
+            Activity.employee_id,
+            Activity.travel_date,
+            Activity.kind,
+            Activity.verification,
+            Activity.mode,
+            Activity.fuel,
+            Activity.occupants,
+            Assessment.id,
+            Assessment.baseline,
+            Assessment.points,
+        )
         .join(Assessment, Assessment.activity_id == Activity.id)
         .where(
             Assessment.methodology_version_id == version_id,
@@ -121,38 +134,35 @@ def credit_assessed(
         query = query.where(Activity.id.in_(list(activity_ids)))
     rows = session.execute(query).all()
     if point_caps and rows:
-        years = {activity.travel_date.year for activity, _ in rows}
+        years = {row.travel_date.year for row in rows}
         people = employee_ids if employee_ids is not None else None
         for employee_id, day, behaviour, amount in _earned_points(session, people, years):
             point_caps.count(employee_id, day, behaviour, amount)
     batch: list[Earning] = []
-    for activity, assessment in rows:
+    for (activity_id, employee_id, day, kind, verification, mode, fuel, occupants,
+         assessment_id, baseline, assessed_points) in rows:  # fmt: skip
         if not caps.admit(
-            activity.employee_id,
-            activity.travel_date,
-            commute=activity.kind is ActivityKind.COMMUTE,
-            self_reported=activity.verification is Verification.SELF_REPORTED,
+            employee_id,
+            day,
+            commute=kind is ActivityKind.COMMUTE,
+            self_reported=verification is Verification.SELF_REPORTED,
         ):
             capped += 1
             continue
-        behaviour = behaviour_of(
-            activity.kind, activity.mode, activity.fuel, activity.occupants, assessment.baseline
-        )
-        admitted = point_caps.admit(
-            activity.employee_id, activity.travel_date, behaviour, assessment.points
-        )
+        behaviour = behaviour_of(kind, mode, fuel, occupants, baseline)
+        admitted = point_caps.admit(employee_id, day, behaviour, assessed_points)
         if admitted.points <= 0:
             capped += 1
             continue
         batch.append(
             Earning(
-                employee_id=activity.employee_id,
-                activity_id=activity.id,
+                employee_id=employee_id,
+                activity_id=activity_id,
                 points=admitted.points,
                 methodology_version=current.version,
-                assessment_id=assessment.id,
+                assessment_id=assessment_id,
                 cap=admitted.cap,
-                uncapped_points=assessment.points if admitted.cap else None,
+                uncapped_points=assessed_points if admitted.cap else None,
             )
         )
         points += admitted.points

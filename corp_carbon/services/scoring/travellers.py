@@ -13,6 +13,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from corp_carbon.db.bulk import among
 from corp_carbon.db.models import CommuteProfile, Employee
 
 CHUNK = 5000
@@ -53,8 +54,8 @@ class Travellers:
             CommuteProfile.employee_id, CommuteProfile.valid_from, CommuteProfile.usual_mode
         ).order_by(CommuteProfile.employee_id, CommuteProfile.valid_from)
         if ids is not None:
-            grades = grades.where(Employee.id.in_(ids))
-            profiles = profiles.where(CommuteProfile.employee_id.in_(ids))
+            grades = grades.where(among(self._session, Employee.id, ids))
+            profiles = profiles.where(among(self._session, CommuteProfile.employee_id, ids))
         found: dict[int, str | None] = dict(self._session.execute(grades).all())
         since: dict[int, dict[date, date]] = {}
         last: dict[int, tuple[object, date]] = {}
