@@ -200,7 +200,8 @@ def replicate(
             conn.execute(sa.text("SET session_replication_role = replica"))
         indexes = _drop_indexes(conn) if postgres else []
         _helpers(conn)
-        conn.execute(sa.text("ANALYZE"))  # the planner sees small templates, not empty tables
+        # the planner sees small templates, not empty tables
+        conn.execute(sa.text(analyze_own_tables(conn, "ANALYZE")))
         core = int(conn.scalar(sa.text("SELECT count(*) FROM bench_core")) or 0)
         wanted = employees - templates
         copies = -(-wanted // core)  # the last copy takes only the first templates it needs
@@ -362,6 +363,18 @@ def _stride_of(table: Table) -> str:
     return "employees" if table.name == "employee_roles" else table.name
 
 
+def analyze_own_tables(conn: sa.Connection, command: str) -> str:
+    """``command`` naming this database's own tables. A bare ANALYZE also takes the shared
+    catalogues (``pg_authid``), so it waits for any other database's long transaction that
+    analysed them: another benchmark's build on the same server."""
+    if conn.dialect.name != "postgresql":
+        return command
+    names = conn.scalars(
+        sa.text("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()")
+    ).all()
+    return f"{command} {', '.join(names)}" if names else command
+
+
 def finish(engine: sa.Engine) -> None:
     """Sequences past the copied ids, and fresh planner statistics."""
     if engine.dialect.name != "postgresql":
@@ -379,7 +392,7 @@ def finish(engine: sa.Engine) -> None:
                 )
             )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text("VACUUM ANALYZE"))
+        conn.execute(sa.text(analyze_own_tables(conn, "VACUUM ANALYZE")))
         waiting = conn.scalars(
             sa.text("SELECT indexrelid::regclass::text FROM pg_index WHERE indcheckxmin")
         ).all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +30,11 @@ COUNTABLE = (ActivityStatus.CONFIRMED,)
 
 
 def to_profile(employee: Employee) -> EmployeeProfile:
+    return _profile(employee, employee.role_names)
+
+
+def _profile(employee: Any, role_names: list[str]) -> EmployeeProfile:
+    """The profile of an employee's row or of its columns read by name."""
     return EmployeeProfile(
         id=employee.id,
         public_id=employee.public_id,
@@ -37,15 +43,35 @@ def to_profile(employee: Employee) -> EmployeeProfile:
         employee_number=employee.employee_number,
         department=employee.department,
         office=employee.office,
-        roles=tuple(Role(name) for name in employee.role_names),
+        roles=tuple(Role(name) for name in role_names),
         active=employee.active,
         session_version=employee.session_version or 0,
     )
 
 
 def profile_by_id(session: Session, employee_id: int) -> EmployeeProfile | None:
-    employee = session.get(Employee, employee_id)
-    return to_profile(employee) if employee is not None else None
+    """``to_profile`` of the employee, read as columns in one statement: every signed-in
+    request asks, and loading the ORM row and then its roles took two statements."""
+    rows = session.execute(
+        sa.select(
+            Employee.id,
+            Employee.public_id,
+            Employee.email,
+            Employee.name,
+            Employee.employee_number,
+            Employee.department,
+            Employee.office,
+            Employee.active,
+            Employee.session_version,
+            EmployeeRole.role,
+        )
+        .outerjoin(EmployeeRole, EmployeeRole.employee_id == Employee.id)
+        .where(Employee.id == employee_id)
+    ).all()
+    if not rows:
+        return None
+    held = {row.role for row in rows if row.role is not None} | {Role.EMPLOYEE}
+    return _profile(rows[0], [role.value for role in Role if role in held])
 
 
 def employee_by_reference(session: Session, reference: str) -> Employee:
@@ -95,9 +121,11 @@ def profiles_with_extra_roles(session: Session) -> list[EmployeeProfile]:
     return [to_profile(e) for e in session.scalars(query)]
 
 
+@cache
 def current_assessment() -> Any:
     """Join condition: the activity's scoring assessment under the newest methodology
-    version it was assessed under.
+    version it was assessed under. Made once (SQL constructs are immutable): making its
+    alias and subquery took longer than running the pages' statement that uses it.
 
     Not simply the newest version: right after a methodology change no stored trip has an
     assessment under it yet, and pages and reports must keep showing the figures the trips
@@ -149,13 +177,40 @@ def current_assessment_of(session: Session, *columns: Any) -> CurrentAssessment:
 
 
 def _own_activities(employee_id: int) -> Any:
-    """An employee's activities with their current assessment, newest first."""
+    """An employee's activities with their current assessment, newest first: the columns an
+    ``ActivityView`` shows (a page lists 25 to 500; ORM rows cost more than the query)."""
     return (
-        sa.select(Activity, AssessmentRow)
+        sa.select(*_VIEW_COLUMNS)
         .outerjoin(AssessmentRow, current_assessment())
         .where(Activity.employee_id == employee_id)
         .order_by(Activity.travel_date.desc(), Activity.id.desc())
     )
+
+
+#: what ``_activity_view`` reads: the activity's columns, then its current assessment's.
+_VIEW_COLUMNS = (
+    Activity.id,
+    Activity.travel_date,
+    Activity.kind,
+    Activity.mode,
+    Activity.origin,
+    Activity.destination,
+    Activity.cabin,
+    Activity.distance_km,
+    Activity.distance_source,
+    Activity.status,
+    Activity.carrier,
+    Activity.service_number,
+    Activity.nights,
+    Activity.method,
+    Activity.note,
+    AssessmentRow.id.label("assessment_id"),
+    AssessmentRow.kg_co2e,
+    AssessmentRow.points,
+    AssessmentRow.baseline,
+    AssessmentRow.explanation,
+    AssessmentRow.factor_set_id,
+)
 
 
 def _filtered(
@@ -200,7 +255,7 @@ def activities_for(
     if activity_id is not None:
         query = query.where(Activity.id == activity_id)
     query = _filtered(query, date_from=date_from, date_to=date_to, mode=mode, kind=kind)
-    return [_activity_view(a, s) for a, s in session.execute(query)]
+    return [_activity_view(row) for row in session.execute(query)]
 
 
 def activities_page(
@@ -233,34 +288,35 @@ def activities_page(
                 sa.and_(Activity.travel_date == day, Activity.id < last_id),
             )
         )
-    return [_activity_view(a, s) for a, s in session.execute(query)]
+    return [_activity_view(row) for row in session.execute(query)]
 
 
-def _activity_view(a: Activity, s: AssessmentRow | None) -> ActivityView:
-    steps = tuple(s.explanation) if s is not None else ()
+def _activity_view(row: Any) -> ActivityView:
+    """An ``ActivityView`` of a row of ``_VIEW_COLUMNS`` (no assessment: its columns None)."""
+    steps = tuple(row.explanation) if row.assessment_id is not None else ()
     plain = next((str(step["text"]) for step in steps if step.get("step") == "summary"), "")
     return ActivityView(
-        id=a.id,
-        travel_date=a.travel_date,
-        kind=a.kind,
-        mode=a.mode,
-        origin=a.origin,
-        destination=a.destination,
-        cabin=a.cabin,
-        distance_km=a.distance_km,
-        distance_source=a.distance_source,
-        status=a.status,
-        carrier=a.carrier,
-        service_number=a.service_number,
-        nights=a.nights,
-        kg_co2e=s.kg_co2e if s is not None else None,
-        points=s.points if s is not None else None,
-        baseline=s.baseline if s is not None else None,
+        id=row.id,
+        travel_date=row.travel_date,
+        kind=row.kind,
+        mode=row.mode,
+        origin=row.origin,
+        destination=row.destination,
+        cabin=row.cabin,
+        distance_km=row.distance_km,
+        distance_source=row.distance_source,
+        status=row.status,
+        carrier=row.carrier,
+        service_number=row.service_number,
+        nights=row.nights,
+        kg_co2e=row.kg_co2e,
+        points=row.points,
+        baseline=row.baseline,
         plain=plain,
         explanation=steps,
-        factor_set=s.factor_set_id if s is not None else None,
-        method=a.method,
-        note=a.note,
+        factor_set=row.factor_set_id,
+        method=row.method,
+        note=row.note,
     )
 
 

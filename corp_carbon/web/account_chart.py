@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from corp_carbon.web.charts import GRID, INK, WIDTH, nice_ceiling
 
@@ -36,6 +36,15 @@ class Column:
     commute: Decimal | None
     #: what the column's tooltip says ("Business travel 12.3 kg CO2e, commuting 1.1 kg CO2e").
     text: str
+
+
+def _html(template: str, *args: object, **named: object) -> Markup:
+    """``Markup(template).format(...)``, each value escaped the same way, at a tenth of the
+    cost: markupsafe formats through Python's pure-Python ``string.Formatter``, and the chart
+    fills about sixty templates on every home page."""
+    values = {name: escape(v) for name, v in named.items()}
+    # every value is escaped above; the template is this module's own constant text
+    return Markup(template.format(*map(escape, args), **values))  # noqa: S704  # nosec B704
 
 
 def _fmt(x: float) -> str:
@@ -67,30 +76,37 @@ def account_chart(
     scale = 1000.0 if tallest >= TONNES_FROM else 1.0
     ceiling = nice_ceiling(tallest / scale)
     parts = [
-        Markup(
+        _html(
             '<svg class="chart columns account" id="{id}" role="img" viewBox="0 0 {w} {h}" '
             'width="100%" aria-labelledby="{id}-title {id}-desc" '
-            'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif">'
-        ).format(id=chart_id, w=WIDTH, h=height),
-        Markup('<title id="{}-title">{}</title>').format(chart_id, title),
-        Markup('<desc id="{}-desc">{}</desc>').format(chart_id, desc),
-        Markup(
+            'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif">',
+            id=chart_id,
+            w=WIDTH,
+            h=height,
+        ),
+        _html('<title id="{}-title">{}</title>', chart_id, title),
+        _html('<desc id="{}-desc">{}</desc>', chart_id, desc),
+        _html(
             '<defs><pattern id="{id}-hatch" width="5" height="5" patternUnits="userSpaceOnUse" '
             'patternTransform="rotate(45)"><rect width="5" height="5" fill="{c}"/>'
-            '<rect width="1.6" height="5" fill="#ffffff" fill-opacity=".55"/></pattern></defs>'
-        ).format(id=chart_id, c=COMMUTE),
-        Markup('<text x="{}" y="11" font-size="11" fill="{}">{}</text>').format(
-            left, INK, unit_t if scale > 1 else unit_kg
+            '<rect width="1.6" height="5" fill="#ffffff" fill-opacity=".55"/></pattern></defs>',
+            id=chart_id,
+            c=COMMUTE,
+        ),
+        _html(
+            '<text x="{}" y="11" font-size="11" fill="{}">{}</text>',
+            left,
+            INK,
+            unit_t if scale > 1 else unit_kg,
         ),
     ]
     for tick in (0.0, ceiling / 2, ceiling):
         y = _fmt(top_pad + plot_h - plot_h * tick / ceiling)
         parts.append(
-            Markup(
+            _html(
                 '<line x1="{l}" x2="{r}" y1="{y}" y2="{y}" stroke="{g}" stroke-width="1"/>'
                 '<text x="{at}" y="{below}" font-size="11" text-anchor="end" fill="{ink}">'
-                "{text}</text>"
-            ).format(
+                "{text}</text>",
                 l=left,
                 r=WIDTH - right,
                 y=y,
@@ -101,28 +117,33 @@ def account_chart(
                 text=_tick(tick),
             )
         )
-    word = Markup('<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="{}">{}</text>')
+    word = '<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="{}">{}</text>'
     for i, c in enumerate(columns):
         x = left + i * slot
-        parts.append(Markup("<g><title>{}: {}</title>").format(c.label, c.text))
+        parts.append(_html("<g><title>{}: {}</title>", c.label, c.text))
         base = float(top_pad + plot_h)
         for value, fill in (
             (c.business, BUSINESS),
-            (c.commute, Markup("url(#{}-hatch)").format(chart_id)),
+            (c.commute, _html("url(#{}-hatch)", chart_id)),
         ):
             if value is None or value <= 0:
                 continue
             h = max(plot_h * float(value) / scale / ceiling, 1.0)
             parts.append(
-                Markup('<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>').format(
-                    _fmt(x + slot * 0.15), _fmt(base - h), _fmt(slot * 0.7), _fmt(h), fill
+                _html(
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>',
+                    _fmt(x + slot * 0.15),
+                    _fmt(base - h),
+                    _fmt(slot * 0.7),
+                    _fmt(h),
+                    fill,
                 )
             )
             base -= h + 0.75  # a hairline of white between the two parts
         centre = _fmt(x + slot / 2)
-        parts.append(word.format(centre, top_pad + plot_h + 14, INK, c.axis[0]))
+        parts.append(_html(word, centre, top_pad + plot_h + 14, INK, c.axis[0]))
         if i == 0 and c.axis[1]:
-            parts.append(word.format(centre, top_pad + plot_h + 28, INK, c.axis[1]))
+            parts.append(_html(word, centre, top_pad + plot_h + 28, INK, c.axis[1]))
         parts.append(Markup("</g>"))
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)

@@ -6,6 +6,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
+from markupsafe import Markup
+
+from corp_carbon.web.account_chart import _html
 from corp_carbon.web.charts import Bar, bar_chart, column_chart, nice_ceiling
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -94,3 +97,22 @@ def test_the_axis_top_is_a_round_number() -> None:
         1, 1, 1, 2, 5, 10, 50, 500,
     ]  # fmt: skip
     assert nice_ceiling(2.2) == 2.5
+
+
+def test_the_account_chart_fills_its_templates_as_markup_would() -> None:
+    """``_html`` is ``Markup(template).format(...)`` at a tenth of the cost: same escaping."""
+    values = (
+        '<b>"Tom" & Jerry\'s</b>',
+        Markup("url(#a-hatch)"),
+        40,
+        12.5,
+        Decimal("1.250"),
+        "中文",
+    )
+    assert _html('<g id="{}"><title>{}: {}</title>{} {} {}</g>', *values) == Markup(
+        '<g id="{}"><title>{}: {}</title>{} {} {}</g>'
+    ).format(*values)
+    named = {"x": 4.0, "c": "#1f7a4d", "text": "<&>"}
+    assert _html('<text x="{x}" fill="{c}">{text}</text>', **named) == Markup(
+        '<text x="{x}" fill="{c}">{text}</text>'
+    ).format(**named)

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 
 from corp_carbon.config import Settings
 from corp_carbon.db.models import Activity
+from corp_carbon.db.models import Assessment as AssessmentRow
 from corp_carbon.db.session import UnitOfWork
 from corp_carbon.domain.activities import ActivityView
 from corp_carbon.domain.people import EmployeeProfile
@@ -21,7 +22,7 @@ from corp_carbon.services.imports.run import run_import
 from corp_carbon.services.imports.values import ImportRequest
 from corp_carbon.services.people.tokens import create_token
 from corp_carbon.web.api import activities as views_api_activities
-from corp_carbon.web.api.activities import MyActivities
+from corp_carbon.web.api.activities import MyActivities, MyActivity
 from tests.support import OPERATOR, add_directory
 from tests.web.test_api_imports import CONCUR, NAVAN
 
@@ -222,3 +223,19 @@ def test_missing_trails_go_through_the_hook(
             "summary": "Rail instead of a flight: 33,628 points.",
             "steps": [{"step": "distance", "text": "606 km, estimated", "km": 605.822}],
         }
+
+
+def test_each_item_is_what_its_model_says_with_trails_stored_or_rebuilt(
+    client: FlaskClient, uow: UnitOfWork, people: dict[str, int], log_in_as: Callable[..., None]
+) -> None:
+    """Items are written without the model: the model reads each back to the same JSON, and a
+    trail rebuilt for a trip stored without one (bulk imports) is the trail stored."""
+    log_in_as(client, people["E1003"])
+    stored = _walk(client, f"{URL}?per_page=3")
+    assert stored and any(i["explanation"]["steps"] for i in stored)
+    for item in stored:
+        assert MyActivity.model_validate(item).model_dump(mode="json") == item
+    with uow:
+        uow.session.execute(sa.update(AssessmentRow).values(explanation=[]))
+        uow.commit()
+    assert _walk(client, f"{URL}?per_page=3") == stored

@@ -7,8 +7,9 @@ from datetime import date
 
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 
-from corp_carbon.web.i18n import COOKIE, local_date, month_names
+from corp_carbon.web.i18n import COOKIE, gettext, local_date, month_names
 from tests.support import csrf_token
 
 
@@ -72,3 +73,12 @@ def test_days_and_months_are_written_the_way_the_language_writes_them(app: Flask
     with app.test_request_context("/?lang=en"):
         assert local_date(date(2026, 3, 4), "%d %b %Y") == "04 Mar 2026"
         assert month_names("2026-03", "Mar 2026") == ("Mar 2026", "Mar", "2026")
+
+
+def test_messages_follow_a_language_forced_within_a_request(app: Flask) -> None:
+    """The request keeps its catalogue, and finds it again when the language changes."""
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert gettext("My carbon account") == "My carbon account"
+        with force_locale("zh_Hans_CN"):
+            assert gettext("My carbon account") == "我的碳账户"
+        assert gettext("My carbon account") == "My carbon account"

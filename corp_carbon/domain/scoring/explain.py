@@ -69,22 +69,9 @@ def explain(a: Assessment) -> list[dict[str, Any]]:
         )
     )
     steps += _emission_steps(a.actual, fs.uplift_included, fs.uplift_note, "actual")
-    if a.baseline is None:
-        why = a.no_baseline_why or say(a.no_baseline_reason)
-        steps.append(_step("baseline", say(N_("No baseline: %(why)s"), why=why), baseline=None))
-    else:
+    steps.append(_baseline_step(a))
+    if a.baseline is not None:
         b = a.baseline
-        steps.append(
-            _step(
-                "baseline",
-                say(
-                    N_("Compared with %(what)s: %(why)s"),
-                    what=b.said or say(b.description),
-                    why=b.why or say(b.reason),
-                ),
-                baseline=b.code,
-            )
-        )
         steps += _emission_steps(b.emission, fs.uplift_included, fs.uplift_note, "baseline")
         steps.append(
             _step(
@@ -101,6 +88,28 @@ def explain(a: Assessment) -> list[dict[str, Any]]:
         )
     steps.append(_points_step(a))
     return steps
+
+
+def explain_brief(a: Assessment) -> list[dict[str, Any]]:
+    """Only the steps a list of trips shows, as ``explain`` writes them: the summary and
+    what the trip was compared with (a fifth of the work of the whole trail)."""
+    return [_step("summary", _plain(a)), _baseline_step(a)]
+
+
+def _baseline_step(a: Assessment) -> dict[str, Any]:
+    if a.baseline is None:
+        why = a.no_baseline_why or say(a.no_baseline_reason)
+        return _step("baseline", say(N_("No baseline: %(why)s"), why=why), baseline=None)
+    b = a.baseline
+    return _step(
+        "baseline",
+        say(
+            N_("Compared with %(what)s: %(why)s"),
+            what=b.said or say(b.description),
+            why=b.why or say(b.reason),
+        ),
+        baseline=b.code,
+    )
 
 
 #: a train's class as its seat, mid-sentence.

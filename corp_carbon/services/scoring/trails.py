@@ -30,17 +30,20 @@ from corp_carbon.domain.errors import DomainError
 from corp_carbon.domain.methodology import methodology_from_parameters
 from corp_carbon.domain.phrases import N_, Num, Phrase, say
 from corp_carbon.domain.scoring.engine import Scorer
-from corp_carbon.domain.scoring.explain import explain
+from corp_carbon.domain.scoring.explain import explain, explain_brief
 from corp_carbon.domain.vocabulary import ActivityKind, ActivityStatus, Mode
 from corp_carbon.services.scoring.assessments import trip_for
 from corp_carbon.services.scoring.travellers import Travellers
 
 
 def complete(
-    session: Session, settings: Settings, views: Sequence[ActivityView]
+    session: Session, settings: Settings, views: Sequence[ActivityView], *, brief: bool = False
 ) -> list[ActivityView]:
     """The views, with the trail filled in where it was not stored, or was stored before
-    trails carried their phrases (``say``), which pages need to word it in any language."""
+    trails carried their phrases (``say``), which pages need to word it in any language.
+
+    ``brief``: a rebuilt trail holds only the steps a list of trips shows (the summary and
+    the baseline, ``explain_brief``); a stored trail stays whole."""
     wanted = {
         v.id
         for v in views
@@ -48,7 +51,7 @@ def complete(
     }
     if not wanted:
         return list(views)
-    trails = rebuild(session, settings, wanted)
+    trails = rebuild(session, settings, wanted, brief=brief)
     done = []
     for view in views:
         steps = trails.get(view.id)
@@ -60,34 +63,43 @@ def complete(
     return done
 
 
-def rebuild(session: Session, settings: Settings, activity_ids: set[int]) -> dict[int, list[Any]]:
-    """Trails of the activities' scoring assessments (newest methodology), by activity id.
+def rebuild(
+    session: Session, settings: Settings, activity_ids: set[int], *, brief: bool = False
+) -> dict[int, list[Any]]:
+    """Trails of the activities' scoring assessments (newest methodology), by activity id;
+    ``brief``: only the summary and baseline steps, without the check of the figures.
 
-    What the trips share is read once for all of them (a page lists 50): each methodology
-    version's scorer, the travellers, the commute profiles, the legs of rail journeys."""
-    catalogue = catalogue_for(settings)
-    newest = sa.select(sa.func.max(MethodologyVersion.id)).scalar_subquery()
+    What the trips share is read once for all of them (a page lists 50): the newest
+    methodology version and its scorer, the travellers, the commute profiles, the legs of
+    rail journeys. The assessments are read as the four columns the check needs."""
+    version = session.scalar(
+        sa.select(MethodologyVersion).order_by(MethodologyVersion.id.desc()).limit(1)
+    )
+    if version is None:
+        return {}
     rows = session.execute(
-        sa.select(Activity, Journey, Assessment, MethodologyVersion)
+        sa.select(
+            Activity,
+            Journey,
+            Assessment.factor_set_id,
+            Assessment.kg_co2e,
+            Assessment.points,
+        )
         .join(Assessment, Assessment.activity_id == Activity.id)
-        .join(MethodologyVersion, MethodologyVersion.id == Assessment.methodology_version_id)
         .outerjoin(Journey, Journey.id == Activity.journey_id)
         .where(
             Activity.id.in_(sorted(activity_ids)),
             Assessment.comparison.is_(False),
-            Assessment.methodology_version_id == newest,
+            Assessment.methodology_version_id == version.id,
         )
     ).all()
-    known = _Known(session, [activity for activity, *_ in rows])
-    scorers: dict[int, tuple[Any, Scorer]] = {}
+    catalogue = catalogue_for(settings)
+    methodology = methodology_from_parameters(version.version, version.parameters)
+    scorer = Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards)
+    known = _Known(session, [row.Activity for row in rows])
     trails: dict[int, list[Any]] = {}
-    for activity, journey, stored, version in rows:
-        if version.id not in scorers:
-            methodology = methodology_from_parameters(version.version, version.parameters)
-            scorer = Scorer(methodology, catalogue.factor_sets, catalogue.rate_cards)
-            scorers[version.id] = (methodology, scorer)
-        methodology, scorer = scorers[version.id]
-        fs = catalogue.factor_sets.get(stored.factor_set_id)
+    for activity, journey, factor_set_id, kg_co2e, points in rows:
+        fs = catalogue.factor_sets.get(factor_set_id)
         if fs is None:
             continue
         try:
@@ -95,8 +107,11 @@ def rebuild(session: Session, settings: Settings, activity_ids: set[int]) -> dic
         except DomainError as exc:
             trails[activity.id] = [_check(say(N_("trail unavailable: %(why)s"), why=exc.message))]
             continue
+        if brief:
+            trails[activity.id] = explain_brief(result)
+            continue
         steps = explain(result)
-        if (result.kg_co2e, result.points) != (stored.kg_co2e, stored.points):
+        if (result.kg_co2e, result.points) != (kg_co2e, points):
             differ = N_(
                 "the stored figures (%(kg)s kg CO2e, %(points)s points) differ from this "
                 "recomputation (%(again_kg)s kg, %(again_points)s points): the stored ones count"
@@ -105,8 +120,8 @@ def rebuild(session: Session, settings: Settings, activity_ids: set[int]) -> dic
                 _check(
                     say(
                         differ,
-                        kg=Num(stored.kg_co2e, 3),
-                        points=Num(stored.points),
+                        kg=Num(kg_co2e, 3),
+                        points=Num(points),
                         again_kg=Num(result.kg_co2e, 3),
                         again_points=Num(result.points),
                     )

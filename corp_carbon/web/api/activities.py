@@ -131,12 +131,14 @@ def api_my_activities() -> Response:
         kept: dict[str, Any] = {k: v for k, v in request.args.items() if k != "cursor"}
         kept["cursor"] = f"{last.travel_date.isoformat()}.{last.id}"
         next_url = url_for("carbon.api_my_activities", **kept)
-    body = MyActivities(items=[_item(t) for t in trips], next=next_url)
-    return jsonify(body.model_dump(mode="json"))
+    return jsonify({"items": [item(t) for t in trips], "next": next_url})
 
 
-def _item(t: ActivityView) -> MyActivity:
-    steps = [ExplanationStep(**step) for step in t.explanation if step.get("step") != "summary"]
+def item(t: ActivityView) -> dict[str, Any]:
+    """One trip as ``MyActivity`` says it in JSON, written out directly: validating 50 trips'
+    trails through the model and serialising them again cost a tenth of the request. The
+    tests check that the model reads each item back to the same JSON."""
+    steps = [dict(step) for step in t.explanation if step.get("step") != "summary"]
     if t.kg_co2e is None:
         summary = (
             "Not assessed yet."
@@ -145,22 +147,26 @@ def _item(t: ActivityView) -> MyActivity:
         )
     else:
         summary = t.plain
-    return MyActivity(
-        id=t.id,
-        date=t.travel_date,
-        kind=t.kind,
-        mode=t.mode,
-        origin=t.origin,
-        destination=t.destination,
-        cabin=t.cabin,
-        distance_km=None if t.distance_km is None else float(t.distance_km),
-        distance_source=t.distance_source,
-        status=t.status,
-        kg_co2e=None if t.kg_co2e is None else float(t.kg_co2e),
-        points=t.points,
-        explanation=ActivityExplanation(summary=summary, steps=steps),
-        url=url_for("carbon.trip_detail", activity_id=t.id),
-    )
+    return {
+        "id": t.id,
+        "date": t.travel_date.isoformat(),
+        "kind": t.kind.value,
+        "mode": t.mode.value,
+        "origin": t.origin,
+        "destination": t.destination,
+        "cabin": _value(t.cabin),
+        "distance_km": None if t.distance_km is None else float(t.distance_km),
+        "distance_source": _value(t.distance_source),
+        "status": t.status.value,
+        "kg_co2e": None if t.kg_co2e is None else float(t.kg_co2e),
+        "points": t.points,
+        "explanation": {"summary": summary, "steps": steps},
+        "url": url_for("carbon.trip_detail", activity_id=t.id),
+    }
+
+
+def _value(choice: StrEnum | None) -> str | None:
+    return None if choice is None else choice.value
 
 
 # --- query parameters -----------------------------------------------------------------------

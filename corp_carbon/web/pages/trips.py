@@ -49,7 +49,8 @@ def trips() -> str:
                 offset=(page - 1) * PAGE_SIZE,
                 **chosen.query(),
             )
-            found = trails.complete(uow.session, carbon().settings, found)
+            # a row says only the trail's summary and baseline (``_row``)
+            found = trails.complete(uow.session, carbon().settings, found, brief=True)
     return render_template(
         "carbon/pages/trips.html",
         trips=[_row(t) for t in found],
