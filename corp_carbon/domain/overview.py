@@ -4,9 +4,11 @@ no longer says what the data says.
 A large company's overview takes minutes to add up (re-scoring a year of commutes against
 the other baseline), so its figures are computed in the background and stored; the page
 reads them and says how old they are. A snapshot is *current* while nothing it was computed
-from has moved: the same period, the same settings that shape its figures, the same data
-(the ``Watermark``), and younger than the refresh interval (the catch-all for what the
-watermark cannot see, such as an employee moving department).
+from has moved: the same period, the same settings that shape its figures, no import run
+finished and no methodology change since (the ``Watermark``), and younger than the refresh
+interval (the catch-all for what the watermark cannot see, such as an employee moving
+department). Trips and points added one by one move the watermark too (``TRICKLED``): a
+small period is then computed again, a large one waits for the interval.
 """
 
 from __future__ import annotations
@@ -81,6 +83,14 @@ class Watermark:
             import_finished=str(data.get("import_finished") or ""),
         )
 
+    def moved_on_from(self, earlier: Watermark) -> bool:
+        """An import finished or the methodology changed since ``earlier``: figures may
+        differ anywhere. (Trips logged and points posted one by one are ``__ne__`` only.)"""
+        return (self.import_finished, self.methodology_version) != (
+            earlier.import_finished,
+            earlier.methodology_version,
+        )
+
 
 def _int(data: dict[str, object], key: str) -> int:
     value = data.get(key, 0)
@@ -91,7 +101,10 @@ class Staleness(StrEnum):
     """Why shown figures may not be the data's: the page words each case."""
 
     CURRENT = "current"
-    #: an import finished, the methodology changed, trips or points were added since.
+    #: trips logged or points posted since, one by one: a large company's data never stands
+    #: still, so its figures are shown as current until they are older than the interval.
+    TRICKLED = "trickled"
+    #: an import finished or the methodology changed since.
     DATA_CHANGED = "data_changed"
     #: older than the refresh interval.
     OLD = "old"
@@ -119,8 +132,10 @@ def staleness(
     """The first reason the snapshot's figures may differ from the data's now."""
     if snapshot.period != asked:
         return Staleness.OTHER_PERIOD
-    if snapshot.watermark != watermark:
+    if watermark.moved_on_from(snapshot.watermark):
         return Staleness.DATA_CHANGED
     if now - snapshot.computed_at > max_age:
         return Staleness.OLD
+    if watermark != snapshot.watermark:
+        return Staleness.TRICKLED
     return Staleness.CURRENT

@@ -34,7 +34,7 @@ except ImportError:  # pragma: no cover
 #: a period nobody asked for: its figures are "being computed".
 NEW_PERIOD = "?from=2026-02-01&to=2026-05-31"
 STATES = {
-    "admin-overview-refreshing": ("", "are being computed. Reload in a few minutes"),
+    "admin-overview-refreshing": ("", "are being computed and show here once ready"),
     "admin-overview-computing": (NEW_PERIOD, "Reload this page in a minute or two"),
 }
 

@@ -69,8 +69,12 @@ def read_overview(
 ) -> OverviewRead:
     """The stored figures of ``period`` when current; else computed now and stored when the
     period has at most ``[reports] overview_inline_limit`` activities; else the best stored
-    figures (of this period, or of the preset's previous period) with the computation
-    queued. Costs a few indexed lookups unless it computes."""
+    figures (of this period, or of the preset's previous period), as they are.
+
+    Then a computation is queued for what nobody else will compute: a from/to period, or a
+    preset with nothing stored yet. A preset's stored figures are the scheduler's to refresh
+    (every ``overview_refresh_minutes``), so a large company's page views never start one
+    more computation of a whole year. Costs a few indexed lookups unless it computes."""
     now = utcnow()
     key = settings_key(settings)
     max_age = timedelta(minutes=settings.reports.overview_refresh_minutes)
@@ -90,6 +94,10 @@ def read_overview(
     if small:
         fresh = compute_and_store(primary, report, settings, period, preset_name)
         return OverviewRead(fresh, Staleness.CURRENT, None, None)
+    if stale is Staleness.TRICKLED:  # shown as current until older than the interval
+        return OverviewRead(found, Staleness.CURRENT, pending, None)
+    if found is not None and preset_name is not None:
+        return OverviewRead(found, stale, pending, last_error)
     queued = request_computation(primary, period, preset_name)
     return OverviewRead(found, stale, pending or utcnow(), last_error, queued_now=queued)
 
