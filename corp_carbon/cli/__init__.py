@@ -49,6 +49,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "corp_carbon.cli.imports:imports",
         "Import runs: the latest, and the runs a database outage left running.",
     ),
+    "overview": LazyCommand(
+        "corp_carbon.cli.overview:overview",
+        "The company overview's figures (/admin), computed ahead: refresh them now.",
+    ),
     "points": LazyCommand(
         "corp_carbon.cli.points:points",
         "The points ledger: assess and credit trips, adjust, expire.",

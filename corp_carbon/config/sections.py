@@ -223,6 +223,17 @@ class SchedulerSection(Section):
     misfire_grace_seconds: int = Field(default=900, ge=1, le=7 * 86400)
 
 
+class ReportsSection(Section):
+    """The company overview's figures, computed ahead by the scheduler."""
+
+    #: the scheduler refreshes the overview's preset periods this often (minutes); figures
+    #: older than this are shown as being refreshed.
+    overview_refresh_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    #: a period with at most this many activities is computed while the page is asked for
+    #: (a few seconds); a larger one without current figures is computed in the background.
+    overview_inline_limit: int = Field(default=50_000, ge=0, le=100_000_000)
+
+
 #: an origin a page may be framed by: scheme://host[:port], the host's first label may be "*"
 #: (any subdomain), or the keyword 'self' (corp-carbon's own origin).
 _ORIGIN = re.compile(

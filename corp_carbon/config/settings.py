@@ -18,6 +18,7 @@ from corp_carbon.config.sections import (
     LoggingSection,
     MethodologySection,
     PrivacySection,
+    ReportsSection,
     RewardsSection,
     SchedulerSection,
     Section,
@@ -49,6 +50,7 @@ class Settings(Section):
     ledger: LedgerSection = LedgerSection()
     imports: ImportsSection = ImportsSection()
     scheduler: SchedulerSection = SchedulerSection()
+    reports: ReportsSection = ReportsSection()  # the overview's figures computed ahead
     web: WebSection = WebSection()
     limits: LimitsSection = LimitsSection()  # rate limits
     sso: SsoSection = SsoSection()  # company SSO

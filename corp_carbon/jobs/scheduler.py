@@ -39,7 +39,8 @@ JOBS_TABLE = "apscheduler_jobs"
 ADVISORY_LOCK_KEY = 0x63617262_6F6E0001  # b"carbon" + 1, a positive bigint
 #: ids of the jobs this module manages; others in the store are left alone.
 MANAGED_PREFIXES = (
-    "pull:", "ledger:", "imports:", "privacy:", retry.RETRY_PREFIX, resume.RESUME_PREFIX,
+    "pull:", "ledger:", "imports:", "privacy:", "reports:",
+    retry.RETRY_PREFIX, resume.RESUME_PREFIX,
 )  # fmt: skip
 
 
@@ -81,8 +82,12 @@ JOBS: tuple[JobSpec, ...] = (
 
 
 def jobs_for(settings: Settings) -> list[JobSpec]:
-    """The job table for these settings: JOBS plus one pull per enabled, scheduled source."""
+    """The job table for these settings: JOBS, the overview refresh at its configured
+    interval, and one pull per enabled, scheduled source."""
     specs = [job for job in JOBS if job.when is None or job.when(settings)]
+    # the company overview's figures, computed ahead ([reports] overview_refresh_minutes)
+    every = f"every {settings.reports.overview_refresh_minutes}m"
+    specs.append(JobSpec(tasks.OVERVIEW_JOB, tasks.REFRESH_OVERVIEW, every))
     specs += [
         JobSpec(tasks.pull_job_id(source.name), tasks.PULL_SOURCE, source.schedule, (source.name,))
         for source in settings.sources
@@ -325,6 +330,7 @@ class SchedulerService:
 
         session_factory = make_session_factory(self.engine)
         runtime = tasks.Runtime(self.settings, self.engine, session_factory)
+        runtime.report_session_factory = tasks.report_sessions(self.settings, self.engine)
         pull.remove_work_files(self.settings)
         sources.sync_sources(runtime.uow(), list(self.settings.sources))
         interruptions.sweep(runtime.uow(), self.settings)  # runs an outage left running

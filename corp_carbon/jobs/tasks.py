@@ -17,7 +17,7 @@ from corp_carbon.config import Settings, load_settings
 from corp_carbon.db.session import SessionFactory, UnitOfWork, make_session_factory
 from corp_carbon.domain.vocabulary import ImportTrigger
 from corp_carbon.jobs import resume, retry
-from corp_carbon.runtime import engine_for
+from corp_carbon.runtime import engine_for, report_engine
 
 log = logging.getLogger("corp_carbon.jobs")
 
@@ -26,10 +26,12 @@ EXPIRE_POINTS = "corp_carbon.jobs.tasks:expire_points"
 REPLAY_PENDING = "corp_carbon.jobs.tasks:replay_pending"
 ERASE_DUE = "corp_carbon.jobs.tasks:erase_due"
 APPLY_RETENTION = "corp_carbon.jobs.tasks:apply_retention"
+REFRESH_OVERVIEW = "corp_carbon.jobs.tasks:refresh_overview"
 EXPIRE_POINTS_JOB = "ledger:expire-points"
 REPLAY_PENDING_JOB = "imports:replay-pending"
 ERASE_DUE_JOB = "privacy:erase-due"
 RETENTION_JOB = "privacy:retention"
+OVERVIEW_JOB = "reports:overview"
 
 Task = TypeVar("Task", bound=Callable[..., None])
 
@@ -43,9 +45,14 @@ class Runtime:
     session_factory: SessionFactory
     #: the running scheduler, for retries; None when a job is run by hand.
     scheduler: Any = None
+    #: where reports read (``[database] report_url``); None = ``session_factory``.
+    report_session_factory: SessionFactory | None = None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
+
+    def report_uow(self) -> UnitOfWork:
+        return UnitOfWork(self.report_session_factory or self.session_factory)
 
 
 _runtime: Runtime | None = None
@@ -63,7 +70,15 @@ def runtime() -> Runtime:
         settings = load_settings()
         engine = engine_for(settings)
         _runtime = Runtime(settings, engine, make_session_factory(engine))
+        _runtime.report_session_factory = report_sessions(settings, engine)
     return _runtime
+
+
+def report_sessions(settings: Settings, engine: Engine) -> SessionFactory | None:
+    """Sessions on ``[database] report_url`` when one is set (None: the main database)."""
+    if not settings.database.report_url:
+        return None
+    return make_session_factory(report_engine(settings, engine))
 
 
 def pull_job_id(source_name: str) -> str:
@@ -194,3 +209,26 @@ def apply_retention(attempt: int = 1) -> None:
         return
     if photos:
         log.info("deleted %d evidence photos no trip uses any more", photos)
+
+
+@_resumable(REFRESH_OVERVIEW, lambda: OVERVIEW_JOB)
+def refresh_overview(attempt: int = 1) -> None:
+    """Every [reports] overview_refresh_minutes: computes the figures of the overview's
+    preset periods, then any period a web process queued but could
+    not finish (it restarted), so the page reads them ready."""
+    from corp_carbon.services.reports import overview_snapshots as snapshots
+
+    rt = runtime()
+    try:
+        refreshed = snapshots.refresh_presets(rt.uow, rt.report_uow, rt.settings)
+        for period in snapshots.waiting_computations(rt.uow):
+            snapshots.run_computation(rt.uow, rt.report_uow, rt.settings, period)
+    except Exception:
+        this = retry.attempt_for(rt.settings.scheduler, attempt)
+        log.exception("the overview refresh failed (%s)", this.note())
+        retry.schedule_retry(rt.scheduler, OVERVIEW_JOB, REFRESH_OVERVIEW, (), this)
+        return
+    for name, stored, seconds in refreshed:
+        period = stored.period
+        log.info("overview %s (%s to %s) refreshed in %.1f s", name, period.first, period.last,
+                 seconds)  # fmt: skip

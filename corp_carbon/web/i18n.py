@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from urllib.parse import urlencode
 
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import NumberPattern, format_decimal, parse_pattern
 from babel.support import NullTranslations
 from flask import Blueprint, g, request
@@ -120,6 +120,7 @@ def register(bp: Blueprint) -> None:
     bp.record_once(_install)
     bp.after_request(_remember_choice)
     bp.add_app_template_filter(local_date, "local_date")
+    bp.add_app_template_filter(local_moment, "local_moment")
     bp.add_app_template_filter(number, "number")
     bp.add_app_template_filter(kg, "kg")
     bp.app_context_processor(
@@ -152,6 +153,17 @@ def local_date(day: date, english: str, style: str = "long") -> str:
     if locale is None or str(locale) == "en":
         return day.strftime(english)
     return format_date(day, format=style, locale=locale)
+
+
+def local_moment(moment: datetime) -> str:
+    """A time (UTC, as the service keeps them) as the page's language writes it, to the
+    minute and saying UTC: "3 Dec 2026, 14:05 UTC", "2026年12月3日 14:05 UTC"."""
+    moment = moment.astimezone(UTC)
+    locale = get_locale()
+    if locale is None or str(locale) == "en":
+        return f"{moment.day} {moment.strftime('%b %Y, %H:%M')} UTC"
+    day = format_date(moment, format="long", locale=locale)
+    return f"{day} {format_time(moment, format='short', tzinfo=UTC, locale=locale)} UTC"
 
 
 def number(value: int | float | Decimal | None, digits: int = 0) -> str:

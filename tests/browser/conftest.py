@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -148,10 +149,17 @@ class Live:
 
 @pytest.fixture(scope="module")
 def live(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    folder = tmp_path_factory.mktemp("live")
+    with serve_copy(demo_database, tmp_path_factory.mktemp("live")) as served:
+        yield served
+
+
+@contextmanager
+def serve_copy(demo_database: Path, folder: Path, **sections: dict[str, Any]) -> Iterator[Live]:
+    """The app served on 127.0.0.1 over a copy of the demo database in ``folder``, with
+    ``sections`` of settings added (``reports={...}``)."""
     path = folder / "demo.sqlite"
     shutil.copyfile(demo_database, path)
-    app = create_app(_settings(path, folder))
+    app = create_app(_settings(path, folder, **sections))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

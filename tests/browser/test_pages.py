@@ -145,14 +145,23 @@ def test_page(
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / f"{spec.name}-{width}-{language}.png"), full_page=True)
 
+    page.remove_listener("console", listen)
+    problems = problems_on(page, width, language, data_words, untranslated)
+    if refused:
+        problems.append(f"blocked by the Content-Security-Policy: {refused[:3]}")
+    assert not problems, f"{spec.name} at {width} px, {language}:\n" + "\n".join(problems)
+
+
+def problems_on(
+    page: Page, width: int, language: str, data_words: str, untranslated: list[str]
+) -> list[str]:
+    """What a person would trip over on the page shown: sideways scrolling, serious or
+    critical axe-core violations, and on a Chinese page any English that is not data."""
     problems = []
     assert page.evaluate("document.documentElement.lang") == language
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     if scroll_width > width:
         problems.append(f"{scroll_width} px wide at {width} px: {_widest(page, width)}")
-    page.remove_listener("console", listen)
-    if refused:
-        problems.append(f"blocked by the Content-Security-Policy: {refused[:3]}")
     page.evaluate(AXE.read_text(encoding="utf-8"))  # through DevTools: not subject to the CSP
     violations = page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
@@ -174,7 +183,7 @@ def test_page(
         )
         if english:
             problems.append(f"English words on the Chinese page: {english}")
-    assert not problems, f"{spec.name} at {width} px, {language}:\n" + "\n".join(problems)
+    return problems
 
 
 def _widest(page: Page, width: int) -> list[str]:

@@ -122,7 +122,7 @@ def test_the_job_table_follows_the_settings() -> None:
     jobs = {job.id: job for job in jobs_for(settings)}
     assert set(jobs) == {
         "ledger:expire-points", "imports:replay-pending", "privacy:erase-due",
-        "privacy:retention", "pull:a", "pull:b",
+        "privacy:retention", "reports:overview", "pull:a", "pull:b",
     }  # fmt: skip
     assert jobs["pull:a"].args == ("a",)
     assert str(trigger_for(jobs["pull:a"].schedule)) == "interval[0:15:00]"
@@ -130,9 +130,11 @@ def test_the_job_table_follows_the_settings() -> None:
     assert "day='1'" in str(trigger_for(jobs["ledger:expire-points"].schedule))
     assert str(trigger_for(jobs["privacy:erase-due"].schedule)) == "interval[0:15:00]"
     assert "hour='3'" in str(trigger_for(jobs["privacy:retention"].schedule))
-    no_expiry = load_settings({}, environ={})
-    assert [job.id for job in jobs_for(no_expiry)] == [
-        "imports:replay-pending", "privacy:erase-due", "privacy:retention",
+    assert str(trigger_for(jobs["reports:overview"].schedule)) == "interval[1:00:00]"
+    no_expiry = load_settings({"reports": {"overview_refresh_minutes": 15}}, environ={})
+    assert [(job.id, job.schedule) for job in jobs_for(no_expiry)] == [
+        ("imports:replay-pending", "every 15m"), ("privacy:erase-due", "every 15m"),
+        ("privacy:retention", "45 3 * * *"), ("reports:overview", "every 15m"),
     ]  # fmt: skip
 
 
@@ -176,6 +178,7 @@ def test_jobs_are_stored_in_the_service_database_and_synced(
         "privacy:retention",
         "pull:a",
         "pull:b",
+        "reports:overview",
     ]
     a_next = rt.scheduler.get_job("pull:a").next_run_time
     later = datetime.now(UTC) + timedelta(hours=1)
@@ -197,6 +200,7 @@ def test_jobs_are_stored_in_the_service_database_and_synced(
         "privacy:erase-due",
         "privacy:retention",
         "pull:a",
+        "reports:overview",
     ]
     job = rt2.scheduler.get_job("pull:a")
     assert job.next_run_time == a_next

@@ -11,6 +11,7 @@ from corp_carbon.db.models.ledger import (
     Redemption,
     Reward,
 )
+from corp_carbon.db.models.overview import OverviewSnapshot
 from corp_carbon.db.models.people import (
     ApiToken,
     CommuteProfile,
@@ -50,6 +51,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerTransaction",
     "MethodologyVersion",
+    "OverviewSnapshot",
     "PendingRecord",
     "Redemption",
     "ReportJob",

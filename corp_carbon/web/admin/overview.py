@@ -4,35 +4,39 @@ Sustainability officers and administrators see every section; HR sees the points
 only (no emissions figure). Every figure is an aggregate: groups of fewer than
 ``[privacy] min_group_size`` people are merged into one "Other" row, and nothing names a
 person, so a look here is not audit-logged.
+
+The figures are computed ahead and stored (``services.reports.overview_snapshots``): the
+page reads them and says when they were computed. A small period without current figures
+is computed while the page waits; a large one in a background thread of this process (the
+scheduler picks up any a restart cut short), and the page says so.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Flask, current_app, render_template, request
 
 from corp_carbon.domain.errors import DomainError
+from corp_carbon.domain.overview import BREAKDOWNS, OverviewFigures
 from corp_carbon.domain.periods import PRESET_LABELS, PRESETS, Period, chosen_period, preset
 from corp_carbon.domain.reporting import Dimension
 from corp_carbon.domain.vocabulary import Role
-from corp_carbon.services.reports.programme import points_position, programme_figures
-from corp_carbon.services.reports.quality import data_quality
-from corp_carbon.services.reports.summary import period_summary
+from corp_carbon.services.reports.overview_snapshots import (
+    OverviewRead,
+    read_overview,
+    run_computation,
+)
 from corp_carbon.web.access import current_employee, roles_required
 from corp_carbon.web.admin import overview_view as view
 from corp_carbon.web.charts import Bar, bar_chart, column_chart
-from corp_carbon.web.state import carbon
+from corp_carbon.web.state import CarbonState, carbon
 
-#: the breakdowns of the emissions section, in page order.
-BREAKDOWNS = (
-    Dimension.MONTH,
-    Dimension.MODE,
-    Dimension.HAUL_CABIN,
-    Dimension.DEPARTMENT,
-    Dimension.OFFICE,
-)
+WORKERS_KEY = "corp_carbon.overview_workers"
+#: the preset shown when the form names no period.
+DEFAULT_PRESET = "this-year"
 
 
 def register(bp: Blueprint) -> None:
@@ -42,11 +46,13 @@ def register(bp: Blueprint) -> None:
 @roles_required(Role.HR, Role.SUSTAINABILITY, Role.ADMIN)
 def admin_overview() -> tuple[str, int]:
     """200: the period's figures (``from``/``to`` days, or ``period`` a preset; this year by
-    default); 400: a bad period, named on the page above the form."""
+    default), as last computed, or a note that they are being computed; 400: a bad period,
+    named on the page above the form."""
     employee = current_employee()
     assert employee is not None  # roles_required let a signed-in employee through
     sees_emissions = employee.has_any_role(Role.SUSTAINABILITY, Role.ADMIN)
     today = datetime.now(UTC).date()
+    state = carbon()
     context: dict[str, Any] = {
         "sees_emissions": sees_emissions,
         "presets": [(name, PRESET_LABELS[name], preset(name, today)) for name in PRESETS],
@@ -57,7 +63,9 @@ def admin_overview() -> tuple[str, int]:
         "bar_chart": bar_chart,
         "column_chart": column_chart,
         "Bar": Bar,
-        "min_group_size": carbon().settings.privacy.min_group_size,
+        "min_group_size": state.settings.privacy.min_group_size,
+        "refresh_minutes": state.settings.reports.overview_refresh_minutes,
+        "inline_limit": state.settings.reports.overview_inline_limit,
     }
     try:
         period = chosen_period(
@@ -67,35 +75,62 @@ def admin_overview() -> tuple[str, int]:
         context["error"] = exc.message
         context["error_field"] = exc.message.split(" ", 1)[0].rstrip(":")
         return render_template("carbon/admin/overview.html", **context), 400
-    context.update(_figures(period, sees_emissions))
+    found = read_overview(state.uow, state.report_uow, state.settings, period, _preset_asked())
+    if found.queued_now:
+        _workers(current_app).submit(_compute, state, period)
+    context.update(_shown(found, period, sees_emissions))
     if not context["form"]["from"]:
         context["form"] = {"from": period.first.isoformat(), "to": period.last.isoformat()}
     return render_template("carbon/admin/overview.html", **context), 200
 
 
-def _figures(period: Period, sees_emissions: bool) -> dict[str, Any]:
-    state = carbon()
-    settings = state.settings
-    first, last = period.first, period.last
-    found: dict[str, Any] = {"period": period}
-    if not sees_emissions:
-        found["position"] = points_position(state.report_uow(), settings, first, last)
-        return found
-    k = settings.privacy.min_group_size
-    summaries = {
-        d: period_summary(state.report_uow(), first, last, [d], min_group_size=k)
-        for d in BREAKDOWNS
+def _preset_asked() -> str | None:
+    """The preset the page shows (None for a from/to period): a preset's figures of an
+    earlier day can stand in while today's are computed."""
+    if request.args.get("from") or request.args.get("to"):
+        return None
+    return (request.args.get("period") or "").strip() or DEFAULT_PRESET
+
+
+def _shown(found: OverviewRead, asked: Period, sees_emissions: bool) -> dict[str, Any]:
+    """The template's figures: the stored ones (HR's part alone for HR), when and how
+    current they are, and any computation under way."""
+    shown: dict[str, Any] = {
+        "asked": asked,
+        "period": asked,
+        "ready": found.snapshot is not None,
+        "computing_since": found.computing_since,
+        "computing_error": found.error,
+        "staleness": found.staleness.value if found.staleness else None,
+        "as_of": found.snapshot.computed_at if found.snapshot else None,
     }
-    try:
-        programme = programme_figures(state.report_uow(), settings, first, last)
-    except DomainError as exc:  # the avoided figures cannot be computed; the rest can
-        found.update(programme=None, avoided_problem=exc.message)
-        found["position"] = points_position(state.report_uow(), settings, first, last)
-    else:
-        found.update(programme=programme, position=programme.position)
-    found.update(
-        summary=summaries[Dimension.MONTH],
-        breakdowns=[view.breakdown(summaries[d], period) for d in BREAKDOWNS],
-        quality=data_quality(state.report_uow(), first, last),
-    )
-    return found
+    if found.snapshot is None:
+        return shown
+    figures = found.snapshot.figures
+    shown.update(period=figures.period, position=figures.position)
+    if sees_emissions:
+        shown.update(_emissions(figures))
+    return shown
+
+
+def _emissions(figures: OverviewFigures) -> dict[str, Any]:
+    return {
+        "programme": figures.programme,
+        "avoided_problem": figures.avoided_problem,
+        "summary": figures.summary(Dimension.MONTH),
+        "breakdowns": [view.breakdown(figures.summary(d), figures.period) for d in BREAKDOWNS],
+        "quality": figures.quality,
+    }
+
+
+def _workers(app: Flask) -> ThreadPoolExecutor:
+    """One computation at a time per process: it reads the whole period, and the pages must
+    stay quick meanwhile."""
+    pool = app.extensions.get(WORKERS_KEY)
+    if pool is None:
+        pool = app.extensions[WORKERS_KEY] = ThreadPoolExecutor(1, "corp-carbon-overview")
+    return pool
+
+
+def _compute(state: CarbonState, period: Period) -> None:
+    run_computation(state.uow, state.report_uow, state.settings, period)
