@@ -13,7 +13,7 @@ from corp_carbon.domain.errors import DomainError
 
 @click.group(cls=click.Group)
 def overview() -> None:
-    """The company overview's figures (the /admin page), computed ahead.
+    """The company overview's figures (/admin), computed ahead: refresh them now.
 
     The scheduler refreshes them every [reports] overview_refresh_minutes; these commands
     do it now, e.g. after a large import or a methodology change.
