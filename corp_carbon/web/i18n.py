@@ -15,6 +15,7 @@ from decimal import Decimal
 from functools import cache
 from urllib.parse import urlencode
 
+from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import NumberPattern, format_decimal, parse_pattern
 from babel.support import NullTranslations
@@ -168,10 +169,36 @@ def local_moment(moment: datetime) -> str:
 
 def number(value: int | float | Decimal | None, digits: int = 0) -> str:
     """A figure as the page's language writes it, with exactly ``digits`` decimals
-    (1,234.5 in English; grouping and signs per locale); "—" for no figure."""
+    (1,234.5 in English; grouping and signs per locale); "—" for no figure.
+
+    A page writes a hundred or more figures. Where the locale writes them as Python's own
+    ``format`` does (Latin digits, "," grouping by threes, "." decimals, "-" minus: English
+    and Chinese), ``format`` writes them, in under a microsecond against babel's ten; babel
+    writes the rest (other locales, infinities). A test holds both to the same text."""
     if value is None:
         return "—"
-    return format_decimal(value, format=_number_pattern(digits), locale=get_locale() or "en")
+    locale = get_locale()
+    if _plain_locale(str(locale) if locale is not None else "en"):
+        exact = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+        if exact.is_finite():
+            return format(exact, _PLAIN_FORMATS[digits] if digits < 10 else f",.{digits}f")
+    return format_decimal(value, format=_number_pattern(digits), locale=locale or "en")
+
+
+#: ``format`` specifications of figures with 0 to 9 decimals.
+_PLAIN_FORMATS = tuple(f",.{digits}f" for digits in range(10))
+
+
+@cache
+def _plain_locale(locale: str) -> bool:
+    """Whether ``locale`` writes figures exactly as Python's ``format`` does."""
+    parsed = Locale.parse(locale)
+    symbols = parsed.number_symbols.get(parsed.default_numbering_system, {})
+    return parsed.default_numbering_system == "latn" and (
+        symbols.get("decimal"),
+        symbols.get("group"),
+        symbols.get("minusSign"),
+    ) == (".", ",", "-")
 
 
 @cache
