@@ -45,12 +45,19 @@ def overview_refresh(date_from: str | None, date_to: str | None) -> None:
             raise click.UsageError(exc.message) from None
         started = time.monotonic()
         stored = snapshots.compute_and_store(state.uow, state.report_uow, state.settings, period)
-        refreshed = [("period", stored, time.monotonic() - started)]
-    for name, stored, seconds in refreshed:
-        period = stored.period
-        activities = stored.figures.summaries[0].total.activities
+        refreshed = [snapshots.Refreshed("period", period, stored, time.monotonic() - started)]
+    for done in refreshed:
+        period = done.period
+        if done.snapshot is None:
+            since = f" since {done.busy_since:%Y-%m-%d %H:%M} UTC" if done.busy_since else ""
+            click.echo(
+                f"{done.preset:<15} {period.first} to {period.last}  being computed by "
+                f"another process{since}: left to it"
+            )
+            continue
+        activities = done.snapshot.figures.summaries[0].total.activities
         click.echo(
-            f"{name:<15} {period.first} to {period.last}  {activities:>12,} activities  "
-            f"{seconds:>7.1f} s"
+            f"{done.preset:<15} {period.first} to {period.last}  {activities:>12,} activities  "
+            f"{done.seconds:>7.1f} s"
         )
     click.echo("The overview (/admin) shows these figures now.")

@@ -27,6 +27,9 @@ from corp_carbon.domain.reporting import (
 )
 from corp_carbon.domain.vocabulary import ActivityKind, Mode
 
+#: rows fetched at a time from a streamed result.
+STREAMED_ROWS = 10_000
+
 
 def _month(session: Session) -> Any:
     """``YYYY-MM`` of the travel date, in the database's own dialect."""
@@ -89,7 +92,9 @@ def report_cells(
         .group_by(*keys, Activity.kind, Activity.employee_id)
     )
     width = len(dimensions)
-    for row in session.execute(query):
+    # one row per employee and group: streamed (a server-side cursor on PostgreSQL), as a
+    # year of a large company returns millions
+    for row in session.execute(query.execution_options(yield_per=STREAMED_ROWS)):
         key = tuple(label(d, _text(row[i])) for i, d in enumerate(dimensions))
         kg, avoided, points, count, km, nights = row[width + 2 :]
         figures = Figures(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -222,13 +222,19 @@ def summarise(
     dimensions: Sequence[Dimension],
     min_group_size: int,
 ) -> Summary:
-    """Rows keyed by ``dimensions`` (small groups suppressed) and totals per category."""
+    """Rows keyed by ``dimensions`` (small groups suppressed) and totals per category.
+
+    ``cells`` is read once and not kept: each cell is added to its group as it comes, so a
+    year of 100,000 employees (millions of cells) holds only the groups and their employees'
+    keys, not every cell."""
     by_kind = {kind: Figures() for kind in ActivityKind}
-    kept: list[Cell] = []
-    for kind, cell in cells:
-        by_kind[kind] = by_kind[kind] + cell.figures
-        kept.append(cell)
-    rows = suppressed_rows(kept, min_group_size, len(dimensions))
+
+    def tallied() -> Iterator[Cell]:
+        for kind, cell in cells:
+            by_kind[kind] = by_kind[kind] + cell.figures
+            yield cell
+
+    rows = suppressed_rows(tallied(), min_group_size, len(dimensions))
     return Summary(
         tuple(dimensions),
         rows,

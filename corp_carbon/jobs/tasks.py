@@ -228,7 +228,11 @@ def refresh_overview(attempt: int = 1) -> None:
         log.exception("the overview refresh failed (%s)", this.note())
         retry.schedule_retry(rt.scheduler, OVERVIEW_JOB, REFRESH_OVERVIEW, (), this)
         return
-    for name, stored, seconds in refreshed:
-        period = stored.period
-        log.info("overview %s (%s to %s) refreshed in %.1f s", name, period.first, period.last,
-                 seconds)  # fmt: skip
+    for done in refreshed:
+        period = done.period
+        if done.snapshot is None:
+            log.info("overview %s (%s to %s) left to the process computing it since %s",
+                     done.preset, period.first, period.last, done.busy_since)  # fmt: skip
+        else:
+            log.info("overview %s (%s to %s) refreshed in %.1f s", done.preset, period.first,
+                     period.last, done.seconds)  # fmt: skip

@@ -72,3 +72,26 @@ def test_refresh_of_one_period_and_a_bad_one(uow: UnitOfWork, db_url: str, tmp_p
               _env(db_url), tmp_path)  # fmt: skip
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "to 2026-03-01: before from 2026-03-31" in bad.stderr
+
+
+def test_refresh_leaves_a_period_another_process_computes_and_says_so(
+    uow: UnitOfWork, db_url: str, tmp_path: Path
+) -> None:
+    seed(uow)
+    today = datetime.now(UTC).date()
+    month = preset("this-month", today)
+    started = datetime.now(UTC).replace(microsecond=0)
+    with uow:  # what a web worker computing this month leaves on its row
+        uow.session.add(
+            OverviewSnapshot(period_first=month.first, period_last=month.last,
+                             preset="this-month", requested_at=started, started_at=started)
+        )  # fmt: skip
+        uow.commit()
+    result = run(["overview", "refresh"], _env(db_url), tmp_path)
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert first == (
+        f"this-month      {month.first} to {month.last}  being computed by another process "
+        f"since {started:%Y-%m-%d %H:%M} UTC: left to it"
+    )
+    assert "last-year" in result.stdout and "Traceback" not in result.stderr

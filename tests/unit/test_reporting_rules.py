@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -159,3 +161,23 @@ def test_pseudonym_is_stable_and_keyed(secret: str, other: str, public_id: str) 
     assert len(key) == 20 and int(key, 16) >= 0
     if other != secret:
         assert pseudonym(other, public_id) != key
+
+
+def test_a_summary_holds_its_groups_not_every_cell_it_read() -> None:
+    """A year of a large company is millions of cells (one per employee and group): the
+    summary adds each to its group as it comes, so its memory is the groups', whatever the
+    number of cells."""
+
+    def cells(n: int) -> Iterator[tuple[ActivityKind, Cell]]:
+        for i in range(n):
+            figures = Figures(kg_co2e=Decimal("1.000"), points=1, activities=1)
+            yield ActivityKind.COMMUTE, Cell((f"2026-{i % 12 + 1:02d}",), i % 40, figures)
+
+    peaks = []
+    for n in (20_000, 200_000):
+        tracemalloc.start()
+        summary = summarise(cells(n), [Dimension.MONTH], min_group_size=5)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert summary.commuting.activities == n and len(summary.rows) == 12
+    assert peaks[1] < peaks[0] * 1.5, peaks  # ten times the cells, about the same memory

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from corp_carbon.config import Settings
 from corp_carbon.db.models import OverviewSnapshot
-from corp_carbon.db.session import UnitOfWork
+from corp_carbon.db.session import UnitOfWork, begin_write
 from corp_carbon.db.types import utcnow
 from corp_carbon.domain.overview import Snapshot, Staleness, Watermark, staleness
 from corp_carbon.domain.overview_codec import UnreadableSnapshot, decode, encode
@@ -116,6 +116,7 @@ def compute_and_store(
     computed_at = utcnow()
     version = watermark.methodology_version or None
     with primary() as uow:
+        begin_write(uow.session)  # reads the row, then writes it
         row = _row_for_writing(uow.session, period)
         row.preset = preset_name or row.preset
         row.computed_at = computed_at
@@ -135,6 +136,7 @@ def request_computation(primary: UnitsOfWork, period: Period, preset_name: str |
     short (the worker that has it will finish it)."""
     now = utcnow()
     with primary() as uow:
+        begin_write(uow.session)  # reads the row, then writes it
         row = _row_for_writing(uow.session, period)
         if _pending(row, now) is not None:
             return False
@@ -149,33 +151,67 @@ def run_computation(
 ) -> bool:
     """Claims the asked-for computation of ``period`` and carries it out; False when another
     worker has it (or nobody asks any more). A failure is kept on the row for the page."""
+    claim = _claim(primary, period, asked_only=True)
+    if claim is None:
+        return False
+    _compute_claimed(primary, report, settings, period, claim.preset)
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """This worker computes the period; ``preset`` is None for a from/to period."""
+
+    preset: str | None
+
+
+def _claim(
+    primary: UnitsOfWork, period: Period, *, asked_only: bool, preset_name: str | None = None
+) -> _Claim | None:
+    """Takes the period's computation for this worker; None when another worker is computing
+    it and is not cut short. ``asked_only``: only a computation somebody asked for (a web
+    process queued it), else whether asked for or not (the scheduler's refresh)."""
     now = utcnow()
     with primary() as uow:
+        begin_write(uow.session)  # reads the row, then writes it
+        if not asked_only:
+            _row_for_writing(uow.session, period)
+        row = OverviewSnapshot
         claimed = uow.session.execute(
-            sa.update(OverviewSnapshot)
+            sa.update(row)
             .where(
-                OverviewSnapshot.period_first == period.first,
-                OverviewSnapshot.period_last == period.last,
-                OverviewSnapshot.requested_at.is_not(None),
-                sa.or_(
-                    OverviewSnapshot.started_at.is_(None),
-                    OverviewSnapshot.started_at < now - CUT_SHORT_AFTER,
-                ),
+                row.period_first == period.first,
+                row.period_last == period.last,
+                row.requested_at.is_not(None) if asked_only else sa.true(),
+                sa.or_(row.started_at.is_(None), row.started_at < now - CUT_SHORT_AFTER),
             )
-            .values(started_at=now)
-            .returning(OverviewSnapshot.preset)
+            .values(
+                started_at=now,
+                requested_at=sa.func.coalesce(row.requested_at, now),
+                preset=sa.func.coalesce(row.preset, preset_name),
+            )
+            .returning(row.preset)
         ).first()
         uow.commit()
-    if claimed is None:
-        return False
+    return None if claimed is None else _Claim(claimed.preset)
+
+
+def _compute_claimed(
+    primary: UnitsOfWork,
+    report: UnitsOfWork,
+    settings: Settings,
+    period: Period,
+    preset_name: str | None,
+) -> Snapshot:
+    """Computes a claimed period and releases the claim, keeping a failure for the page."""
     try:
-        compute_and_store(primary, report, settings, period, claimed.preset)
+        stored = compute_and_store(primary, report, settings, period, preset_name)
     except Exception:
         log.exception("the overview of %s to %s could not be computed", period.first, period.last)
         _finish(primary, period, error=FAILED)
         raise
     _finish(primary, period, error=None)
-    return True
+    return stored
 
 
 def waiting_computations(primary: UnitsOfWork) -> list[Period]:
@@ -197,18 +233,71 @@ def waiting_computations(primary: UnitsOfWork) -> list[Period]:
     return [Period(first, last) for first, last in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class Refreshed:
+    """One preset period of a refresh: what it stored and how long it took, or, when
+    another process was computing the same period, since when (its figures come from it)."""
+
+    preset: str
+    period: Period
+    snapshot: Snapshot | None
+    seconds: float
+    busy_since: datetime | None = None
+
+
 def refresh_presets(
-    primary: UnitsOfWork, report: UnitsOfWork, settings: Settings
-) -> list[tuple[str, Snapshot, float]]:
-    """Computes the figures of every preset period as of today; returns each preset, what
-    it stored and the seconds it took. Run every ``[reports] overview_refresh_minutes``, so
-    the page's figures are never much older than that."""
-    done = []
-    for name, period in preset_periods(utcnow().date()):
+    primary: UnitsOfWork, report: UnitsOfWork, settings: Settings, today: date | None = None
+) -> list[Refreshed]:
+    """Computes the figures of every preset period as of ``today`` (UTC, by default the
+    current day). Run every ``[reports] overview_refresh_minutes``, so the page's figures
+    are never much older than that.
+
+    Each period is claimed first, as a queued computation is: a period another process is
+    computing (a web worker, a second scheduler run, the CLI) is left to it rather than
+    computed twice at once. Figures of from/to periods computed more than
+    ``KEEP_CHOSEN_PERIODS`` ago are dropped: a later visit computes them again."""
+    done: list[Refreshed] = []
+    for name, period in preset_periods(today or utcnow().date()):
         started = time.monotonic()
-        stored = compute_and_store(primary, report, settings, period, name)
-        done.append((name, stored, time.monotonic() - started))
+        same = next((d for d in done if d.period == period and d.snapshot is not None), None)
+        if same is not None:  # in December the last 12 months are this year: computed once
+            with primary() as uow:
+                _forget_earlier(uow.session, name, period)
+                uow.commit()
+            done.append(Refreshed(name, period, same.snapshot, 0.0))
+            continue
+        if _claim(primary, period, asked_only=False, preset_name=name) is None:
+            done.append(Refreshed(name, period, None, 0.0, _busy_since(primary, period)))
+            continue
+        stored = _compute_claimed(primary, report, settings, period, name)
+        done.append(Refreshed(name, period, stored, time.monotonic() - started))
+    forget_chosen_periods(primary)
     return done
+
+
+#: how long the figures of a from/to period (not a preset) are kept after they were computed.
+KEEP_CHOSEN_PERIODS = timedelta(days=7)
+
+
+def forget_chosen_periods(primary: UnitsOfWork) -> int:
+    """Deletes the figures of from/to periods computed more than ``KEEP_CHOSEN_PERIODS`` ago
+    and not being computed (each visit to a new period adds a row); returns how many."""
+    with primary() as uow:
+        deleted = uow.session.execute(
+            sa.delete(OverviewSnapshot).where(
+                OverviewSnapshot.preset.is_(None),
+                OverviewSnapshot.requested_at.is_(None),
+                OverviewSnapshot.computed_at < utcnow() - KEEP_CHOSEN_PERIODS,
+            )
+        )
+        uow.commit()
+    return int(getattr(deleted, "rowcount", 0) or 0)
+
+
+def _busy_since(primary: UnitsOfWork, period: Period) -> datetime | None:
+    with primary() as uow:
+        row = _row(uow.session, period)
+        return None if row is None else row.started_at
 
 
 def preset_periods(today: date) -> list[tuple[str, Period]]:

@@ -28,9 +28,10 @@ def period_summary(
     """
     if date_from > date_to:
         raise DomainError(f"from {date_from}: after to {date_to}")
-    with uow:
-        cells = list(report_cells(uow.session, date_from, date_to, dimensions))
-    return summarise(cells, dimensions, min_group_size)
+    with uow:  # the cells are streamed into the summary, never held all at once
+        return summarise(
+            report_cells(uow.session, date_from, date_to, dimensions), dimensions, min_group_size
+        )
 
 
 def report_departments(uow: UnitOfWork) -> list[str]:

@@ -314,19 +314,31 @@ def journey_groups(
 def _in_period(session: Session, first: date, last: date) -> sa.ColumnElement[bool]:
     """Activities of [first, last], and the other legs of their journeys: both by index, so
     a month of a long history reads that month (a condition on the journey's dates, across
-    the outer join, read every activity ever stored). On PostgreSQL the journeys come first,
-    as one array parameter: PostgreSQL then hashes it for the rows it checks again, where an
-    array computed inside the query is searched end to end for each row."""
-    legs = aliased(Activity)
-    journeys = (
-        sa.select(legs.journey_id)
-        .where(legs.travel_date >= first, legs.travel_date <= last)
+    the outer join, read every activity ever stored).
+
+    Only a journey with legs on both sides of the period's edge (fewer legs in the period
+    than in all, counted per journey by the journey index) has legs the dates miss, so only
+    those journeys are looked up: a handful, where every journey of the period (a year's:
+    millions at 100,000 employees) had been held in memory. On PostgreSQL they
+    come first, as one array parameter: PostgreSQL then hashes it for the rows it checks
+    again, where an array computed inside the query is searched end to end for each row."""
+    legs, other = aliased(Activity), aliased(Activity)
+    in_period_legs = (
+        sa.select(legs.journey_id, sa.func.count().label("legs"))
+        .where(legs.travel_date >= first, legs.travel_date <= last, legs.journey_id.is_not(None))
         .group_by(legs.journey_id)
+        .subquery()
     )
+    all_legs = (  # per journey, by the journey index: a join here would read every activity
+        sa.select(sa.func.count())
+        .where(other.journey_id == in_period_legs.c.journey_id)
+        .scalar_subquery()
+    )
+    crossing = sa.select(in_period_legs.c.journey_id).where(in_period_legs.c.legs < all_legs)
     in_period = sa.and_(Activity.travel_date >= first, Activity.travel_date <= last)
     if session.get_bind().dialect.name != "postgresql":
-        return sa.or_(in_period, Activity.journey_id.in_(journeys))
-    ids = [journey for journey in session.scalars(journeys) if journey is not None]
+        return sa.or_(in_period, Activity.journey_id.in_(crossing))
+    ids = list(session.scalars(crossing))
     listed = sa.bindparam("period_journeys", ids, type_=sa.ARRAY(sa.Integer))
     return sa.or_(in_period, Activity.journey_id == sa.any_(listed))
 
