@@ -74,8 +74,13 @@ def link_exchanges(session: Session, ctx: BatchContext, plan: Plan) -> None:
         if new is not None and new is not row and row["status"] is not ActivityStatus.CONFIRMED:
             row["_replaced_by"] = new
     a = ACTIVITIES.c
+    travellers = sorted({row["employee_id"] for row in wanted.values()})
     rows = session.execute(
         sa.select(a.id, a.ticket_number, a.employee_id).where(
+            # by the travellers' index: a ticket is replaced only for its own traveller, and
+            # tickets have no index (by source, this read every stored trip of the source:
+            # a fifth of the server's work late in a million-segment import)
+            a.employee_id.in_(travellers),
             a.source_id == ctx.source_id,
             a.ticket_number.in_(sorted(wanted)),
             a.status.in_([ActivityStatus.CONFIRMED.value, ActivityStatus.CANCELLED.value]),

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from psycopg.errors import UniqueViolation
@@ -96,11 +97,6 @@ def credit_assessed(
     activities are only these employees', so only their earnings are counted for the caps
     (one employee's logged commute need not read the whole ledger)."""
     earned = points = capped = 0
-    caps = Caps(
-        current,
-        _already_earned_commutes(session, employee_ids),
-        _already_earned_self_reported(session, employee_ids),
-    )
     point_caps = PointCaps(current.points_policy)
     # columns, not entities: thousands of rows need no ORM objects or identity map
     query = (
@@ -133,6 +129,7 @@ def credit_assessed(
     if activity_ids is not None:
         query = query.where(Activity.id.in_(list(activity_ids)))
     rows = session.execute(query).all()
+    caps = _caps_of(session, current, rows)
     if point_caps and rows:
         years = {row.travel_date.year for row in rows}
         people = employee_ids if employee_ids is not None else None
@@ -207,28 +204,60 @@ def _among(employee_ids: Sequence[int] | None) -> sa.ColumnElement[bool]:
     return sa.true() if employee_ids is None else Activity.employee_id.in_(list(employee_ids))
 
 
+def _caps_of(session: Session, current: Methodology, rows: Sequence[Any]) -> Caps:
+    """The commute and self-reported caps, filled with the standing earnings they will be
+    asked about: only the days of the commutes and the months of the self-reported trips
+    about to earn, of their own employees. An import of bookings has neither, so it reads
+    nothing here; reading every earning of the batch's employees had grown with the ledger
+    (a sixth of the server's work late in a million-segment import)."""
+    commutes = [r for r in rows if r.kind is ActivityKind.COMMUTE]
+    reported = [r for r in rows if r.verification is Verification.SELF_REPORTED]
+    return Caps(
+        current,
+        _already_earned_commutes(session, commutes) if commutes else None,
+        _already_earned_self_reported(session, reported) if reported else None,
+    )
+
+
 def _already_earned_commutes(
-    session: Session, employee_ids: Sequence[int] | None = None
+    session: Session, commutes: Sequence[Any]
 ) -> Counter[tuple[int, date]]:
+    """Standing commute earnings per (employee, day), for the days of ``commutes``."""
+    employees = sorted({r.employee_id for r in commutes})
+    days = sorted({r.travel_date for r in commutes})
     rows = session.execute(
         sa.select(Activity.employee_id, Activity.travel_date, sa.func.count())
         .join(LedgerTransaction, LedgerTransaction.activity_id == Activity.id)
-        .where(_standing_earning(), Activity.kind == ActivityKind.COMMUTE, _among(employee_ids))
+        .where(
+            _standing_earning(),
+            Activity.kind == ActivityKind.COMMUTE,
+            _among(employees),
+            Activity.travel_date.in_(days),
+        )
         .group_by(Activity.employee_id, Activity.travel_date)
     ).all()
     return Counter({(e, d): int(n) for e, d, n in rows})
 
 
 def _already_earned_self_reported(
-    session: Session, employee_ids: Sequence[int] | None = None
+    session: Session, reported: Sequence[Any]
 ) -> Counter[tuple[int, int, int]]:
+    """Standing self-reported earnings per (employee, year, month), for the months of
+    ``reported``."""
+    employees = sorted({r.employee_id for r in reported})
+    months = {(r.travel_date.year, r.travel_date.month) for r in reported}
+    first = date(*min(months), 1)
+    last_year, last_month = max(months)
+    after = date(last_year + last_month // 12, last_month % 12 + 1, 1)
     rows = session.execute(
         sa.select(Activity.employee_id, Activity.travel_date)
         .join(LedgerTransaction, LedgerTransaction.activity_id == Activity.id)
         .where(
             _standing_earning(),
             Activity.verification == Verification.SELF_REPORTED,
-            _among(employee_ids),
+            _among(employees),
+            Activity.travel_date >= first,
+            Activity.travel_date < after,
         )
     ).all()
     counts: Counter[tuple[int, int, int]] = Counter()
