@@ -181,12 +181,8 @@ def number(value: int | float | Decimal | None, digits: int = 0) -> str:
     if _plain_locale(str(locale) if locale is not None else "en"):
         exact = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
         if exact.is_finite():
-            return format(exact, _PLAIN_FORMATS[digits] if digits < 10 else f",.{digits}f")
+            return format(exact, f",.{digits}f")
     return format_decimal(value, format=_number_pattern(digits), locale=locale or "en")
-
-
-#: ``format`` specifications of figures with 0 to 9 decimals.
-_PLAIN_FORMATS = tuple(f",.{digits}f" for digits in range(10))
 
 
 @cache

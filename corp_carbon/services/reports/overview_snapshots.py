@@ -176,21 +176,21 @@ def _claim(
         begin_write(uow.session)  # reads the row, then writes it
         if not asked_only:
             _row_for_writing(uow.session, period)
-        row = OverviewSnapshot
+        snap = OverviewSnapshot
         claimed = uow.session.execute(
-            sa.update(row)
+            sa.update(snap)
             .where(
-                row.period_first == period.first,
-                row.period_last == period.last,
-                row.requested_at.is_not(None) if asked_only else sa.true(),
-                sa.or_(row.started_at.is_(None), row.started_at < now - CUT_SHORT_AFTER),
+                snap.period_first == period.first,
+                snap.period_last == period.last,
+                snap.requested_at.is_not(None) if asked_only else sa.true(),
+                sa.or_(snap.started_at.is_(None), snap.started_at < now - CUT_SHORT_AFTER),
             )
             .values(
                 started_at=now,
-                requested_at=sa.func.coalesce(row.requested_at, now),
-                preset=sa.func.coalesce(row.preset, preset_name),
+                requested_at=sa.func.coalesce(snap.requested_at, now),
+                preset=sa.func.coalesce(snap.preset, preset_name),
             )
-            .returning(row.preset)
+            .returning(snap.preset)
         ).first()
         uow.commit()
     return None if claimed is None else _Claim(claimed.preset)

@@ -319,9 +319,9 @@ def _in_period(session: Session, first: date, last: date) -> sa.ColumnElement[bo
     Only a journey with legs on both sides of the period's edge (fewer legs in the period
     than in all, counted per journey by the journey index) has legs the dates miss, so only
     those journeys are looked up: a handful, where every journey of the period (a year's:
-    millions at 100,000 employees) had been held in memory. On PostgreSQL they
-    come first, as one array parameter: PostgreSQL then hashes it for the rows it checks
-    again, where an array computed inside the query is searched end to end for each row."""
+    millions at 100,000 employees) had been held in memory. On PostgreSQL they come first,
+    as one array parameter: PostgreSQL then hashes it for the rows it checks again, where an
+    array computed inside the query is searched end to end for each row."""
     legs, other = aliased(Activity), aliased(Activity)
     in_period_legs = (
         sa.select(legs.journey_id, sa.func.count().label("legs"))
